@@ -1,0 +1,32 @@
+#pragma once
+// Summary statistics and paired significance tests. Pure functions; any thread.
+#include <vector>
+
+namespace mlsan::analysis {
+
+struct MeanStd {
+  double mean = 0, std = 0;  ///< std is the sample standard deviation (n - 1), 0 for n < 2
+  int n = 0;
+};
+MeanStd meanStd(const std::vector<double>& values);
+
+struct TestResult {
+  double statistic = 0;  ///< t for the t-test; b, the count of A-right-B-wrong, for McNemar
+  double pValue = 1;     ///< two-sided
+  double df = 0;         ///< degrees of freedom (t-test); discordant pairs b + c (McNemar)
+};
+
+/// Paired two-sided t-test on a[i] - b[i] (scipy.stats.ttest_rel). Needs n >= 2; identical
+/// differences with zero variance give p = 0 when the mean differs from 0, else 1.
+TestResult pairedTTest(const std::vector<double>& a, const std::vector<double>& b);
+
+/// McNemar's exact test (two-sided binomial on the discordant pairs) on two classifiers'
+/// predictions against the same gold labels.
+TestResult mcnemar(const std::vector<int>& gold, const std::vector<int>& predA, const std::vector<int>& predB);
+
+/// Regularised incomplete beta I_x(a, b) (continued fraction; |error| < 1e-12).
+double incompleteBeta(double a, double b, double x);
+/// Two-sided p-value of Student's t with `df` degrees of freedom.
+double studentTwoSidedP(double t, double df);
+
+}  // namespace mlsan::analysis

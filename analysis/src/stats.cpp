@@ -1,0 +1,105 @@
+#include "mlsan/analysis/stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace mlsan::analysis {
+
+MeanStd meanStd(const std::vector<double>& v) {
+  MeanStd r;
+  r.n = static_cast<int>(v.size());
+  if (v.empty()) return r;
+  double s = 0;
+  for (double x : v) s += x;
+  r.mean = s / v.size();
+  if (v.size() > 1) {
+    double ss = 0;
+    for (double x : v) ss += (x - r.mean) * (x - r.mean);
+    r.std = std::sqrt(ss / (v.size() - 1));
+  }
+  return r;
+}
+
+namespace {
+// Lentz's continued fraction for the incomplete beta (Numerical Recipes' betacf, rewritten).
+double betaContinuedFraction(double a, double b, double x) {
+  const double tiny = 1e-300, eps = 1e-15;
+  double c = 1, d = 1 - (a + b) * x / (a + 1);
+  if (std::fabs(d) < tiny) d = tiny;
+  d = 1 / d;
+  double h = d;
+  for (int m = 1; m <= 10000; ++m) {
+    const int m2 = 2 * m;
+    double aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d; if (std::fabs(d) < tiny) d = tiny;
+    c = 1 + aa / c; if (std::fabs(c) < tiny) c = tiny;
+    d = 1 / d; h *= d * c;
+    aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d; if (std::fabs(d) < tiny) d = tiny;
+    c = 1 + aa / c; if (std::fabs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const double del = d * c;
+    h *= del;
+    if (std::fabs(del - 1) < eps) break;
+  }
+  return h;
+}
+}  // namespace
+
+double incompleteBeta(double a, double b, double x) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const double lbt = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
+  const double bt = std::exp(lbt);
+  if (x < (a + 1) / (a + b + 2)) return bt * betaContinuedFraction(a, b, x) / a;
+  return 1 - bt * betaContinuedFraction(b, a, 1 - x) / b;
+}
+
+double studentTwoSidedP(double t, double df) {
+  if (!std::isfinite(t)) return 0;
+  return incompleteBeta(df / 2, 0.5, df / (df + t * t));
+}
+
+TestResult pairedTTest(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) throw std::invalid_argument("pairedTTest: samples differ in size");
+  if (a.size() < 2) throw std::invalid_argument("pairedTTest: needs at least 2 pairs");
+  std::vector<double> d(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  const MeanStd ms = meanStd(d);
+  TestResult r;
+  r.df = static_cast<double>(d.size() - 1);
+  if (ms.std == 0) {
+    r.statistic = ms.mean == 0 ? 0 : std::copysign(std::numeric_limits<double>::infinity(), ms.mean);
+    r.pValue = ms.mean == 0 ? 1 : 0;
+    return r;
+  }
+  r.statistic = ms.mean / (ms.std / std::sqrt(static_cast<double>(d.size())));
+  r.pValue = studentTwoSidedP(r.statistic, r.df);
+  return r;
+}
+
+TestResult mcnemar(const std::vector<int>& gold, const std::vector<int>& predA, const std::vector<int>& predB) {
+  if (gold.size() != predA.size() || gold.size() != predB.size())
+    throw std::invalid_argument("mcnemar: gold and predictions differ in length");
+  long b = 0, c = 0;
+  for (std::size_t i = 0; i < gold.size(); ++i) {
+    const bool ra = predA[i] == gold[i], rb = predB[i] == gold[i];
+    if (ra && !rb) ++b;
+    if (!ra && rb) ++c;
+  }
+  TestResult r;
+  r.statistic = static_cast<double>(b);
+  r.df = static_cast<double>(b + c);
+  const long n = b + c;
+  if (n == 0) { r.pValue = 1; return r; }
+  // Two-sided exact binomial: 2 * P(X <= min(b, c)), X ~ Bin(n, 1/2), capped at 1.
+  // P(X <= k) = I_{1/2}(n - k, k + 1).
+  const long k = std::min(b, c);
+  const double cdf = (k >= n) ? 1.0 : incompleteBeta(static_cast<double>(n - k), static_cast<double>(k + 1), 0.5);
+  r.pValue = std::min(1.0, 2 * cdf);
+  return r;
+}
+
+}  // namespace mlsan::analysis

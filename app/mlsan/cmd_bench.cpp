@@ -1,0 +1,94 @@
+#include <sys/resource.h>
+
+#include <iostream>
+
+#include "commands.h"
+#include "mlsan/data/demo_corpus.h"
+#include "mlsan/model/bench.h"
+
+namespace mlsan::app {
+using nlohmann::json;
+
+namespace {
+double peakRssMiB() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+}  // namespace
+
+void addBenchCommand(CLI::App& app) {
+  auto what = std::make_shared<std::string>();
+  auto presetName = std::make_shared<std::string>("meld");
+  auto threads = std::make_shared<int>(2);
+  auto epochs = std::make_shared<int>(1);
+  auto batch = std::make_shared<int>(0);
+  auto variant = std::make_shared<std::string>("multiemo");
+  auto asJson = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("bench", "Benchmarks on a MELD-sized (or IEMOCAP-sized) generated corpus: prints figures");
+  cmd->add_option("what", *what, "train or infer")->required()->check(CLI::IsMember({"train", "infer"}));
+  cmd->add_option("--preset", *presetName, "meld or iemocap")->check(CLI::IsMember({"meld", "iemocap"}))->capture_default_str();
+  cmd->add_option("--variant", *variant, "multiemo or mlsan")->check(CLI::IsMember({"multiemo", "mlsan"}))->capture_default_str();
+  cmd->add_option("--threads", *threads, "CPU threads")->capture_default_str();
+  cmd->add_option("--epochs", *epochs, "train: epochs to run (the last is reported)")->capture_default_str();
+  cmd->add_option("--batch-size", *batch, "Dialogues per batch (default: the preset's)");
+  cmd->add_flag("--json", *asJson, "Print one JSON object");
+  cmd->callback([=] {
+    const auto p = model::preset(*presetName);
+    const data::DemoConfig dc = *presetName == "iemocap" ? data::iemocapSizedConfig() : data::meldSizedConfig();
+    const data::Corpus corpus = data::makeDemoCorpus(dc);
+    model::ModelConfig m = p.model;
+    model::TrainConfig t = p.train;
+    model::fitConfigToCorpus(m, corpus);
+    m.film = m.gate = m.aux = (*variant == "mlsan");
+    t.threads = *threads;
+    if (*batch > 0) t.batchSize = *batch;
+    long trainUtts = 0, trainDialogues = 0, testUtts = 0;
+    for (const auto& d : corpus.dialogues) {
+      if (d.split == data::Split::Train) { trainUtts += static_cast<long>(d.size()); ++trainDialogues; }
+      if (d.split == data::Split::Test) testUtts += static_cast<long>(d.size());
+    }
+    json j{{"preset", *presetName}, {"variant", *variant}, {"threads", *threads}, {"batch_size", t.batchSize},
+           {"train_dialogues", trainDialogues}, {"train_utterances", trainUtts}, {"test_utterances", testUtts}};
+    if (*what == "train") {
+      const auto r = model::benchTrain(corpus, m, t, *epochs);
+      j["epoch_seconds"] = r.epochSeconds;
+      j["batches"] = r.batches;
+      j["utterances_per_second"] = r.utterances / r.epochSeconds;
+      j["estimated_gflop"] = r.estimatedGflop;
+      j["achieved_gflops"] = r.estimatedGflop / r.epochSeconds;
+      json phases = json::object();
+      for (const auto& ph : r.phases) phases[ph.name] = ph.seconds;
+      j["phases_seconds"] = phases;
+    } else {
+      const auto r = model::benchInfer(corpus, m, t, 3);
+      j["seconds"] = r.seconds;
+      j["utterances"] = r.utterances;
+      j["utterances_per_second"] = r.utterances / r.seconds;
+    }
+    j["peak_rss_mib"] = peakRssMiB();
+    if (*asJson) {
+      printJson(j);
+      return;
+    }
+    std::printf("bench %s, preset %s, %s, %d thread(s), batch %d dialogues\n", what->c_str(), presetName->c_str(), variant->c_str(),
+                *threads, t.batchSize);
+    std::printf("corpus: %ld train dialogues, %ld train utterances, %ld test utterances (generated, real dims)\n", trainDialogues,
+                trainUtts, testUtts);
+    if (*what == "train") {
+      std::printf("seconds per training epoch: %.2f (%d batches, %.0f utterances/s)\n", j["epoch_seconds"].get<double>(),
+                  j["batches"].get<int>(), j["utterances_per_second"].get<double>());
+      std::printf("estimated arithmetic: %.0f GFLOP per epoch, achieved %.1f GFLOP/s\n", j["estimated_gflop"].get<double>(),
+                  j["achieved_gflops"].get<double>());
+      std::printf("where the time goes:\n");
+      for (auto it = j["phases_seconds"].begin(); it != j["phases_seconds"].end(); ++it)
+        std::printf("  %-18s %7.2f s\n", it.key().c_str(), it.value().get<double>());
+    } else {
+      std::printf("inference over %ld utterances: %.3f s (%.0f utterances/s)\n", j["utterances"].get<long>(), j["seconds"].get<double>(),
+                  j["utterances_per_second"].get<double>());
+    }
+    std::printf("peak memory (max RSS): %.0f MiB\n", j["peak_rss_mib"].get<double>());
+  });
+}
+
+}  // namespace mlsan::app

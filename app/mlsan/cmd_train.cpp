@@ -1,0 +1,165 @@
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "mlsan/data/atomic_file.h"
+#include "mlsan/data/corpus_io.h"
+#include "mlsan/model/run.h"
+#include "terminal_progress.h"
+
+namespace mlsan::app {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
+  cmd->add_option("--preset", preset, "Hyper-parameter preset: meld, iemocap or demo (default: the corpus's dataset)")
+      ->check(CLI::IsMember({"meld", "iemocap", "demo"}));
+  if (withVariantSwitches) {
+    cmd->add_option("--variant", variant, "mlsan or multiemo (MultiEMO = ML-SAN with FiLM, gate and aux all off)")
+        ->check(CLI::IsMember({"mlsan", "multiemo"}))
+        ->capture_default_str();
+    cmd->add_flag("--no-film", noFilm, "Ablation: no FiLM input calibration");
+    cmd->add_flag("--no-gate", noGate, "Ablation: no speaker gate");
+    cmd->add_flag("--no-aux", noAux, "Ablation: no auxiliary speaker loss");
+  }
+  cmd->add_option("--lambda", lambda, "Weight of the auxiliary speaker loss (default: the preset's)");
+  cmd->add_option("--gate-input", gateInput, "What drives the gate: speaker (eq. 3) or speaker+context")
+      ->check(CLI::IsMember({"speaker", "speaker+context"}))
+      ->capture_default_str();
+  cmd->add_option("--epochs", epochs, "Epochs (default: the preset's)");
+  cmd->add_option("--batch-size", batchSize, "Dialogues per batch (default: the preset's)");
+  cmd->add_option("--lr", lr, "Learning rate (default: the preset's)");
+  cmd->add_option("--threads", threads, "CPU threads")->capture_default_str();
+  cmd->add_option("--device", device, "cpu, or cuda with a CUDA build of LibTorch")->capture_default_str();
+}
+
+void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, model::TrainConfig& t) const {
+  const auto p = model::preset(preset.empty() ? model::presetForDataset(corpus.dataset) : preset);
+  m = p.model;
+  t = p.train;
+  model::fitConfigToCorpus(m, corpus);
+  const bool multiemo = variant == "multiemo";
+  m.film = !multiemo && !noFilm;
+  m.gate = !multiemo && !noGate;
+  m.aux = !multiemo && !noAux;
+  if (lambda >= 0) m.lambda = lambda;
+  m.gateInput = gateInput;
+  if (epochs > 0) t.epochs = epochs;
+  if (batchSize > 0) t.batchSize = batchSize;
+  if (lr > 0) t.lr = lr;
+  t.seed = seed;
+  t.threads = threads;
+  t.device = device;
+  t.corpus = this->corpus;
+}
+
+model::TrainResult trainRun(const data::Corpus& corpus, const model::ModelConfig& m, const model::TrainConfig& t,
+                            const std::string& out, bool resume, const std::string& label, bool quiet) {
+  TerminalProgress progress(label, quiet);
+  progress.setEpochs(t.epochs);
+  return model::train(corpus, m, t, out, resume, progress);
+}
+
+std::string timestampedDir(const std::string& base, const std::string& name) {
+  char buf[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return (fs::path(base) / (name + "-" + buf)).string();
+}
+
+namespace {
+void printEval(const json& j, const std::vector<std::string>& labels) {
+  std::printf("weighted F1 %.2f   accuracy %.2f   (%ld utterances)\n", j["weighted_f1"].get<double>(),
+              j["accuracy"].get<double>(), j["utterances"].get<long>());
+  std::printf("%-12s %9s %9s %9s %8s\n", "label", "precision", "recall", "F1", "support");
+  for (const auto& l : labels) {
+    if (!j["per_class"].contains(l)) continue;
+    const auto& c = j["per_class"][l];
+    std::printf("%-12s %9.2f %9.2f %9.2f %8ld\n", l.c_str(), c["precision"].get<double>(), c["recall"].get<double>(),
+                c["f1"].get<double>(), c["support"].get<long>());
+  }
+  std::printf("confusion (rows = gold, columns = predicted):\n");
+  const auto& names = j["labels"];
+  std::printf("%12s", "");
+  for (const auto& n : names) std::printf(" %8.8s", n.get<std::string>().c_str());
+  std::printf("\n");
+  for (std::size_t i = 0; i < j["confusion"].size(); ++i) {
+    std::printf("%-12s", names[i].get<std::string>().c_str());
+    for (const auto& v : j["confusion"][i]) std::printf(" %8ld", v.get<long>());
+    std::printf("\n");
+  }
+}
+}  // namespace
+
+void addTrainCommands(CLI::App& app) {
+  auto opts = std::make_shared<TrainOptions>();
+  auto out = std::make_shared<std::string>();
+  auto resume = std::make_shared<bool>(false);
+  auto asJson = std::make_shared<bool>(false);
+  auto* train = app.add_subcommand("train", "Train ML-SAN, an ablation or MultiEMO into a run folder");
+  train->add_option("--corpus", opts->corpus, "'demo', 'demo:SEED', or a corpus folder")->required();
+  train->add_option("--seed", opts->seed, "Random seed")->capture_default_str();
+  opts->addTo(train, true);
+  train->add_option("--out", *out, "Run folder to write")->required();
+  train->add_flag("--resume", *resume, "Continue the run in --out from its last completed epoch");
+  train->add_flag("--json", *asJson, "Print one JSON object with the result");
+  train->callback([opts, out, resume, asJson] {
+    const data::Corpus corpus = data::openCorpus(opts->corpus);
+    model::ModelConfig m;
+    model::TrainConfig t;
+    opts->resolve(corpus, m, t);
+    const auto r = trainRun(corpus, m, t, *out, *resume, m.variantName(), false);
+    if (r.cancelled) {
+      std::fprintf(stderr, "cancelled after epoch %d; continue with --resume\n", r.epochsDone);
+      throw std::runtime_error("training cancelled");
+    }
+    const json j{{"run", *out}, {"variant", m.variantName()}, {"epochs", r.epochsDone}, {"best_epoch", r.bestEpoch},
+                 {"val_weighted_f1", r.valWeightedF1}, {"test_weighted_f1", r.testWeightedF1},
+                 {"best_on_test", {{"epoch", r.bestTestEpoch}, {"weighted_f1", r.bestTestWeightedF1}}}, {"seconds", r.seconds}};
+    if (*asJson) printJson(j);
+    else
+      std::printf("%s: test weighted F1 %.2f at epoch %d (selected on validation, val %.2f); best on test %.2f at epoch %d "
+                  "(optimistic); %.1f s\nrun written to %s\n",
+                  m.variantName().c_str(), r.testWeightedF1, r.bestEpoch, r.valWeightedF1, r.bestTestWeightedF1, r.bestTestEpoch,
+                  r.seconds, out->c_str());
+  });
+
+  auto run = std::make_shared<std::string>();
+  auto corpusOverride = std::make_shared<std::string>();
+  auto split = std::make_shared<std::string>("test");
+  auto evalJson = std::make_shared<bool>(false);
+  auto threads = std::make_shared<int>(2);
+  auto* eval = app.add_subcommand("eval", "Evaluate a trained run's selected model on a split of its corpus");
+  eval->add_option("run", *run, "Run folder written by mlsan train")->required();
+  eval->add_option("--corpus", *corpusOverride, "Corpus (default: the one the run was trained on)");
+  eval->add_option("--split", *split, "train, dev or test")->capture_default_str();
+  eval->add_option("--threads", *threads, "CPU threads")->capture_default_str();
+  eval->add_flag("--json", *evalJson, "Print one JSON object");
+  eval->callback([run, corpusOverride, split, evalJson, threads] {
+    const model::RunPaths paths(*run);
+    if (!fs::exists(paths.bestCheckpoint()))
+      throw std::runtime_error(*run + ": no trained model (" + paths.bestCheckpoint() + " is missing)");
+    std::string source = *corpusOverride;
+    if (source.empty()) {
+      try {
+        source = json::parse(data::readFile(paths.config())).at("corpus").at("source").get<std::string>();
+      } catch (const std::exception& e) {
+        throw std::runtime_error(paths.config() + ": cannot tell which corpus the run used (" + e.what() + "); pass --corpus");
+      }
+    }
+    model::setThreads(*threads);
+    const data::Corpus corpus = data::openCorpus(source);
+    model::Model m = model::Model::load(paths.bestCheckpoint());
+    if (m.corpusSignature() != corpus.signature())
+      std::fprintf(stderr, "note: corpus '%s' is not the one the run was trained on (signature %s vs %s)\n", corpus.name.c_str(),
+                   corpus.signature().c_str(), m.corpusSignature().c_str());
+    const auto s = data::parseSplit(*split);
+    const auto inf = m.infer(corpus, model::dialoguesOf(corpus, s));
+    json j = model::evaluationJson(corpus, inf, s);
+    if (*evalJson) printJson(j);
+    else printEval(j, corpus.labels.labels);
+  });
+}
+
+}  // namespace mlsan::app

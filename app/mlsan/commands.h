@@ -1,0 +1,57 @@
+#pragma once
+// The `mlsan` subcommands. Each add* function registers one subcommand on the CLI11 app;
+// its callback throws on error (main prints the message and exits non-zero).
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "mlsan/data/corpus.h"
+#include "mlsan/model/config.h"
+#include "mlsan/model/engine.h"
+
+namespace mlsan::app {
+
+void addCorpusCommands(CLI::App& app);   // corpus demo, inspect
+void addTrainCommands(CLI::App& app);    // train, eval
+void addCompareCommand(CLI::App& app);   // compare
+void addAblationCommands(CLI::App& app); // ablation, demo
+void addBenchCommand(CLI::App& app);     // bench train|infer
+
+/// Options shared by train, ablation and demo.
+struct TrainOptions {
+  std::string corpus = "demo";
+  std::string preset;  ///< empty: from the corpus's dataset
+  std::string variant = "mlsan";
+  bool noFilm = false, noGate = false, noAux = false;
+  double lambda = -1;  ///< < 0: the preset's
+  std::string gateInput = "speaker+context";
+  int epochs = 0;      ///< 0: the preset's
+  int batchSize = 0;   ///< 0: the preset's
+  double lr = 0;       ///< 0: the preset's
+  std::uint64_t seed = 1;
+  int threads = 2;
+  std::string device = "cpu";
+  /// Registers the shared options (all but --corpus/--variant/--seed, which callers add).
+  void addTo(CLI::App* cmd, bool withVariantSwitches);
+  /// Resolves preset + overrides + corpus into configs.
+  void resolve(const data::Corpus& corpus, model::ModelConfig& m, model::TrainConfig& t) const;
+};
+
+/// Prints one JSON object on stdout.
+void printJson(const nlohmann::json& j);
+
+/// Trains one run with a terminal progress bar (quiet: messages only).
+model::TrainResult trainRun(const data::Corpus& corpus, const model::ModelConfig& m, const model::TrainConfig& t,
+                            const std::string& out, bool resume, const std::string& label, bool quiet);
+
+/// "runs/<name>-YYYYmmdd-HHMMSS"
+std::string timestampedDir(const std::string& base, const std::string& name);
+
+}  // namespace mlsan::app
+
+namespace mlsan::app {
+/// Compares two runs' test predictions (aligned by dialogue and position): weighted F1 of
+/// each, per-class F1 with deltas, and McNemar's p. Throws when the runs do not align.
+nlohmann::json compareRuns(const std::string& runA, const std::string& runB);
+void printComparison(const nlohmann::json& j);
+}  // namespace mlsan::app

@@ -1,0 +1,61 @@
+#include "terminal_progress.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+namespace mlsan::app {
+namespace {
+std::atomic<int> gInterrupts{0};
+void onSigint(int) {
+  if (gInterrupts.fetch_add(1) >= 1) std::_Exit(130);
+}
+std::string clock(double s) {
+  char buf[32];
+  const int t = static_cast<int>(s + 0.5);
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+  else std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
+  return buf;
+}
+}  // namespace
+
+TerminalProgress::TerminalProgress(std::string label, bool quiet)
+    : label_(std::move(label)), quiet_(quiet), tty_(::isatty(2)), start_(std::chrono::steady_clock::now()) {}
+
+void TerminalProgress::installInterruptHandler() { std::signal(SIGINT, onSigint); }
+
+bool TerminalProgress::cancelled() const { return gInterrupts.load() > 0; }
+
+void TerminalProgress::batch(int epoch, int batch, int batches, double loss) {
+  if (quiet_ || !tty_ || epochs_ <= 0 || epoch <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (batch != batches && now - lastDraw_ < std::chrono::milliseconds(100)) return;
+  lastDraw_ = now;
+  const double done = ((epoch - 1) + static_cast<double>(batch) / batches) / epochs_;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double eta = done > 0 ? elapsed * (1 - done) / done : 0;
+  const int width = 30, filled = static_cast<int>(done * width);
+  std::string bar(filled, '#');
+  bar.resize(width, '.');
+  std::fprintf(stderr, "\r%s [%s] %3.0f%% epoch %d/%d batch %d/%d loss %.4f  %s elapsed, ETA %s   ", label_.c_str(),
+               bar.c_str(), done * 100, epoch, epochs_, batch, batches, loss, clock(elapsed).c_str(), clock(eta).c_str());
+  std::fflush(stderr);
+}
+
+void TerminalProgress::epoch(const model::EpochRecord& r, int epochs) {
+  if (quiet_) return;
+  epochs_ = epochs;
+  if (tty_) std::fprintf(stderr, "\r\033[K");
+  std::fprintf(stderr, "%s epoch %d/%d: train loss %.4f, val loss %.4f, val W-F1 %.2f, test W-F1 %.2f, lr %.2g (%.1f s)\n",
+               label_.c_str(), r.epoch, epochs, r.trainLoss, r.valLoss, r.valWeightedF1, r.testWeightedF1, r.lr, r.seconds);
+}
+
+void TerminalProgress::message(const std::string& text) {
+  if (quiet_) return;
+  if (tty_) std::fprintf(stderr, "\r\033[K");
+  std::fprintf(stderr, "%s %s\n", label_.c_str(), text.c_str());
+}
+
+}  // namespace mlsan::app

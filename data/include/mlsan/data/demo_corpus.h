@@ -1,0 +1,48 @@
+#pragma once
+// The built-in demo corpus: generated in-process, deterministically from a seed, with the
+// real feature dims (768/512/1000), MELD's label set and class imbalance, and each of the
+// phenomena ML-SAN is about under its own knob. data/DEMO_CORPUS.md documents every knob.
+// Pure function of its config: callable from any thread.
+#include <cstdint>
+
+#include "mlsan/data/corpus.h"
+
+namespace mlsan::data {
+
+struct DemoConfig {
+  std::uint64_t seed = 7;
+  // --- size and structure
+  int dialogues = 440;          ///< total dialogues (split 75% train / 8% dev / 17% test)
+  int minTurns = 1, maxTurns = 24;
+  int minSpeakers = 2, maxSpeakers = 6;
+  int dimText = 768, dimAudio = 512, dimVisual = 1000;
+  // --- emotion carried by context across turns
+  double contextCarry = 0.6;    ///< probability an utterance keeps the previous turn's emotion
+  // --- how much each modality says about the emotion (class-mean separation, in noise s.d.)
+  double textSeparation = 1.2;
+  double audioSeparation = 2.4;
+  double visualSeparation = 2.4;
+  // --- per-speaker reliability of audio versus visual (what the gate should learn)
+  double reliableProb = 0.9;    ///< P(the modality shows the true emotion) for a speaker's strong modality
+  double unreliableProb = 0.2;  ///< the same for the speaker's weak modality (else a distractor emotion)
+  double balancedProb = 0.65;   ///< both modalities, for speakers with no preference
+  // --- per-speaker scale and shift of audio and visual features (what FiLM should undo)
+  double styleScaleSigma = 0.6; ///< log-normal s.d. of the per-dimension scale
+  double styleShift = 1.5;      ///< s.d. of the per-dimension shift, in noise s.d.
+  // --- missing faces: visual vector all zeros, as MultiEMO stores it
+  double faceMissing = 0.04;
+};
+
+/// The demo cast: 12 named speakers, then "other" (a pool of extras, each with its own style).
+const std::vector<std::string>& demoCast();
+
+/// Generates the demo corpus. Same config, same corpus, bit for bit.
+Corpus makeDemoCorpus(const DemoConfig& config = {});
+
+/// A MELD-sized corpus for benchmarks (1,152 training dialogues, about 11,000 training
+/// utterances plus a 280-dialogue test split), same generator, real dims.
+DemoConfig meldSizedConfig(std::uint64_t seed = 11);
+/// An IEMOCAP-shaped corpus for benchmarks: 120 training + 31 test dialogues of about 55 turns, 2 speakers.
+DemoConfig iemocapSizedConfig(std::uint64_t seed = 13);
+
+}  // namespace mlsan::data

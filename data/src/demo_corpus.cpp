@@ -1,0 +1,213 @@
+#include "mlsan/data/demo_corpus.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <random>
+
+namespace mlsan::data {
+namespace {
+
+/// Deterministic RNG with our own normal and uniform draws (std:: distributions are
+/// implementation-defined; these are not).
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : g_(seed) {}
+  double uniform() { return (g_() >> 11) * (1.0 / 9007199254740992.0); }
+  int below(int n) { return static_cast<int>(uniform() * n); }
+  int between(int lo, int hi) { return lo + below(hi - lo + 1); }
+  double normal() {
+    if (hasSpare_) { hasSpare_ = false; return spare_; }
+    double u, v, s;
+    do { u = 2 * uniform() - 1; v = 2 * uniform() - 1; s = u * u + v * v; } while (s >= 1 || s == 0);
+    const double m = std::sqrt(-2 * std::log(s) / s);
+    spare_ = v * m; hasSpare_ = true;
+    return u * m;
+  }
+  int categorical(const std::vector<double>& w) {
+    const double total = std::accumulate(w.begin(), w.end(), 0.0);
+    double r = uniform() * total;
+    for (std::size_t i = 0; i < w.size(); ++i) { r -= w[i]; if (r < 0) return static_cast<int>(i); }
+    return static_cast<int>(w.size()) - 1;
+  }
+ private:
+  std::mt19937_64 g_;
+  bool hasSpare_ = false;
+  double spare_ = 0;
+};
+
+// MELD train class counts in MultiEMO's label order (neutral, surprise, fear, sadness, joy, disgust, anger).
+const std::vector<double> kMeldPriors = {4710, 1205, 268, 683, 1743, 271, 1109};
+
+enum class Channel { Voice, Face, Balanced };
+
+struct Style {
+  std::vector<float> audioScale, audioShift, visualScale, visualShift;
+  double audioReliability = 0.65, visualReliability = 0.65;
+};
+
+Style makeStyle(Rng& rng, const DemoConfig& c, Channel ch) {
+  Style s;
+  auto fill = [&](std::vector<float>& scale, std::vector<float>& shift, int dim) {
+    scale.resize(dim); shift.resize(dim);
+    for (int k = 0; k < dim; ++k) scale[k] = static_cast<float>(std::exp(c.styleScaleSigma * rng.normal()));
+    for (int k = 0; k < dim; ++k) shift[k] = static_cast<float>(c.styleShift * rng.normal());
+  };
+  fill(s.audioScale, s.audioShift, c.dimAudio);
+  fill(s.visualScale, s.visualShift, c.dimVisual);
+  switch (ch) {
+    case Channel::Voice: s.audioReliability = c.reliableProb; s.visualReliability = c.unreliableProb; break;
+    case Channel::Face: s.audioReliability = c.unreliableProb; s.visualReliability = c.reliableProb; break;
+    case Channel::Balanced: s.audioReliability = s.visualReliability = c.balancedProb; break;
+  }
+  return s;
+}
+
+const std::map<int, std::vector<const char*>>& lines() {
+  static const std::map<int, std::vector<const char*>> m = {
+      {0, {"Okay, so what time are we meeting?", "I put the keys on the table.", "Sure, that works for me.",
+           "Let me check the schedule.", "Did you call your mom back?", "It's on the second shelf."}},
+      {1, {"Wait, what? You did what?", "Oh my god, really?", "No way! Since when?", "You're kidding me!",
+           "Whoa, I did not see that coming."}},
+      {2, {"I really don't want to go in there.", "What if they find out?", "Please tell me that's not a spider.",
+           "I think someone's following us."}},
+      {3, {"I just miss her, you know?", "It's over. She's gone.", "I really thought this would work.",
+           "Nobody even remembered my birthday."}},
+      {4, {"This is the best day ever!", "I got the job!", "Ha! That's hilarious.", "I love you guys so much!",
+           "We're going to Vegas!"}},
+      {5, {"Ew, what is that smell?", "That's disgusting.", "Did you just lick the spoon?", "Gross. Put it away."}},
+      {6, {"Are you serious right now?", "Get out of my apartment!", "You ate my sandwich!", "I told you a hundred times!",
+           "Don't you dare walk away from me."}}};
+  return m;
+}
+
+}  // namespace
+
+const std::vector<std::string>& demoCast() {
+  static const std::vector<std::string> cast = {"Ava", "Ben", "Chloe", "Dev", "Ellie", "Finn", "Gus",
+                                                "Hana", "Ivan", "Jade", "Kai", "Lena", "other"};
+  return cast;
+}
+
+Corpus makeDemoCorpus(const DemoConfig& c) {
+  Rng rng(c.seed * 0x9E3779B97F4A7C15ULL + 1);
+  Corpus corpus;
+  corpus.name = "demo (seed " + std::to_string(c.seed) + ")";
+  corpus.dataset = "demo";
+  corpus.labels = meldLabels();
+  corpus.speakers = demoCast();
+  corpus.dimText = c.dimText; corpus.dimAudio = c.dimAudio; corpus.dimVisual = c.dimVisual;
+  const int numClasses = corpus.labels.size();
+  const int named = static_cast<int>(corpus.speakers.size()) - 1;
+  const int otherId = named;
+
+  // Class prototypes per modality: unit-variance Gaussian directions scaled so that two
+  // class means lie `separation` noise standard deviations apart.
+  auto prototypes = [&](int dim, double separation) {
+    std::vector<float> p(static_cast<std::size_t>(numClasses) * dim);
+    const double amp = separation / std::sqrt(2.0 * dim);
+    for (auto& v : p) v = static_cast<float>(amp * rng.normal());
+    return p;
+  };
+  const auto protoText = prototypes(c.dimText, c.textSeparation);
+  const auto protoAudio = prototypes(c.dimAudio, c.audioSeparation);
+  const auto protoVisual = prototypes(c.dimVisual, c.visualSeparation);
+
+  // Speaker styles: named speakers cycle voice-led, face-led, balanced; extras are random.
+  std::vector<Style> styles;
+  for (int s = 0; s < named; ++s) styles.push_back(makeStyle(rng, c, static_cast<Channel>(s % 3)));
+  const int numExtras = 24;
+  std::vector<Style> extras;
+  for (int e = 0; e < numExtras; ++e) extras.push_back(makeStyle(rng, c, static_cast<Channel>(rng.below(3))));
+  // How often each named speaker appears: the first six are the leads.
+  std::vector<double> castWeight(named + 1);
+  for (int s = 0; s < named; ++s) castWeight[s] = s < 6 ? 6.0 : 1.5;
+  castWeight[otherId] = 2.0;
+
+  const int nTrain = static_cast<int>(std::lround(c.dialogues * 0.75));
+  const int nDev = static_cast<int>(std::lround(c.dialogues * 0.08));
+  int season = 1, episode = 1, inEpisode = 0;
+  double clock = 0;
+  for (int di = 0; di < c.dialogues; ++di) {
+    Dialogue d;
+    d.key = std::to_string(di);
+    d.split = di < nTrain ? Split::Train : di < nTrain + nDev ? Split::Dev : Split::Test;
+    if (inEpisode == 18) { inEpisode = 0; clock = 0; if (++episode > 12) { episode = 1; ++season; } }
+    ++inEpisode;
+    d.season = season; d.episode = episode;
+
+    const int turns = c.minTurns + static_cast<int>(std::floor((c.maxTurns - c.minTurns + 1) * std::pow(rng.uniform(), 1.6)));
+    const int nSpeakers = std::min(turns < 2 ? 1 : turns, rng.between(c.minSpeakers, c.maxSpeakers));
+    // Pick the dialogue's participants (distinct identities; "other" may be several extras).
+    std::vector<int> who, extraOf;
+    std::vector<double> w = castWeight;
+    for (int k = 0; k < nSpeakers; ++k) {
+      const int s = rng.categorical(w);
+      who.push_back(s);
+      extraOf.push_back(s == otherId ? rng.below(numExtras) : -1);
+      if (s != otherId) w[s] = 0;  // a named speaker appears once per dialogue
+    }
+    std::map<int, int> partyOf;  // participant slot -> party (order of first appearance)
+    int prevLabel = -1, prevSlot = -1;
+    for (int t = 0; t < turns; ++t) {
+      int slot = rng.below(nSpeakers);
+      if (nSpeakers > 1 && slot == prevSlot && rng.uniform() < 0.7) slot = (slot + 1 + rng.below(nSpeakers - 1)) % nSpeakers;
+      prevSlot = slot;
+      if (!partyOf.count(slot)) { const int p = static_cast<int>(partyOf.size()); partyOf[slot] = p; }
+      const int label = (prevLabel >= 0 && rng.uniform() < c.contextCarry) ? prevLabel : rng.categorical(kMeldPriors);
+      prevLabel = label;
+
+      Utterance u;
+      u.speaker = who[slot];
+      u.party = partyOf[slot];
+      u.label = label;
+      u.utteranceId = t;
+      const auto& pool = lines().at(label);
+      u.transcript = pool[rng.below(static_cast<int>(pool.size()))];
+      const double dur = 1.0 + 3.0 * rng.uniform();
+      u.startSeconds = clock; u.endSeconds = clock + dur; clock += dur + 0.3;
+      d.utterances.push_back(u);
+
+      const Style& st = extraOf[slot] >= 0 ? extras[extraOf[slot]] : styles[who[slot]];
+      // Text: the true emotion, weak.
+      for (int k = 0; k < c.dimText; ++k)
+        corpus.text.push_back(static_cast<float>(protoText[label * c.dimText + k] + rng.normal()));
+      // Audio and visual: the true emotion with the speaker's reliability, else a distractor.
+      auto shown = [&](double reliability) { return rng.uniform() < reliability ? label : rng.categorical(kMeldPriors); };
+      const int la = shown(st.audioReliability);
+      for (int k = 0; k < c.dimAudio; ++k) {
+        const double clean = protoAudio[la * c.dimAudio + k] + rng.normal();
+        corpus.audio.push_back(static_cast<float>(st.audioScale[k] * clean + st.audioShift[k]));
+      }
+      const int lv = shown(st.visualReliability);
+      const bool noFace = rng.uniform() < c.faceMissing;
+      for (int k = 0; k < c.dimVisual; ++k) {
+        const double clean = protoVisual[lv * c.dimVisual + k] + rng.normal();
+        corpus.visual.push_back(noFace ? 0.0f : static_cast<float>(st.visualScale[k] * clean + st.visualShift[k]));
+      }
+    }
+    corpus.dialogues.push_back(std::move(d));
+  }
+  corpus.reindexRows();
+  return corpus;
+}
+
+DemoConfig meldSizedConfig(std::uint64_t seed) {
+  DemoConfig c;
+  c.seed = seed;
+  // 75% train: 1,152 train dialogues of mean length ~9.8 (about 11,000 utterances).
+  c.dialogues = 1536;
+  return c;
+}
+
+DemoConfig iemocapSizedConfig(std::uint64_t seed) {
+  DemoConfig c;
+  c.seed = seed;
+  c.dialogues = 151;
+  c.minTurns = 40; c.maxTurns = 75;
+  c.minSpeakers = 2; c.maxSpeakers = 2;
+  return c;
+}
+
+}  // namespace mlsan::data

@@ -1,0 +1,69 @@
+#pragma once
+// Model and training configurations, the presets (meld, iemocap, demo), and their JSON form.
+// Plain values; any thread. No torch here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlsan::model {
+
+/// Architecture and loss settings. Everything a checkpoint must agree on.
+struct ModelConfig {
+  std::string preset = "demo";  ///< meld | iemocap | demo
+  // structure
+  int dimText = 768, dimAudio = 512, dimVisual = 1000;
+  int numClasses = 7;
+  int numSpeakers = 13;         ///< global speaker identities (ML-SAN's embedding table)
+  int maxParties = 9;           ///< DialogueRNN party slots
+  int d = 256;                  ///< model dim
+  int heads = 4;
+  int fusionLayers = 2;
+  int mlpHidden = 512;
+  bool textContext = false;     ///< DialogueRNN on text too (IEMOCAP)
+  bool bidirectional = false;   ///< bidirectional DialogueRNN (IEMOCAP)
+  double dropout = 0.1;
+  // losses (MultiEMO)
+  double weightCE = 0.4, weightSWFC = 0.3, weightHGR = 0.3;
+  double tau = 1.4, gamma = 2.0, alpha = 1.2;
+  std::vector<double> classCounts;  ///< training label counts for SWFC's class weights
+  // ML-SAN
+  bool film = true, gate = true, aux = true;
+  std::string gateInput = "speaker+context";  ///< "speaker" (eq. 3) or "speaker+context"
+  double lambda = 0.5;
+  int speakerDim = 64;
+
+  bool isMultiEMO() const { return !film && !gate && !aux; }
+  /// "mlsan", "no_film", "no_gate", "no_aux", "multiemo", or a '+'-list of what is on.
+  std::string variantName() const;
+  std::string toJson() const;
+  static ModelConfig fromJson(const std::string& json);
+  /// Human-readable list of the fields that differ ("d: 256 vs 128; film: on vs off"), empty if none.
+  std::string differences(const ModelConfig& other) const;
+};
+
+/// Optimisation settings.
+struct TrainConfig {
+  double lr = 1e-4;
+  double weightDecay = 1e-5;
+  int epochs = 15;
+  int batchSize = 100;          ///< dialogues per batch
+  double plateauFactor = 0.95;
+  int plateauPatience = 10;
+  std::uint64_t seed = 1;
+  int threads = 2;
+  std::string device = "cpu";   ///< cpu | cuda
+  std::string corpus;           ///< how the corpus was named ("demo", a folder): lets eval reopen it
+  std::string toJson() const;
+  static TrainConfig fromJson(const std::string& json);
+};
+
+struct Preset {
+  ModelConfig model;
+  TrainConfig train;
+};
+/// "meld", "iemocap" or "demo"; throws std::invalid_argument for anything else.
+Preset preset(const std::string& name);
+/// The preset that fits a corpus's dataset name ("meld", "iemocap", "demo").
+std::string presetForDataset(const std::string& dataset);
+
+}  // namespace mlsan::model

@@ -1,0 +1,99 @@
+#pragma once
+// The engine's public face: train a model into a run directory, load a trained model, and run
+// inference. No torch in this header: the studio and the command line include it freely.
+// A Model is owned by one thread at a time; train() runs on the calling thread.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mlsan/data/corpus.h"
+#include "mlsan/model/config.h"
+#include "mlsan/model/progress.h"
+
+namespace mlsan::model {
+
+/// A problem with a checkpoint or run directory the user can act on (wrong corpus,
+/// different configuration, corrupt file). The message names the file and what is wrong.
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Training stopped because a loss or gradient became NaN or infinite.
+class DivergedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TrainResult {
+  bool cancelled = false;
+  int epochsDone = 0;
+  int bestEpoch = 0;              ///< selected on validation weighted F1
+  double valWeightedF1 = 0;       ///< at bestEpoch, percent
+  double testWeightedF1 = 0;      ///< at bestEpoch, percent: the figure to report
+  int bestTestEpoch = 0;          ///< the epoch with the best test F1 (MultiEMO's selection)
+  double bestTestWeightedF1 = 0;  ///< labelled "best on test": optimistic, for comparison only
+  std::vector<EpochRecord> curve;
+  double seconds = 0;
+};
+
+/// Fills numClasses, numSpeakers, dims and classCounts of `config` from the corpus.
+void fitConfigToCorpus(ModelConfig& config, const data::Corpus& corpus);
+
+/// Trains on the corpus's train split, validates on dev, reports test, and writes the run
+/// directory (see docs in model/README.md). With `resume`, continues from runDir's last
+/// checkpoint (the configuration and corpus must match; CheckpointError says what differs).
+/// Throws DivergedError on NaN (the last good checkpoint is kept), std::runtime_error on I/O.
+TrainResult train(const data::Corpus& corpus, const ModelConfig& model, const TrainConfig& train,
+                  const std::string& runDir, bool resume, Progress& progress);
+
+/// What inference returns per utterance. Gate fields are NaN for a model with no gate.
+struct UtteranceOutput {
+  std::size_t row = 0;            ///< row in the corpus feature matrices
+  int dialogue = 0;               ///< index into corpus.dialogues
+  int index = 0;                  ///< position within the dialogue
+  int label = -1, prediction = -1;
+  std::vector<float> probabilities;
+  float gateAudio = 0, gateVisual = 0;     ///< mean gate per modality
+  float weightAudio = 0, weightVisual = 0; ///< normalised shares, sum to 1
+};
+
+struct Inference {
+  std::vector<UtteranceOutput> utterances;
+  int dimAudio = 0, dimVisual = 0, dimFused = 0;
+  std::vector<float> filmAudio;   ///< [n x dimAudio], FiLM-calibrated audio (raw when no FiLM)
+  std::vector<float> filmVisual;  ///< [n x dimVisual]
+  std::vector<float> fused;       ///< [n x dimFused], the fc output
+};
+
+/// A trained model, loaded from a checkpoint. Not thread-safe: one thread at a time.
+class Model {
+ public:
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+  /// Loads model weights and configuration. Throws CheckpointError naming the file.
+  static Model load(const std::string& checkpointPath, const std::string& device = "cpu");
+  const ModelConfig& config() const;
+  /// The corpus signature the model was trained on.
+  const std::string& corpusSignature() const;
+  /// Checks that the corpus fits the model (dims, labels, speakers); throws CheckpointError.
+  void checkCorpus(const data::Corpus& corpus) const;
+  /// Inference over the given dialogues (indices into corpus.dialogues), in order.
+  Inference infer(const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize = 64,
+                  Progress* progress = nullptr);
+
+ private:
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Indices of the dialogues in a split.
+std::vector<int> dialoguesOf(const data::Corpus& corpus, data::Split split);
+
+/// Sets torch's intra-op thread count (and inter-op once per process).
+void setThreads(int threads);
+
+}  // namespace mlsan::model

@@ -1,0 +1,50 @@
+#pragma once
+// Internal (torch) - batching, evaluation and checkpoints shared by the trainer and Model.
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "mlsan/data/corpus.h"
+#include "mlsan/model/engine.h"
+#include "net.h"
+
+namespace mlsan::model {
+
+/// Pads the given dialogues into one time-major batch on the CPU.
+Batch makeBatch(const data::Corpus& corpus, const std::vector<int>& dialogues);
+
+/// Splits dialogue indices into consecutive batches of at most `size`.
+std::vector<std::vector<int>> chunk(const std::vector<int>& items, int size);
+
+/// Evaluation over dialogues in eval mode without gradients.
+struct EvalResult {
+  double loss = 0;               ///< mean total loss per batch, weighted by labelled utterances
+  std::vector<int> gold, pred;   ///< labelled utterances only, in order
+  Inference details;             ///< filled when requested
+};
+EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize,
+                    const torch::Device& device, const torch::Tensor& classWeights, bool details,
+                    Progress* progress = nullptr);
+
+/// Everything a checkpoint holds besides tensors.
+struct CheckpointMeta {
+  ModelConfig model;
+  TrainConfig train;
+  std::string corpusSignature;
+  std::string corpusName;
+  int epoch = 0;          ///< epochs completed
+  std::string stateJson;  ///< trainer state: scheduler, best so far, curve
+};
+
+/// Writes model (+ optimizer when given) + meta to `path` atomically.
+void saveCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* optimizer, const CheckpointMeta& meta);
+/// Reads the meta only. Throws CheckpointError naming the file.
+CheckpointMeta readCheckpointMeta(const std::string& path);
+/// Loads weights (and optimizer state when given) into a net built from the checkpoint's
+/// own config. Throws CheckpointError naming the file.
+void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* optimizer);
+
+torch::Device parseDevice(const std::string& device);
+
+}  // namespace mlsan::model

@@ -1,0 +1,37 @@
+#pragma once
+// Internal (torch) - MultiEMO's losses and ML-SAN's auxiliary loss, on the real
+// (unpadded) utterances of a batch. Vectorised: no Python-style loops over samples.
+#include <torch/torch.h>
+
+#include "mlsan/model/config.h"
+#include "net.h"
+
+namespace mlsan::model {
+
+/// Sample-weighted focal contrastive loss on fc outputs z [N, d] with labels y [N].
+/// classWeights [C] sum to 1 (see swfcClassWeights).
+torch::Tensor swfcLoss(const torch::Tensor& z, const torch::Tensor& y, const torch::Tensor& classWeights,
+                       double tau, double gamma);
+/// w_c = (N / N_c)^alpha normalised to sum 1 (classes with no count get weight 0).
+torch::Tensor swfcClassWeights(const std::vector<double>& classCounts, double alpha);
+/// Soft-HGR score between two views [N, d]: mean inner product of centred features minus
+/// half the trace of the product of their covariances.
+torch::Tensor softHgrScore(const torch::Tensor& f, const torch::Tensor& g);
+/// The loss: minus the sum of the scores of the three pairs.
+torch::Tensor softHgrLoss(const torch::Tensor& ft, const torch::Tensor& fa, const torch::Tensor& fv);
+
+struct LossParts {
+  torch::Tensor total;   ///< what is minimised
+  double ce = 0, swfc = 0, hgr = 0, aux = 0;
+};
+
+/// The whole objective on one batch: wCE*CE + wSWFC*SWFC + wHGR*HGR (+ lambda * speaker CE).
+LossParts computeLoss(const NetOutput& out, const Batch& batch, const ModelConfig& config,
+                      const torch::Tensor& classWeights);
+
+}  // namespace mlsan::model
+
+namespace mlsan::model {
+/// SWFC class weights from a config's training class counts (uniform when none are stored).
+torch::Tensor swfcClassWeightsFor(const ModelConfig& config);
+}  // namespace mlsan::model

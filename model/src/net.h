@@ -1,0 +1,85 @@
+#pragma once
+// Internal (torch) - the ML-SAN / MultiEMO network. Only model/ sources include this.
+#include <torch/torch.h>
+
+#include "mlsan/model/config.h"
+
+namespace mlsan::model {
+
+/// A padded batch of dialogues, time-major: [T, B, ...]. mask is 1 at real utterances.
+struct Batch {
+  torch::Tensor text, audio, visual;  ///< float [T, B, D*]
+  torch::Tensor speaker;              ///< long [T, B], global identity (0 at padding)
+  torch::Tensor party;                ///< long [T, B], position within the dialogue (0 at padding)
+  torch::Tensor label;                ///< long [T, B], -1 at padding / unlabelled
+  torch::Tensor mask;                 ///< bool [T, B]
+  torch::Tensor lengths;              ///< long [B]
+  Batch to(const torch::Device& device) const;
+};
+
+/// DialogueRNN (Majumder et al. 2019) as MultiEMO uses it: global GRU, query-free attention over
+/// the earlier global states, party GRU updating only the current speaker, emotion GRU.
+/// Right-padded input: positions past a dialogue's length never influence real positions.
+struct DialogueRNNImpl : torch::nn::Module {
+  DialogueRNNImpl(int inDim, int d, int parties);
+  /// x [T, B, in], party [T, B] -> e [T, B, d]
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party);
+  torch::nn::GRUCell globalCell{nullptr}, partyCell{nullptr}, emotionCell{nullptr};
+  torch::nn::Linear attention{nullptr};
+  int d, parties;
+};
+TORCH_MODULE(DialogueRNN);
+
+/// A context encoder per modality: forward-only with ReLU(e) (MELD), or bidirectional with each
+/// dialogue reversed by its own length and ReLU(Linear 2d -> d) (IEMOCAP).
+struct ContextEncoderImpl : torch::nn::Module {
+  ContextEncoderImpl(int d, int parties, bool bidirectional);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party, const torch::Tensor& lengths);
+  DialogueRNN forwardRnn{nullptr}, backwardRnn{nullptr};
+  torch::nn::Linear merge{nullptr};
+  bool bidirectional;
+};
+TORCH_MODULE(ContextEncoder);
+
+/// One MultiAttn layer: x = LN(x + MHA(x, A, A)); x = LN(x + MHA(x, B, B)); x = LN(x + FFN(x)).
+struct FusionLayerImpl : torch::nn::Module {
+  FusionLayerImpl(int d, int heads, double dropout);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& a, const torch::Tensor& b,
+                        const torch::Tensor& keyPadding);
+  torch::nn::MultiheadAttention attnA{nullptr}, attnB{nullptr};
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
+  torch::nn::Linear ff1{nullptr}, ff2{nullptr};
+  torch::nn::Dropout drop{nullptr};
+};
+TORCH_MODULE(FusionLayer);
+
+/// Everything one forward pass produces.
+struct NetOutput {
+  torch::Tensor logits;         ///< [T, B, C]
+  torch::Tensor fc;             ///< [T, B, d] fused representation (fc output)
+  torch::Tensor fusedText, fusedAudio, fusedVisual;  ///< [T, B, d] for Soft-HGR
+  torch::Tensor speakerLogits;  ///< [T, B, S] (aux), undefined without aux
+  torch::Tensor gateAudio, gateVisual;  ///< [T, B, d], undefined without gate
+  torch::Tensor filmAudio, filmVisual;  ///< [T, B, Da], [T, B, Dv] calibrated inputs
+};
+
+/// MultiEMO + ML-SAN's three speaker-adaptive levels. With film, gate and aux all off, the
+/// module has exactly MultiEMO's parameters (same names) and computes MultiEMO.
+struct NetImpl : torch::nn::Module {
+  explicit NetImpl(const ModelConfig& config);
+  NetOutput forward(const Batch& batch);
+  ModelConfig config;
+  torch::nn::Linear projText{nullptr}, projAudio{nullptr}, projVisual{nullptr};
+  ContextEncoder ctxText{nullptr}, ctxAudio{nullptr}, ctxVisual{nullptr};
+  torch::nn::ModuleList fuseText{nullptr}, fuseAudio{nullptr}, fuseVisual{nullptr};
+  torch::nn::Linear fc{nullptr}, mlp1{nullptr}, mlp2{nullptr};
+  torch::nn::Dropout mlpDrop{nullptr};
+  // ML-SAN
+  torch::nn::Embedding speakerEmbedding{nullptr};
+  torch::nn::Linear filmGammaAudio{nullptr}, filmBetaAudio{nullptr}, filmGammaVisual{nullptr}, filmBetaVisual{nullptr};
+  torch::nn::Linear gateAudio{nullptr}, gateVisual{nullptr};
+  torch::nn::Linear speakerHead{nullptr};
+};
+TORCH_MODULE(Net);
+
+}  // namespace mlsan::model

@@ -1,0 +1,267 @@
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "internal.h"
+#include "losses.h"
+#include "mlsan/analysis/metrics.h"
+#include "mlsan/data/atomic_file.h"
+#include "mlsan/model/run.h"
+
+namespace mlsan::model {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void fitConfigToCorpus(ModelConfig& c, const data::Corpus& corpus) {
+  c.dimText = corpus.dimText;
+  c.dimAudio = corpus.dimAudio;
+  c.dimVisual = corpus.dimVisual;
+  c.numClasses = corpus.labels.size();
+  c.numSpeakers = std::max<int>(1, static_cast<int>(corpus.speakers.size()));
+  c.maxParties = std::max(c.maxParties, corpus.maxParties());
+  c.classCounts.assign(c.numClasses, 0.0);
+  for (const auto& d : corpus.dialogues)
+    if (d.split == data::Split::Train)
+      for (const auto& u : d.utterances)
+        if (u.label >= 0) c.classCounts[u.label] += 1;
+}
+
+namespace {
+
+/// PyTorch's ReduceLROnPlateau (mode "min", relative threshold 1e-4, no cooldown).
+struct Plateau {
+  double best = std::numeric_limits<double>::infinity();
+  int bad = 0;
+  /// Returns true when the learning rate should be reduced.
+  bool step(double value, int patience) {
+    if (value < best * (1 - 1e-4)) { best = value; bad = 0; return false; }
+    if (++bad > patience) { bad = 0; return true; }
+    return false;
+  }
+};
+
+struct TrainerState {
+  double lr = 0;
+  Plateau plateau;
+  double bestValF1 = -1;
+  int bestEpoch = 0;
+  double testAtBest = 0;
+  double bestTestF1 = -1;
+  int bestTestEpoch = 0;
+  std::vector<EpochRecord> curve;
+
+  std::string toJson() const {
+    json c = json::array();
+    for (const auto& r : curve)
+      c.push_back({r.epoch, r.trainLoss, r.valLoss, r.valWeightedF1, r.testWeightedF1, r.lr, r.seconds});
+    const double pb = std::isfinite(plateau.best) ? plateau.best : 1e300;
+    return json{{"lr", lr}, {"plateau_best", pb}, {"plateau_bad", plateau.bad}, {"best_val_f1", bestValF1},
+                {"best_epoch", bestEpoch}, {"test_at_best", testAtBest}, {"best_test_f1", bestTestF1},
+                {"best_test_epoch", bestTestEpoch}, {"curve", c}}
+        .dump();
+  }
+  void fromJson(const std::string& s) {
+    const json j = json::parse(s);
+    lr = j.at("lr");
+    plateau.best = j.at("plateau_best");
+    plateau.bad = j.at("plateau_bad");
+    bestValF1 = j.at("best_val_f1");
+    bestEpoch = j.at("best_epoch");
+    testAtBest = j.at("test_at_best");
+    bestTestF1 = j.at("best_test_f1");
+    bestTestEpoch = j.at("best_test_epoch");
+    curve.clear();
+    for (const auto& r : j.at("curve"))
+      curve.push_back({r[0].get<int>(), r[1].get<double>(), r[2].get<double>(), r[3].get<double>(), r[4].get<double>(),
+                       r[5].get<double>(), r[6].get<double>()});
+  }
+};
+
+void setLearningRate(torch::optim::Adam& opt, double lr) {
+  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
+std::string curvesCsv(const std::vector<EpochRecord>& curve) {
+  std::ostringstream out;
+  out << "epoch,train_loss,val_loss,val_weighted_f1,test_weighted_f1,lr,seconds\n" << std::setprecision(8);
+  for (const auto& r : curve)
+    out << r.epoch << ',' << r.trainLoss << ',' << r.valLoss << ',' << r.valWeightedF1 << ',' << r.testWeightedF1 << ','
+        << r.lr << ',' << r.seconds << '\n';
+  return out.str();
+}
+
+
+void checkResumable(const CheckpointMeta& meta, const ModelConfig& model, const TrainConfig& train,
+                    const data::Corpus& corpus, const std::string& path) {
+  const std::string diff = meta.model.differences(model);
+  if (!diff.empty()) throw CheckpointError(path + ": cannot resume with a different configuration (" + diff + ")");
+  if (meta.corpusSignature != corpus.signature())
+    throw CheckpointError(path + ": cannot resume on a different corpus (trained on '" + meta.corpusName + "', signature " +
+                          meta.corpusSignature + "; given '" + corpus.name + "', signature " + corpus.signature() + ")");
+  std::ostringstream d;
+  if (meta.train.seed != train.seed) d << "seed: " << meta.train.seed << " vs " << train.seed << "; ";
+  if (meta.train.batchSize != train.batchSize) d << "batch size: " << meta.train.batchSize << " vs " << train.batchSize << "; ";
+  if (meta.train.lr != train.lr) d << "lr: " << meta.train.lr << " vs " << train.lr << "; ";
+  if (meta.train.weightDecay != train.weightDecay) d << "weight decay: " << meta.train.weightDecay << " vs " << train.weightDecay << "; ";
+  if (!d.str().empty()) throw CheckpointError(path + ": cannot resume with different training settings (" + d.str() + ")");
+}
+
+}  // namespace
+
+TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const TrainConfig& tc,
+                  const std::string& runDir, bool resume, Progress& progress) {
+  const auto started = std::chrono::steady_clock::now();
+  if (!corpus.hasFeatures()) throw std::runtime_error("corpus '" + corpus.name + "' has no feature vectors: it can be browsed, not trained on");
+  corpus.validate();
+  ModelConfig model = modelIn;
+  if (model.dimText != corpus.dimText || model.dimAudio != corpus.dimAudio || model.dimVisual != corpus.dimVisual ||
+      model.numClasses != corpus.labels.size() || model.numSpeakers < static_cast<int>(corpus.speakers.size()))
+    throw std::runtime_error("model configuration does not fit corpus '" + corpus.name + "' (call fitConfigToCorpus)");
+  if (model.gateInput != "speaker" && model.gateInput != "speaker+context")
+    throw std::invalid_argument("gate input must be 'speaker' or 'speaker+context', not '" + model.gateInput + "'");
+  const auto trainIds = dialoguesOf(corpus, data::Split::Train);
+  const auto devIds = dialoguesOf(corpus, data::Split::Dev);
+  const auto testIds = dialoguesOf(corpus, data::Split::Test);
+  if (trainIds.empty()) throw std::runtime_error("corpus '" + corpus.name + "' has no training dialogues");
+  if (devIds.empty()) throw std::runtime_error("corpus '" + corpus.name + "' has no validation (dev) dialogues");
+
+  setThreads(tc.threads);
+  const torch::Device device = parseDevice(tc.device);
+  const RunPaths paths(runDir);
+  fs::create_directories(paths.checkpoints());
+  const bool haveLast = fs::exists(paths.lastCheckpoint());
+  if (haveLast && !resume)
+    throw std::runtime_error(runDir + " already holds a run (" + paths.lastCheckpoint() +
+                             "); pass --resume to continue it, or choose another output folder");
+
+  torch::manual_seed(tc.seed);
+  Net net(model);
+  net->to(device);
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(tc.lr).weight_decay(tc.weightDecay));
+  const auto classWeights = swfcClassWeightsFor(model);
+  TrainerState st;
+  st.lr = tc.lr;
+  int startEpoch = 1;
+  if (resume && haveLast) {
+    const CheckpointMeta meta = readCheckpointMeta(paths.lastCheckpoint());
+    checkResumable(meta, model, tc, corpus, paths.lastCheckpoint());
+    loadCheckpoint(paths.lastCheckpoint(), net, &opt);
+    st.fromJson(meta.stateJson);
+    setLearningRate(opt, st.lr);
+    startEpoch = meta.epoch + 1;
+    progress.message("resuming " + runDir + " after epoch " + std::to_string(meta.epoch));
+  }
+
+  json cfg{{"model", json::parse(model.toJson())}, {"train", json::parse(tc.toJson())},
+           {"corpus", {{"name", corpus.name}, {"dataset", corpus.dataset}, {"signature", corpus.signature()}, {"source", tc.corpus}}},
+           {"variant", model.variantName()}};
+  data::atomicWriteFile(paths.config(), cfg.dump(2));
+
+  CheckpointMeta meta;
+  meta.model = model;
+  meta.train = tc;
+  meta.corpusSignature = corpus.signature();
+  meta.corpusName = corpus.name;
+
+  TrainResult result;
+  for (int epoch = startEpoch; epoch <= tc.epochs; ++epoch) {
+    if (progress.cancelled()) { result.cancelled = true; break; }
+    const auto t0 = std::chrono::steady_clock::now();
+    // Every epoch's randomness derives from (seed, epoch) only, so a resumed run
+    // continues exactly as the uninterrupted one would.
+    torch::manual_seed(tc.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+    std::vector<int> order = trainIds;
+    std::mt19937_64 shuffleRng(tc.seed * 7919ULL + static_cast<std::uint64_t>(epoch));
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffleRng() % i]);
+    const auto batches = chunk(order, tc.batchSize);
+    net->train();
+    double lossSum = 0;
+    long lossCount = 0;
+    for (std::size_t bi = 0; bi < batches.size(); ++bi) {
+      if (progress.cancelled()) { result.cancelled = true; break; }
+      const Batch batch = makeBatch(corpus, batches[bi]).to(device);
+      const long labelled = batch.mask.logical_and(batch.label.ge(0)).sum().item<long>();
+      if (labelled == 0) continue;
+      const NetOutput out = net->forward(batch);
+      const LossParts parts = computeLoss(out, batch, model, classWeights);
+      const double loss = parts.total.item<double>();
+      if (!std::isfinite(loss))
+        throw DivergedError("training diverged at epoch " + std::to_string(epoch) + ", batch " + std::to_string(bi + 1) +
+                            ": the loss became " + (std::isnan(loss) ? "NaN" : "infinite") + " (CE " + std::to_string(parts.ce) +
+                            ", SWFC " + std::to_string(parts.swfc) + ", Soft-HGR " + std::to_string(parts.hgr) +
+                            "); the last good checkpoint is kept in " + paths.lastCheckpoint());
+      opt.zero_grad();
+      parts.total.backward();
+      opt.step();
+      lossSum += loss * labelled;
+      lossCount += labelled;
+      progress.batch(epoch, static_cast<int>(bi + 1), static_cast<int>(batches.size()), loss);
+    }
+    if (result.cancelled) break;
+
+    const EvalResult val = evaluate(net, corpus, devIds, tc.batchSize, device, classWeights, false);
+    const EvalResult test = testIds.empty() ? EvalResult{} : evaluate(net, corpus, testIds, tc.batchSize, device, classWeights, false);
+    if (!std::isfinite(val.loss))
+      throw DivergedError("training diverged at epoch " + std::to_string(epoch) + ": the validation loss is not finite; "
+                          "the last good checkpoint is kept in " + paths.lastCheckpoint());
+    EpochRecord rec;
+    rec.epoch = epoch;
+    rec.trainLoss = lossCount ? lossSum / lossCount : 0;
+    rec.valLoss = val.loss;
+    rec.valWeightedF1 = val.gold.empty() ? 0 : 100 * analysis::weightedF1(val.gold, val.pred);
+    rec.testWeightedF1 = test.gold.empty() ? 0 : 100 * analysis::weightedF1(test.gold, test.pred);
+    rec.lr = st.lr;
+    if (st.plateau.step(val.loss, tc.plateauPatience)) {
+      st.lr *= tc.plateauFactor;
+      setLearningRate(opt, st.lr);
+    }
+    meta.epoch = epoch;
+    if (rec.valWeightedF1 > st.bestValF1) {
+      st.bestValF1 = rec.valWeightedF1;
+      st.bestEpoch = epoch;
+      st.testAtBest = rec.testWeightedF1;
+      saveCheckpoint(paths.bestCheckpoint(), net, nullptr, meta);
+    }
+    if (rec.testWeightedF1 > st.bestTestF1) { st.bestTestF1 = rec.testWeightedF1; st.bestTestEpoch = epoch; }
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    st.curve.push_back(rec);
+    meta.stateJson = st.toJson();
+    saveCheckpoint(paths.lastCheckpoint(), net, &opt, meta);
+    data::atomicWriteFile(paths.curves(), curvesCsv(st.curve));
+    progress.epoch(rec, tc.epochs);
+  }
+
+  result.curve = st.curve;
+  result.epochsDone = st.curve.empty() ? 0 : st.curve.back().epoch;
+  result.bestEpoch = st.bestEpoch;
+  result.valWeightedF1 = st.bestValF1;
+  result.testWeightedF1 = st.testAtBest;
+  result.bestTestEpoch = st.bestTestEpoch;
+  result.bestTestWeightedF1 = st.bestTestF1;
+  if (!result.cancelled && st.bestEpoch > 0) {
+    progress.message("writing predictions of the epoch-" + std::to_string(st.bestEpoch) + " model");
+    Model best = Model::load(paths.bestCheckpoint(), tc.device);
+    std::vector<int> all(corpus.dialogues.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+    const Inference inf = best.infer(corpus, all, tc.batchSize);
+    writePredictions(paths.predictions(), corpus, inf);
+    json m = evaluationJson(corpus, inf, data::Split::Test);
+    m["variant"] = model.variantName();
+    m["selection"] = "validation weighted F1";
+    m["best_epoch"] = st.bestEpoch;
+    m["epochs_done"] = result.epochsDone;
+    m["val_weighted_f1"] = st.bestValF1;
+    m["best_on_test"] = {{"epoch", st.bestTestEpoch}, {"weighted_f1", st.bestTestF1},
+                         {"note", "epoch chosen on the test set (MultiEMO's protocol): optimistic, for comparison only"}};
+    data::atomicWriteFile(paths.metrics(), m.dump(2));
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace mlsan::model
