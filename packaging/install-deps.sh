@@ -10,6 +10,7 @@ PACKAGES=(
   libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libeigen3-dev
+  libopenblas0-openmp
   xvfb xauth ffmpeg
   clang libclang-rt-14-dev
 )

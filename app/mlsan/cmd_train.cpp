@@ -30,6 +30,7 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
   cmd->add_option("--epochs", epochs, "Epochs (default: the preset's)");
   cmd->add_option("--batch-size", batchSize, "Dialogues per batch (default: the preset's)");
   cmd->add_option("--lr", lr, "Learning rate (default: the preset's)");
+  cmd->add_option("--loss-weights", lossWeights, "Weights of CE, SWFC and Soft-HGR (default: the preset's)")->expected(3)->delimiter(',');
   cmd->add_option("--threads", threads, "CPU threads")->capture_default_str();
   cmd->add_option("--device", device, "cpu, or cuda with a CUDA build of LibTorch")->capture_default_str();
 }
@@ -48,6 +49,11 @@ void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, mo
   if (epochs > 0) t.epochs = epochs;
   if (batchSize > 0) t.batchSize = batchSize;
   if (lr > 0) t.lr = lr;
+  if (lossWeights.size() == 3) {
+    m.weightCE = lossWeights[0];
+    m.weightSWFC = lossWeights[1];
+    m.weightHGR = lossWeights[2];
+  }
   t.seed = seed;
   t.threads = threads;
   t.device = device;

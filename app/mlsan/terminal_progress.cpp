@@ -48,8 +48,11 @@ void TerminalProgress::epoch(const model::EpochRecord& r, int epochs) {
   if (quiet_) return;
   epochs_ = epochs;
   if (tty_) std::fprintf(stderr, "\r\033[K");
-  std::fprintf(stderr, "%s epoch %d/%d: train loss %.4f, val loss %.4f, val W-F1 %.2f, test W-F1 %.2f, lr %.2g (%.1f s)\n",
-               label_.c_str(), r.epoch, epochs, r.trainLoss, r.valLoss, r.valWeightedF1, r.testWeightedF1, r.lr, r.seconds);
+  std::fprintf(stderr,
+               "%s epoch %d/%d: train loss %.4f (CE %.3f, SWFC %.3f, HGR %.3f, aux %.3f), val loss %.4f, val W-F1 %.2f, "
+               "test W-F1 %.2f, lr %.2g (%.1f s)\n",
+               label_.c_str(), r.epoch, epochs, r.trainLoss, r.trainCE, r.trainSWFC, r.trainHGR, r.trainAux, r.valLoss,
+               r.valWeightedF1, r.testWeightedF1, r.lr, r.seconds);
 }
 
 void TerminalProgress::message(const std::string& text) {

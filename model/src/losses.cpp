@@ -32,20 +32,23 @@ torch::Tensor swfcLoss(const torch::Tensor& zRaw, const torch::Tensor& y, const 
   return -(w * li).sum() / static_cast<double>(n);
 }
 
-torch::Tensor softHgrScore(const torch::Tensor& f0, const torch::Tensor& g0) {
-  const int64_t n = f0.size(0);
-  const auto f = f0 - f0.mean(0, true);
-  const auto g = g0 - g0.mean(0, true);
+torch::Tensor softHgrScore(const torch::Tensor& f, const torch::Tensor& g) {
+  // MultiEMO's Soft-HGR, scalings included: the mean inner product of the raw features, minus
+  // trace(cov(F) cov(G)) / (2N) where cov is torch.cov of the [N, d] matrix (rows are the
+  // variables: an N x N covariance over the d feature columns). With row-centred F~ and G~,
+  // trace(F~F~^T G~G~^T) = ||F~^T G~||_F^2, so the N x N matrices are never formed.
+  const int64_t n = f.size(0), d = f.size(1);
   const auto inner = (f * g).sum(1).mean();
-  const double denom = static_cast<double>(std::max<int64_t>(n - 1, 1));
-  const auto covF = f.t().matmul(f) / denom;
-  const auto covG = g.t().matmul(g) / denom;
-  // trace(covF @ covG) = sum(covF * covG^T), and both are symmetric.
-  return inner - 0.5 * (covF * covG).sum();
+  const auto fc = f - f.mean(1, true);
+  const auto gc = g - g.mean(1, true);
+  const double corr = static_cast<double>(std::max<int64_t>(d - 1, 1));
+  const auto trace = fc.t().matmul(gc).pow(2).sum() / (corr * corr);
+  return inner - trace / (2.0 * static_cast<double>(n));
 }
 
 torch::Tensor softHgrLoss(const torch::Tensor& ft, const torch::Tensor& fa, const torch::Tensor& fv) {
-  return -(softHgrScore(ft, fa) + softHgrScore(ft, fv) + softHgrScore(fa, fv));
+  const double n = static_cast<double>(std::max<int64_t>(ft.size(0), 1));
+  return -(softHgrScore(ft, fa) + softHgrScore(ft, fv) + softHgrScore(fa, fv)) / n;
 }
 
 LossParts computeLoss(const NetOutput& out, const Batch& batch, const ModelConfig& c, const torch::Tensor& classWeights) {

@@ -14,10 +14,10 @@ torch::Tensor swfcLoss(const torch::Tensor& z, const torch::Tensor& y, const tor
                        double tau, double gamma);
 /// w_c = (N / N_c)^alpha normalised to sum 1 (classes with no count get weight 0).
 torch::Tensor swfcClassWeights(const std::vector<double>& classCounts, double alpha);
-/// Soft-HGR score between two views [N, d]: mean inner product of centred features minus
-/// half the trace of the product of their covariances.
+/// Soft-HGR score between two views [N, d] as MultiEMO computes it: mean inner product minus
+/// trace(cov(F) cov(G)) / (2N), cov being torch.cov of the [N, d] matrix (N x N, rows as variables).
 torch::Tensor softHgrScore(const torch::Tensor& f, const torch::Tensor& g);
-/// The loss: minus the sum of the scores of the three pairs.
+/// The loss: minus the sum of the scores of the three pairs, divided by N (MultiEMO's scaling).
 torch::Tensor softHgrLoss(const torch::Tensor& ft, const torch::Tensor& fa, const torch::Tensor& fv);
 
 struct LossParts {

@@ -58,7 +58,8 @@ struct TrainerState {
   std::string toJson() const {
     json c = json::array();
     for (const auto& r : curve)
-      c.push_back({r.epoch, r.trainLoss, r.valLoss, r.valWeightedF1, r.testWeightedF1, r.lr, r.seconds});
+      c.push_back({r.epoch, r.trainLoss, r.valLoss, r.valWeightedF1, r.testWeightedF1, r.lr, r.seconds, r.trainCE, r.trainSWFC,
+                   r.trainHGR, r.trainAux});
     const double pb = std::isfinite(plateau.best) ? plateau.best : 1e300;
     return json{{"lr", lr}, {"plateau_best", pb}, {"plateau_bad", plateau.bad}, {"best_val_f1", bestValF1},
                 {"best_epoch", bestEpoch}, {"test_at_best", testAtBest}, {"best_test_f1", bestTestF1},
@@ -77,8 +78,12 @@ struct TrainerState {
     bestTestEpoch = j.at("best_test_epoch");
     curve.clear();
     for (const auto& r : j.at("curve"))
-      curve.push_back({r[0].get<int>(), r[1].get<double>(), r[2].get<double>(), r[3].get<double>(), r[4].get<double>(),
-                       r[5].get<double>(), r[6].get<double>()});
+    {
+      EpochRecord e;
+      e.epoch = r[0]; e.trainLoss = r[1]; e.valLoss = r[2]; e.valWeightedF1 = r[3]; e.testWeightedF1 = r[4];
+      e.lr = r[5]; e.seconds = r[6]; e.trainCE = r[7]; e.trainSWFC = r[8]; e.trainHGR = r[9]; e.trainAux = r[10];
+      curve.push_back(e);
+    }
   }
 };
 
@@ -88,10 +93,11 @@ void setLearningRate(torch::optim::Adam& opt, double lr) {
 
 std::string curvesCsv(const std::vector<EpochRecord>& curve) {
   std::ostringstream out;
-  out << "epoch,train_loss,val_loss,val_weighted_f1,test_weighted_f1,lr,seconds\n" << std::setprecision(8);
+  out << "epoch,train_loss,val_loss,val_weighted_f1,test_weighted_f1,lr,seconds,train_ce,train_swfc,train_hgr,train_aux\n"
+      << std::setprecision(8);
   for (const auto& r : curve)
     out << r.epoch << ',' << r.trainLoss << ',' << r.valLoss << ',' << r.valWeightedF1 << ',' << r.testWeightedF1 << ','
-        << r.lr << ',' << r.seconds << '\n';
+        << r.lr << ',' << r.seconds << ',' << r.trainCE << ',' << r.trainSWFC << ',' << r.trainHGR << ',' << r.trainAux << '\n';
   return out.str();
 }
 
@@ -180,7 +186,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffleRng() % i]);
     const auto batches = chunk(order, tc.batchSize);
     net->train();
-    double lossSum = 0;
+    double lossSum = 0, ceSum = 0, swfcSum = 0, hgrSum = 0, auxSum = 0;
     long lossCount = 0;
     for (std::size_t bi = 0; bi < batches.size(); ++bi) {
       if (progress.cancelled()) { result.cancelled = true; break; }
@@ -199,6 +205,10 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
       parts.total.backward();
       opt.step();
       lossSum += loss * labelled;
+      ceSum += parts.ce * labelled;
+      swfcSum += parts.swfc * labelled;
+      hgrSum += parts.hgr * labelled;
+      auxSum += parts.aux * labelled;
       lossCount += labelled;
       progress.batch(epoch, static_cast<int>(bi + 1), static_cast<int>(batches.size()), loss);
     }
@@ -212,6 +222,10 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     EpochRecord rec;
     rec.epoch = epoch;
     rec.trainLoss = lossCount ? lossSum / lossCount : 0;
+    rec.trainCE = lossCount ? ceSum / lossCount : 0;
+    rec.trainSWFC = lossCount ? swfcSum / lossCount : 0;
+    rec.trainHGR = lossCount ? hgrSum / lossCount : 0;
+    rec.trainAux = lossCount ? auxSum / lossCount : 0;
     rec.valLoss = val.loss;
     rec.valWeightedF1 = val.gold.empty() ? 0 : 100 * analysis::weightedF1(val.gold, val.pred);
     rec.testWeightedF1 = test.gold.empty() ? 0 : 100 * analysis::weightedF1(test.gold, test.pred);

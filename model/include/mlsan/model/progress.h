@@ -11,6 +11,7 @@ namespace mlsan::model {
 struct EpochRecord {
   int epoch = 0;              ///< 1-based
   double trainLoss = 0;
+  double trainCE = 0, trainSWFC = 0, trainHGR = 0, trainAux = 0;  ///< the loss's parts (unweighted)
   double valLoss = 0;
   double valWeightedF1 = 0;   ///< percent
   double testWeightedF1 = 0;  ///< percent (reported, never used for selection)
