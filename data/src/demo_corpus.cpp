@@ -1,6 +1,7 @@
 #include "mlsan/data/demo_corpus.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -102,17 +103,41 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
   const int named = static_cast<int>(corpus.speakers.size()) - 1;
   const int otherId = named;
 
-  // Class prototypes per modality: unit-variance Gaussian directions scaled so that two
-  // class means lie `separation` noise standard deviations apart.
-  auto prototypes = [&](int dim, double separation) {
-    std::vector<float> p(static_cast<std::size_t>(numClasses) * dim);
-    const double amp = separation / std::sqrt(2.0 * dim);
-    for (auto& v : p) v = static_cast<float>(amp * rng.normal());
-    return p;
+  // Per modality: class prototypes in a latent space (two class means lie `separation`
+  // latent-noise s.d. apart) and a fixed random map from the latent space to the full dims,
+  // scaled so a clean feature has unit variance per dimension.
+  struct Space {
+    int dim = 0;
+    std::vector<float> proto;  // [classes x latent]
+    std::vector<float> map;    // [dim x latent]
   };
-  const auto protoText = prototypes(c.dimText, c.textSeparation);
-  const auto protoAudio = prototypes(c.dimAudio, c.audioSeparation);
-  const auto protoVisual = prototypes(c.dimVisual, c.visualSeparation);
+  const int k = c.latentDim;
+  auto makeSpace = [&](int dim, double separation) {
+    Space sp;
+    sp.dim = dim;
+    sp.proto.resize(static_cast<std::size_t>(numClasses) * k);
+    const double amp = separation / std::sqrt(2.0 * k);
+    for (auto& v : sp.proto) v = static_cast<float>(amp * rng.normal());
+    sp.map.resize(static_cast<std::size_t>(dim) * k);
+    const double mapScale = 1.0 / std::sqrt(k * (1.0 + amp * amp));
+    for (auto& v : sp.map) v = static_cast<float>(mapScale * rng.normal());
+    return sp;
+  };
+  const Space textSpace = makeSpace(c.dimText, c.textSeparation);
+  const Space audioSpace = makeSpace(c.dimAudio, c.audioSeparation);
+  const Space visualSpace = makeSpace(c.dimVisual, c.visualSeparation);
+  std::vector<double> latent(k);
+  // Writes the features of one utterance showing emotion `label` into out[0..dim).
+  auto synthesize = [&](const Space& sp, int label, float* out) {
+    for (int j = 0; j < k; ++j) latent[j] = sp.proto[label * k + j] + rng.normal();
+    for (int i = 0; i < sp.dim; ++i) {
+      double v = 0;
+      const float* row = sp.map.data() + static_cast<std::size_t>(i) * k;
+      for (int j = 0; j < k; ++j) v += row[j] * latent[j];
+      out[i] = static_cast<float>(v + c.ambientNoise * rng.normal());
+    }
+  };
+  std::vector<float> scratch(std::max({c.dimText, c.dimAudio, c.dimVisual}));
 
   // Speaker styles: named speakers cycle voice-led, face-led, balanced; extras are random.
   std::vector<Style> styles;
@@ -170,21 +195,20 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
       d.utterances.push_back(u);
 
       const Style& st = extraOf[slot] >= 0 ? extras[extraOf[slot]] : styles[who[slot]];
-      // Text: the true emotion, weak.
-      for (int k = 0; k < c.dimText; ++k)
-        corpus.text.push_back(static_cast<float>(protoText[label * c.dimText + k] + rng.normal()));
-      // Audio and visual: the true emotion with the speaker's reliability, else a distractor.
+      // Text: the true emotion, weakly.
+      synthesize(textSpace, label, scratch.data());
+      corpus.text.insert(corpus.text.end(), scratch.begin(), scratch.begin() + c.dimText);
+      // Audio and visual: the true emotion with the speaker's reliability, else a distractor;
+      // then the speaker's per-dimension scale and shift.
       auto shown = [&](double reliability) { return rng.uniform() < reliability ? label : rng.categorical(kMeldPriors); };
-      const int la = shown(st.audioReliability);
-      for (int k = 0; k < c.dimAudio; ++k) {
-        const double clean = protoAudio[la * c.dimAudio + k] + rng.normal();
-        corpus.audio.push_back(static_cast<float>(st.audioScale[k] * clean + st.audioShift[k]));
-      }
+      synthesize(audioSpace, shown(st.audioReliability), scratch.data());
+      for (int i = 0; i < c.dimAudio; ++i) corpus.audio.push_back(st.audioScale[i] * scratch[i] + st.audioShift[i]);
       const int lv = shown(st.visualReliability);
-      const bool noFace = rng.uniform() < c.faceMissing;
-      for (int k = 0; k < c.dimVisual; ++k) {
-        const double clean = protoVisual[lv * c.dimVisual + k] + rng.normal();
-        corpus.visual.push_back(noFace ? 0.0f : static_cast<float>(st.visualScale[k] * clean + st.visualShift[k]));
+      if (rng.uniform() < c.faceMissing) {
+        corpus.visual.insert(corpus.visual.end(), c.dimVisual, 0.0f);
+      } else {
+        synthesize(visualSpace, lv, scratch.data());
+        for (int i = 0; i < c.dimVisual; ++i) corpus.visual.push_back(st.visualScale[i] * scratch[i] + st.visualShift[i]);
       }
     }
     corpus.dialogues.push_back(std::move(d));

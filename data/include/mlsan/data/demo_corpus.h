@@ -18,17 +18,22 @@ struct DemoConfig {
   int dimText = 768, dimAudio = 512, dimVisual = 1000;
   // --- emotion carried by context across turns
   double contextCarry = 0.6;    ///< probability an utterance keeps the previous turn's emotion
-  // --- how much each modality says about the emotion (class-mean separation, in noise s.d.)
-  double textSeparation = 1.2;
-  double audioSeparation = 2.4;
-  double visualSeparation = 2.4;
+  // --- feature geometry: like real encoder outputs, each modality lives near a low-dimensional
+  // latent space (latentDim) mapped into its full dims by a fixed random matrix, plus
+  // isotropic noise of s.d. ambientNoise in every dimension.
+  int latentDim = 24;
+  double ambientNoise = 0.3;
+  // --- how much each modality says about the emotion (class-mean separation, in latent noise s.d.)
+  double textSeparation = 1.5;
+  double audioSeparation = 3.0;
+  double visualSeparation = 3.0;
   // --- per-speaker reliability of audio versus visual (what the gate should learn)
   double reliableProb = 0.9;    ///< P(the modality shows the true emotion) for a speaker's strong modality
   double unreliableProb = 0.2;  ///< the same for the speaker's weak modality (else a distractor emotion)
   double balancedProb = 0.65;   ///< both modalities, for speakers with no preference
   // --- per-speaker scale and shift of audio and visual features (what FiLM should undo)
   double styleScaleSigma = 0.6; ///< log-normal s.d. of the per-dimension scale
-  double styleShift = 1.5;      ///< s.d. of the per-dimension shift, in noise s.d.
+  double styleShift = 1.0;      ///< s.d. of the per-dimension shift, relative to the clean feature's s.d.
   // --- missing faces: visual vector all zeros, as MultiEMO stores it
   double faceMissing = 0.04;
 };

@@ -1,0 +1,202 @@
+// The corpus model, the built-in demo corpus and the project's corpus format.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "mlsan/data/atomic_file.h"
+#include "mlsan/data/corpus_io.h"
+#include "mlsan/data/demo_corpus.h"
+
+namespace fs = std::filesystem;
+using namespace mlsan::data;
+
+namespace {
+fs::path tempDir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("mlsan-test-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+}  // namespace
+
+TEST(LabelSets, FollowMultiEmoOrder) {
+  const auto m = meldLabels();
+  ASSERT_EQ(m.size(), 7);
+  EXPECT_EQ(m.labels[0], "neutral");
+  EXPECT_EQ(m.labels[2], "fear");
+  EXPECT_EQ(m.labels[6], "anger");
+  EXPECT_EQ(m.indexOf("JOY"), 4);
+  const auto i = iemocapLabels();
+  ASSERT_EQ(i.size(), 6);
+  EXPECT_EQ(i.labels[0], "happiness");
+  EXPECT_EQ(i.labels[5], "frustration");
+  EXPECT_EQ(i.indexOf("nope"), -1);
+}
+
+TEST(DemoCorpus, HasTheRealDimsAndStructure) {
+  const Corpus c = makeDemoCorpus();
+  EXPECT_EQ(c.dimText, 768);
+  EXPECT_EQ(c.dimAudio, 512);
+  EXPECT_EQ(c.dimVisual, 1000);
+  EXPECT_EQ(c.labels.name, "meld");
+  EXPECT_EQ(c.speakers.size(), 13u);
+  EXPECT_EQ(c.speakers.back(), "other");
+  const std::size_t n = c.numUtterances();
+  EXPECT_GT(n, 2000u);
+  EXPECT_LT(n, 10000u);
+  EXPECT_NO_THROW(c.validate());
+  std::set<Split> splits;
+  for (const auto& d : c.dialogues) {
+    splits.insert(d.split);
+    EXPECT_GE(d.size(), 1u);
+    EXPECT_LE(d.size(), 24u);
+    std::set<int> parties;
+    for (const auto& u : d.utterances) parties.insert(u.party);
+    EXPECT_LE(parties.size(), 6u);
+    EXPECT_EQ(*parties.rbegin() + 1, static_cast<int>(parties.size())) << "parties numbered by first appearance";
+  }
+  EXPECT_EQ(splits.size(), 3u);
+}
+
+TEST(DemoCorpus, HasMeldsClassImbalance) {
+  const Corpus c = makeDemoCorpus();
+  std::vector<int> count(7, 0);
+  for (const auto& d : c.dialogues)
+    for (const auto& u : d.utterances) ++count[u.label];
+  // neutral most common; fear and disgust the rarest, as in MELD.
+  for (int k = 1; k < 7; ++k) EXPECT_GT(count[0], count[k]);
+  EXPECT_LT(count[2], count[4]);
+  EXPECT_LT(count[5], count[6]);
+  EXPECT_GT(count[2], 0);
+}
+
+TEST(DemoCorpus, IsDeterministicForASeedAndDiffersAcrossSeeds) {
+  DemoConfig cfg;
+  cfg.dialogues = 30;
+  const Corpus a = makeDemoCorpus(cfg), b = makeDemoCorpus(cfg);
+  EXPECT_EQ(a.audio, b.audio);
+  EXPECT_EQ(a.signature(), b.signature());
+  cfg.seed = 8;
+  EXPECT_NE(makeDemoCorpus(cfg).signature(), a.signature());
+}
+
+TEST(DemoCorpus, ContextCarriesEmotionAcrossTurns) {
+  DemoConfig cfg;
+  auto sameAsPrevious = [](const Corpus& c) {
+    long same = 0, pairs = 0;
+    for (const auto& d : c.dialogues)
+      for (std::size_t t = 1; t < d.size(); ++t) { ++pairs; same += d.utterances[t].label == d.utterances[t - 1].label; }
+    return static_cast<double>(same) / pairs;
+  };
+  const double carried = sameAsPrevious(makeDemoCorpus(cfg));
+  cfg.contextCarry = 0;
+  const double independent = sameAsPrevious(makeDemoCorpus(cfg));
+  EXPECT_GT(carried, independent + 0.3);
+}
+
+TEST(DemoCorpus, SpeakerStyleShiftsFeaturesPerSpeaker) {
+  // With the style knob on, the mean audio vector differs between speakers far more than
+  // with it off: the per-speaker scale and shift FiLM is meant to undo.
+  auto spread = [](const Corpus& c) {
+    std::vector<std::vector<double>> mean(c.speakers.size(), std::vector<double>(c.dimAudio, 0));
+    std::vector<long> n(c.speakers.size(), 0);
+    for (const auto& d : c.dialogues)
+      for (std::size_t t = 0; t < d.size(); ++t) {
+        const int s = d.utterances[t].speaker;
+        if (s == static_cast<int>(c.speakers.size()) - 1) continue;
+        ++n[s];
+        const float* row = c.audioRow(d.firstRow + t);
+        for (int k = 0; k < c.dimAudio; ++k) mean[s][k] += row[k];
+      }
+    double dist = 0;
+    for (int k = 0; k < c.dimAudio; ++k) dist += std::pow(mean[0][k] / n[0] - mean[1][k] / n[1], 2);
+    return std::sqrt(dist);
+  };
+  DemoConfig cfg;
+  const double styled = spread(makeDemoCorpus(cfg));
+  cfg.styleShift = 0;
+  cfg.styleScaleSigma = 0;
+  const double plain = spread(makeDemoCorpus(cfg));
+  EXPECT_GT(styled, 5 * plain);
+}
+
+TEST(CorpusIo, RoundTripsExactly) {
+  DemoConfig cfg;
+  cfg.dialogues = 12;
+  const Corpus c = makeDemoCorpus(cfg);
+  const auto dir = tempDir("roundtrip");
+  writeCorpus(c, dir.string());
+  const Corpus r = readCorpus(dir.string());
+  EXPECT_EQ(r.signature(), c.signature());
+  EXPECT_EQ(r.text, c.text);
+  EXPECT_EQ(r.dialogues[3].utterances[0].transcript, c.dialogues[3].utterances[0].transcript);
+  EXPECT_EQ(r.dialogues[3].season, c.dialogues[3].season);
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(CorpusIo, TruncatedFeaturesNameTheFile) {
+  DemoConfig cfg;
+  cfg.dialogues = 5;
+  const auto dir = tempDir("truncated");
+  writeCorpus(makeDemoCorpus(cfg), dir.string());
+  const auto feat = dir / "features.f32";
+  fs::resize_file(feat, fs::file_size(feat) - 100);
+  try {
+    readCorpus(dir.string());
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("features.f32"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(CorpusIo, NaNFeaturesAreRefusedWithTheDialogue) {
+  DemoConfig cfg;
+  cfg.dialogues = 5;
+  Corpus c = makeDemoCorpus(cfg);
+  c.audio[c.dialogues[2].firstRow * c.dimAudio + 7] = std::nanf("");
+  try {
+    c.validate();
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("dialogue 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("audio"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CorpusIo, BadJsonAndMissingFolderAreClearErrors) {
+  const auto dir = tempDir("badjson");
+  std::ofstream(dir / "corpus.json") << "{ not json";
+  EXPECT_THROW(
+      {
+        try { readCorpus(dir.string()); } catch (const std::runtime_error& e) {
+          EXPECT_NE(std::string(e.what()).find("corpus.json"), std::string::npos);
+          throw;
+        }
+      },
+      std::runtime_error);
+  EXPECT_THROW(openCorpus((dir / "nope").string()), std::runtime_error);
+  EXPECT_THROW(openCorpus("demo:abc"), std::runtime_error);
+  fs::remove_all(dir);
+}
+
+TEST(AtomicFile, FailedWriteLeavesThePreviousFileIntact) {
+  const auto dir = tempDir("atomic");
+  const auto path = (dir / "f.txt").string();
+  atomicWriteFile(path, "old");
+  EXPECT_THROW(atomicWriteStream(path, [](std::ostream& out) {
+                 out << "half";
+                 throw std::runtime_error("simulated failure");
+               }),
+               std::runtime_error);
+  EXPECT_EQ(readFile(path), "old");
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) { (void)e; ++files; }
+  EXPECT_EQ(files, 1u) << "no temporary left behind";
+  fs::remove_all(dir);
+}
