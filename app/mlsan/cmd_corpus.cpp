@@ -71,10 +71,17 @@ void addCorpusCommands(CLI::App& app) {
   demo->add_option("--out", *out, "Output folder")->required();
   demo->add_option("--seed", *seed, "Generator seed")->capture_default_str();
   demo->add_option("--dialogues", *dialogues, "Number of dialogues (default: the demo's 440)");
-  demo->callback([out, seed, dialogues] {
+  auto knobs = std::make_shared<std::vector<std::string>>();
+  demo->add_option("--knob", *knobs, "Set a generator knob, NAME=VALUE (repeatable; see data/DEMO_CORPUS.md)");
+  demo->callback([out, seed, dialogues, knobs] {
     data::DemoConfig cfg;
     cfg.seed = *seed;
     if (*dialogues > 0) cfg.dialogues = *dialogues;
+    for (const auto& k : *knobs) {
+      const auto eq = k.find('=');
+      if (eq == std::string::npos) throw std::invalid_argument("--knob expects NAME=VALUE, got '" + k + "'");
+      data::setDemoKnob(cfg, k.substr(0, eq), k.substr(eq + 1));
+    }
     const data::Corpus c = data::makeDemoCorpus(cfg);
     data::writeCorpus(c, *out);
     std::cout << "wrote " << c.name << ": " << c.dialogues.size() << " dialogues, " << c.numUtterances() << " utterances to "

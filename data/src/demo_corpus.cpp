@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 
 namespace mlsan::data {
 namespace {
@@ -45,6 +46,7 @@ enum class Channel { Voice, Face, Balanced };
 
 struct Style {
   std::vector<float> audioScale, audioShift, visualScale, visualShift;
+  std::vector<double> prior;  // class proportions of the speaker's fresh emotions
   double audioReliability = 0.65, visualReliability = 0.65;
 };
 
@@ -57,6 +59,8 @@ Style makeStyle(Rng& rng, const DemoConfig& c, Channel ch) {
   };
   fill(s.audioScale, s.audioShift, c.dimAudio);
   fill(s.visualScale, s.visualShift, c.dimVisual);
+  s.prior = kMeldPriors;
+  for (auto& p : s.prior) p *= std::exp(c.dispositionSigma * rng.normal());
   switch (ch) {
     case Channel::Voice: s.audioReliability = c.reliableProb; s.visualReliability = c.unreliableProb; break;
     case Channel::Face: s.audioReliability = c.unreliableProb; s.visualReliability = c.reliableProb; break;
@@ -180,7 +184,8 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
       if (nSpeakers > 1 && slot == prevSlot && rng.uniform() < 0.7) slot = (slot + 1 + rng.below(nSpeakers - 1)) % nSpeakers;
       prevSlot = slot;
       if (!partyOf.count(slot)) { const int p = static_cast<int>(partyOf.size()); partyOf[slot] = p; }
-      const int label = (prevLabel >= 0 && rng.uniform() < c.contextCarry) ? prevLabel : rng.categorical(kMeldPriors);
+      const Style& st = extraOf[slot] >= 0 ? extras[extraOf[slot]] : styles[who[slot]];
+      const int label = (prevLabel >= 0 && rng.uniform() < c.contextCarry) ? prevLabel : rng.categorical(st.prior);
       prevLabel = label;
 
       Utterance u;
@@ -194,7 +199,6 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
       u.startSeconds = clock; u.endSeconds = clock + dur; clock += dur + 0.3;
       d.utterances.push_back(u);
 
-      const Style& st = extraOf[slot] >= 0 ? extras[extraOf[slot]] : styles[who[slot]];
       // Text: the true emotion, weakly.
       synthesize(textSpace, label, scratch.data());
       corpus.text.insert(corpus.text.end(), scratch.begin(), scratch.begin() + c.dimText);
@@ -215,6 +219,37 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
   }
   corpus.reindexRows();
   return corpus;
+}
+
+void setDemoKnob(DemoConfig& c, const std::string& name, const std::string& value) {
+  const std::map<std::string, double*> reals = {
+      {"contextCarry", &c.contextCarry},       {"textSeparation", &c.textSeparation},
+      {"audioSeparation", &c.audioSeparation}, {"visualSeparation", &c.visualSeparation},
+      {"reliableProb", &c.reliableProb},       {"unreliableProb", &c.unreliableProb},
+      {"balancedProb", &c.balancedProb},       {"styleScaleSigma", &c.styleScaleSigma},
+      {"styleShift", &c.styleShift},           {"faceMissing", &c.faceMissing},
+      {"ambientNoise", &c.ambientNoise},       {"dispositionSigma", &c.dispositionSigma}};
+  const std::map<std::string, int*> ints = {{"dialogues", &c.dialogues}, {"minTurns", &c.minTurns},
+                                            {"maxTurns", &c.maxTurns},   {"minSpeakers", &c.minSpeakers},
+                                            {"maxSpeakers", &c.maxSpeakers}, {"latentDim", &c.latentDim}};
+  try {
+    std::size_t used = 0;
+    if (auto it = reals.find(name); it != reals.end()) {
+      const double v = std::stod(value, &used);
+      if (used != value.size() || !std::isfinite(v)) throw std::invalid_argument("");
+      *it->second = v;
+      return;
+    }
+    if (auto it = ints.find(name); it != ints.end()) {
+      const int v = std::stoi(value, &used);
+      if (used != value.size() || v < 1) throw std::invalid_argument("");
+      *it->second = v;
+      return;
+    }
+  } catch (const std::exception&) {
+    throw std::invalid_argument("demo knob " + name + ": bad value '" + value + "'");
+  }
+  throw std::invalid_argument("unknown demo knob '" + name + "' (see data/DEMO_CORPUS.md)");
 }
 
 DemoConfig meldSizedConfig(std::uint64_t seed) {

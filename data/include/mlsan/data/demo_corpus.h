@@ -18,6 +18,9 @@ struct DemoConfig {
   int dimText = 768, dimAudio = 512, dimVisual = 1000;
   // --- emotion carried by context across turns
   double contextCarry = 0.6;    ///< probability an utterance keeps the previous turn's emotion
+  // --- per-speaker emotional disposition: each speaker's fresh emotions follow MELD's class
+  // proportions tilted by exp(N(0, dispositionSigma)) per class (0: everyone alike)
+  double dispositionSigma = 0.0;
   // --- feature geometry: like real encoder outputs, each modality lives near a low-dimensional
   // latent space (latentDim) mapped into its full dims by a fixed random matrix, plus
   // isotropic noise of s.d. ambientNoise in every dimension.
@@ -37,6 +40,10 @@ struct DemoConfig {
   // --- missing faces: visual vector all zeros, as MultiEMO stores it
   double faceMissing = 0.04;
 };
+
+/// Sets one knob by its name in DEMO_CORPUS.md ("contextCarry", "styleShift", ...) from text.
+/// Throws std::invalid_argument for an unknown knob or a bad value.
+void setDemoKnob(DemoConfig& config, const std::string& name, const std::string& value);
 
 /// The demo cast: 12 named speakers, then "other" (a pool of extras, each with its own style).
 const std::vector<std::string>& demoCast();
