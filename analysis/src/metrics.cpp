@@ -17,15 +17,9 @@ ClassReport classificationReport(const std::vector<int>& yTrue, const std::vecto
   ClassReport r;
   r.labels = labels;
   const std::size_t k = labels.size();
-  auto index = [&labels](int y) {
-    auto it = std::lower_bound(labels.begin(), labels.end(), y);
-    return (it != labels.end() && *it == y) ? static_cast<long>(it - labels.begin()) : -1L;
-  };
-  const bool sorted = std::is_sorted(labels.begin(), labels.end());
-  auto find = [&](int y) -> long {
-    if (sorted) return index(y);
-    for (std::size_t i = 0; i < labels.size(); ++i) if (labels[i] == y) return static_cast<long>(i);
-    return -1;
+  auto find = [&labels](int y) -> long {
+    const auto it = std::find(labels.begin(), labels.end(), y);
+    return it == labels.end() ? -1L : static_cast<long>(it - labels.begin());
   };
   r.confusion.assign(k, std::vector<long>(k, 0));
   long correct = 0;
@@ -40,17 +34,13 @@ ClassReport classificationReport(const std::vector<int>& yTrue, const std::vecto
   for (std::size_t c = 0; c < k; ++c) {
     long tp = r.confusion[c][c], predicted = 0, actual = 0;
     for (std::size_t j = 0; j < k; ++j) { predicted += r.confusion[j][c]; actual += r.confusion[c][j]; }
-    // With explicit labels, samples outside them still count in support as sklearn does not: it
-    // restricts to the given labels, which is what the confusion rows hold.
-    r.support[c] = actual;
+    r.support[c] = actual;  // with explicit labels, only samples among them count (as sklearn)
     totalSupport += actual;
     r.precision[c] = predicted ? static_cast<double>(tp) / predicted : 0.0;
     r.recall[c] = actual ? static_cast<double>(tp) / actual : 0.0;
-    const double denom = r.precision[c] + r.recall[c];
     // sklearn: F = 2tp / (2tp + fp + fn), 0 when the denominator is 0.
     const long fpfn = (predicted - tp) + (actual - tp);
     r.f1[c] = (2 * tp + fpfn) ? 2.0 * tp / (2.0 * tp + fpfn) : 0.0;
-    (void)denom;
   }
   double sumF1 = 0;
   for (std::size_t c = 0; c < k; ++c) {

@@ -40,11 +40,18 @@ std::vector<std::vector<int>> chunk(const std::vector<int>& items, int size) {
   return out;
 }
 
-Batch makeBatch(const data::Corpus& c, const std::vector<int>& dialogues) {
+Batch makeBatch(const data::Corpus& c, const std::vector<int>& requested) {
+  // Columns longest first, so the dialogues still running at any step are a prefix.
+  std::vector<int> dialogues = requested;
+  std::stable_sort(dialogues.begin(), dialogues.end(),
+                   [&c](int a, int b) { return c.dialogues[a].size() > c.dialogues[b].size(); });
   const int64_t B = static_cast<int64_t>(dialogues.size());
-  int64_t T = 0;
-  for (int di : dialogues) T = std::max<int64_t>(T, static_cast<int64_t>(c.dialogues[di].size()));
+  const int64_t T = B ? static_cast<int64_t>(c.dialogues[dialogues.front()].size()) : 0;
   Batch b;
+  b.dialogues = dialogues;
+  b.active.assign(T, 0);
+  for (int di : dialogues)
+    for (std::size_t t = 0; t < c.dialogues[di].size(); ++t) ++b.active[t];
   b.text = torch::zeros({T, B, c.dimText});
   b.audio = torch::zeros({T, B, c.dimAudio});
   b.visual = torch::zeros({T, B, c.dimVisual});
@@ -95,8 +102,8 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
   }
   const auto batches = chunk(dialogues, batchSize);
   for (std::size_t bi = 0; bi < batches.size(); ++bi) {
-    const auto& ids = batches[bi];
-    const Batch batch = makeBatch(corpus, ids).to(device);
+    const Batch batch = makeBatch(corpus, batches[bi]).to(device);
+    const auto& ids = batch.dialogues;
     const NetOutput out = net->forward(batch);
     const long labelled = batch.mask.logical_and(batch.label.ge(0)).sum().item<long>();
     if (labelled > 0) {

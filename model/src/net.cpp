@@ -1,5 +1,8 @@
 #include "net.h"
 
+#include <cmath>
+#include <limits>
+
 namespace mlsan::model {
 namespace nn = torch::nn;
 
@@ -9,6 +12,7 @@ Batch Batch::to(const torch::Device& device) const {
   b.text = text.to(device); b.audio = audio.to(device); b.visual = visual.to(device);
   b.speaker = speaker.to(device); b.party = party.to(device); b.label = label.to(device);
   b.mask = mask.to(device); b.lengths = lengths.to(device);
+  b.dialogues = dialogues; b.active = active;
   return b;
 }
 
@@ -20,7 +24,7 @@ DialogueRNNImpl::DialogueRNNImpl(int inDim, int d_, int parties_) : d(d_), parti
   attention = register_module("attention", nn::Linear(nn::LinearOptions(d, 1).bias(false)));
 }
 
-torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tensor& party) {
+torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tensor& party, const std::vector<int64_t>& active) {
   const int64_t T = x.size(0), B = x.size(1);
   auto opts = x.options();
   torch::Tensor q = torch::zeros({B, parties, d}, opts);  // party states
@@ -32,19 +36,22 @@ torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tens
   const auto oneHotAll = torch::one_hot(party, parties).to(x.scalar_type());  // [T, B, P]
   std::vector<torch::Tensor> outputs;
   outputs.reserve(T);
+  int64_t n = B;
   for (int64_t t = 0; t < T; ++t) {
-    const auto xt = x[t];
-    const auto oh = oneHotAll[t].unsqueeze(2);  // [B, P, 1]
-    const auto qs = (oh * q).sum(1);             // current speaker's previous state [B, d]
-    g = globalCell(torch::cat({xt, qs}, 1), g);
-    torch::Tensor c;
-    if (t == 0) {
-      c = torch::zeros({B, d}, opts);
-    } else {
-      c = num / den;
+    // Dialogues that have ended drop out of the state (they are the trailing columns).
+    const int64_t now = active.empty() ? B : active[t];
+    if (now < n) {
+      n = now;
+      q = q.slice(0, 0, n); g = g.slice(0, 0, n); e = e.slice(0, 0, n);
+      if (num.defined()) { num = num.slice(0, 0, n); den = den.slice(0, 0, n); runMax = runMax.slice(0, 0, n); }
     }
+    const auto xt = x[t].slice(0, 0, n);
+    const auto oh = oneHotAll[t].slice(0, 0, n).unsqueeze(2);  // [n, P, 1]
+    const auto qs = (oh * q).sum(1);                           // current speaker's previous state [n, d]
+    g = globalCell(torch::cat({xt, qs}, 1), g);
+    const torch::Tensor c = t == 0 ? torch::zeros({n, d}, opts) : num / den;
     // fold g_t into the running attention for the steps after this one
-    const auto s = attention(g);  // [B, 1]
+    const auto s = attention(g);  // [n, 1]
     if (t == 0) {
       runMax = s;
       num = g;
@@ -59,7 +66,7 @@ torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tens
     const auto qsNew = partyCell(torch::cat({xt, c}, 1), qs);
     q = q + oh * (qsNew - qs).unsqueeze(1);  // only the speaker's slot changes
     e = emotionCell(qsNew, e);
-    outputs.push_back(e);
+    outputs.push_back(n == B ? e : torch::cat({e, torch::zeros({B - n, d}, opts)}, 0));
   }
   return torch::stack(outputs, 0);
 }
@@ -85,18 +92,55 @@ static torch::Tensor gatherTime(const torch::Tensor& x, const torch::Tensor& idx
   return x.gather(0, idx.unsqueeze(2).expand({-1, -1, x.size(2)}));
 }
 
-torch::Tensor ContextEncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& party, const torch::Tensor& lengths) {
-  auto f = forwardRnn(x, party);
+torch::Tensor ContextEncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& party, const torch::Tensor& lengths,
+                                          const std::vector<int64_t>& active) {
+  auto f = forwardRnn(x, party, active);
   if (!bidirectional) return torch::relu(f);
   const auto idx = reverseIndex(lengths, x.size(0));
-  auto b = gatherTime(backwardRnn(gatherTime(x, idx), gatherTime(party, idx)), idx);
+  auto b = gatherTime(backwardRnn(gatherTime(x, idx), gatherTime(party, idx), active), idx);
   return torch::relu(merge(torch::cat({f, b}, 2)));
 }
 
 // ---------------------------------------------------------------- fusion
+Packing Packing::of(const torch::Tensor& mask) {
+  Packing p;
+  p.T = mask.size(0);
+  p.B = mask.size(1);
+  p.index = mask.flatten().nonzero().squeeze(1);
+  p.keyMask = mask.logical_not().transpose(0, 1).view({p.B, 1, 1, p.T});
+  return p;
+}
+
+torch::Tensor Packing::pack(const torch::Tensor& x) const { return x.reshape({T * B, x.size(2)}).index_select(0, index); }
+
+torch::Tensor Packing::unpack(const torch::Tensor& x) const {
+  return torch::zeros({T * B, x.size(1)}, x.options()).index_copy(0, index, x).view({T, B, x.size(1)});
+}
+
+AttentionImpl::AttentionImpl(int d, int heads_, double dropout_) : heads(heads_), dropout(dropout_) {
+  q = register_module("q", nn::Linear(d, d));
+  k = register_module("k", nn::Linear(d, d));
+  v = register_module("v", nn::Linear(d, d));
+  out = register_module("out", nn::Linear(d, d));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& keyValue, const Packing& p) {
+  const int64_t d = query.size(1), dh = d / heads;
+  auto heads4 = [&](const torch::Tensor& packed) {  // [N, d] -> [B, h, T, dh]
+    return p.unpack(packed).view({p.T, p.B, heads, dh}).permute({1, 2, 0, 3});
+  };
+  const auto Q = heads4(q(query)), K = heads4(k(keyValue)), V = heads4(v(keyValue));
+  auto scores = Q.matmul(K.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));
+  scores = scores.masked_fill(p.keyMask, -std::numeric_limits<float>::infinity());
+  auto attn = torch::softmax(scores, -1);
+  if (dropout > 0 && is_training()) attn = torch::dropout(attn, dropout, true);
+  const auto ctx = attn.matmul(V).permute({2, 0, 1, 3}).reshape({p.T * p.B, d}).index_select(0, p.index);
+  return out(ctx);
+}
+
 FusionLayerImpl::FusionLayerImpl(int d, int heads, double dropout) {
-  attnA = register_module("attn_a", nn::MultiheadAttention(nn::MultiheadAttentionOptions(d, heads).dropout(dropout)));
-  attnB = register_module("attn_b", nn::MultiheadAttention(nn::MultiheadAttentionOptions(d, heads).dropout(dropout)));
+  attnA = register_module("attn_a", Attention(d, heads, dropout));
+  attnB = register_module("attn_b", Attention(d, heads, dropout));
   norm1 = register_module("norm1", nn::LayerNorm(nn::LayerNormOptions({d})));
   norm2 = register_module("norm2", nn::LayerNorm(nn::LayerNormOptions({d})));
   norm3 = register_module("norm3", nn::LayerNorm(nn::LayerNormOptions({d})));
@@ -105,10 +149,9 @@ FusionLayerImpl::FusionLayerImpl(int d, int heads, double dropout) {
   drop = register_module("drop", nn::Dropout(dropout));
 }
 
-torch::Tensor FusionLayerImpl::forward(const torch::Tensor& x0, const torch::Tensor& a, const torch::Tensor& b,
-                                       const torch::Tensor& keyPadding) {
-  auto x = norm1(x0 + drop(std::get<0>(attnA(x0, a, a, keyPadding, /*need_weights=*/false))));
-  x = norm2(x + drop(std::get<0>(attnB(x, b, b, keyPadding, false))));
+torch::Tensor FusionLayerImpl::forward(const torch::Tensor& x0, const torch::Tensor& a, const torch::Tensor& b, const Packing& p) {
+  auto x = norm1(x0 + drop(attnA(x0, a, p)));
+  x = norm2(x + drop(attnB(x, b, p)));
   x = norm3(x + drop(ff2(drop(torch::relu(ff1(x))))));
   return x;
 }
@@ -173,9 +216,9 @@ NetOutput NetImpl::forward(const Batch& b) {
   auto ht = projText(b.text);
   auto ha = projAudio(audio);
   auto hv = projVisual(visual);
-  if (ctxText) ht = ctxText(ht, b.party, b.lengths);
-  ha = ctxAudio(ha, b.party, b.lengths);
-  hv = ctxVisual(hv, b.party, b.lengths);
+  if (ctxText) ht = ctxText(ht, b.party, b.lengths, b.active);
+  ha = ctxAudio(ha, b.party, b.lengths, b.active);
+  hv = ctxVisual(hv, b.party, b.lengths, b.active);
 
   if (config.gate) {
     auto z = config.gateInput == "speaker+context" ? torch::cat({emb, ht}, 2) : emb;
@@ -185,17 +228,20 @@ NetOutput NetImpl::forward(const Batch& b) {
     hv = out.gateVisual * hv;
   }
 
-  const auto keyPadding = b.mask.logical_not().transpose(0, 1);  // [B, T], true = ignore
-  auto ft = ht, fa = ha, fv = hv;
+  // From here on, only the real utterances are computed (packed rows).
+  const Packing p = Packing::of(b.mask);
+  const auto pt = p.pack(ht), pa = p.pack(ha), pv = p.pack(hv);
+  auto ft = pt, fa = pa, fv = pv;
   for (std::size_t l = 0; l < fuseText->size(); ++l) {
-    ft = fuseText[l]->as<FusionLayer>()->forward(ft, ha, hv, keyPadding);
-    fa = fuseAudio[l]->as<FusionLayer>()->forward(fa, ht, hv, keyPadding);
-    fv = fuseVisual[l]->as<FusionLayer>()->forward(fv, ht, ha, keyPadding);
+    ft = fuseText[l]->as<FusionLayer>()->forward(ft, pa, pv, p);
+    fa = fuseAudio[l]->as<FusionLayer>()->forward(fa, pt, pv, p);
+    fv = fuseVisual[l]->as<FusionLayer>()->forward(fv, pt, pa, p);
   }
-  out.fusedText = ft; out.fusedAudio = fa; out.fusedVisual = fv;
-  out.fc = fc(torch::cat({ft, fa, fv}, 2));
-  out.logits = mlp2(mlpDrop(torch::relu(mlp1(out.fc))));
-  if (speakerHead) out.speakerLogits = speakerHead(out.fc);
+  const auto fcPacked = fc(torch::cat({ft, fa, fv}, 1));
+  out.fusedText = p.unpack(ft); out.fusedAudio = p.unpack(fa); out.fusedVisual = p.unpack(fv);
+  out.fc = p.unpack(fcPacked);
+  out.logits = p.unpack(mlp2(mlpDrop(torch::relu(mlp1(fcPacked)))));
+  if (speakerHead) out.speakerLogits = p.unpack(speakerHead(fcPacked));
   return out;
 }
 

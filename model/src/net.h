@@ -14,6 +14,8 @@ struct Batch {
   torch::Tensor label;                ///< long [T, B], -1 at padding / unlabelled
   torch::Tensor mask;                 ///< bool [T, B]
   torch::Tensor lengths;              ///< long [B]
+  std::vector<int> dialogues;         ///< corpus dialogue index of each column
+  std::vector<int64_t> active;        ///< [T]: columns still running at step t (columns sorted by length, longest first)
   Batch to(const torch::Device& device) const;
 };
 
@@ -22,8 +24,10 @@ struct Batch {
 /// Right-padded input: positions past a dialogue's length never influence real positions.
 struct DialogueRNNImpl : torch::nn::Module {
   DialogueRNNImpl(int inDim, int d, int parties);
-  /// x [T, B, in], party [T, B] -> e [T, B, d]
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party);
+  /// x [T, B, in], party [T, B] -> e [T, B, d] (zeros at padding). `active[t]` columns
+  /// (a prefix: columns sorted longest first) are still running at step t; the others are
+  /// not computed at all.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party, const std::vector<int64_t>& active);
   torch::nn::GRUCell globalCell{nullptr}, partyCell{nullptr}, emotionCell{nullptr};
   torch::nn::Linear attention{nullptr};
   int d, parties;
@@ -34,19 +38,41 @@ TORCH_MODULE(DialogueRNN);
 /// dialogue reversed by its own length and ReLU(Linear 2d -> d) (IEMOCAP).
 struct ContextEncoderImpl : torch::nn::Module {
   ContextEncoderImpl(int d, int parties, bool bidirectional);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party, const torch::Tensor& lengths);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party, const torch::Tensor& lengths,
+                        const std::vector<int64_t>& active);
   DialogueRNN forwardRnn{nullptr}, backwardRnn{nullptr};
   torch::nn::Linear merge{nullptr};
   bool bidirectional;
 };
 TORCH_MODULE(ContextEncoder);
 
+/// Where the real utterances of a [T, B] batch sit: per-position layers run on the N packed
+/// rows only (no work on padding); attention unpacks to [B, heads, T, T] per dialogue.
+struct Packing {
+  torch::Tensor index;    ///< long [N]: flat positions t * B + b of the real utterances
+  torch::Tensor keyMask;  ///< bool [B, 1, 1, T]: true at padded keys
+  int64_t T = 0, B = 0;
+  static Packing of(const torch::Tensor& mask);
+  torch::Tensor pack(const torch::Tensor& x) const;    ///< [T, B, D] -> [N, D]
+  torch::Tensor unpack(const torch::Tensor& x) const;  ///< [N, D] -> [T, B, D], zeros at padding
+};
+
+/// Multi-head attention on packed rows, keys restricted to the same dialogue's real utterances.
+struct AttentionImpl : torch::nn::Module {
+  AttentionImpl(int d, int heads, double dropout);
+  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& keyValue, const Packing& p);
+  torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, out{nullptr};
+  int heads;
+  double dropout;
+};
+TORCH_MODULE(Attention);
+
 /// One MultiAttn layer: x = LN(x + MHA(x, A, A)); x = LN(x + MHA(x, B, B)); x = LN(x + FFN(x)).
+/// All tensors are packed [N, d].
 struct FusionLayerImpl : torch::nn::Module {
   FusionLayerImpl(int d, int heads, double dropout);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& a, const torch::Tensor& b,
-                        const torch::Tensor& keyPadding);
-  torch::nn::MultiheadAttention attnA{nullptr}, attnB{nullptr};
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& a, const torch::Tensor& b, const Packing& p);
+  Attention attnA{nullptr}, attnB{nullptr};
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
   torch::nn::Linear ff1{nullptr}, ff2{nullptr};
   torch::nn::Dropout drop{nullptr};
