@@ -109,7 +109,7 @@ Preset preset(const std::string& name) {
     p.model.weightCE = 0.4; p.model.weightSWFC = 0.3; p.model.weightHGR = 0.3;
     p.model.tau = 1.4; p.model.gamma = 2.0; p.model.alpha = 1.2;
     p.model.lambda = 0.5; p.model.speakerDim = 32;
-    p.train.lr = 5e-4; p.train.batchSize = 16; p.train.epochs = 12;
+    p.train.lr = 5e-4; p.train.batchSize = 16; p.train.epochs = 20;
     p.train.plateauPatience = 3; p.train.plateauFactor = 0.5;
   } else {
     throw std::invalid_argument("unknown preset '" + name + "' (expected meld, iemocap or demo)");
