@@ -25,6 +25,7 @@ void addBenchCommand(CLI::App& app) {
   auto batch = std::make_shared<int>(0);
   auto variant = std::make_shared<std::string>("multiemo");
   auto asJson = std::make_shared<bool>(false);
+  auto dropout = std::make_shared<double>(-1);
   auto* cmd = app.add_subcommand("bench", "Benchmarks on a MELD-sized (or IEMOCAP-sized) generated corpus: prints figures");
   cmd->add_option("what", *what, "train or infer")->required()->check(CLI::IsMember({"train", "infer"}));
   cmd->add_option("--preset", *presetName, "meld or iemocap")->check(CLI::IsMember({"meld", "iemocap"}))->capture_default_str();
@@ -32,6 +33,7 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("--threads", *threads, "CPU threads")->capture_default_str();
   cmd->add_option("--epochs", *epochs, "train: epochs to run (the last is reported)")->capture_default_str();
   cmd->add_option("--batch-size", *batch, "Dialogues per batch (default: the preset's)");
+  cmd->add_option("--dropout", *dropout, "Dropout probability (default: the preset's)");
   cmd->add_flag("--json", *asJson, "Print one JSON object");
   cmd->callback([=] {
     const auto p = model::preset(*presetName);
@@ -43,6 +45,7 @@ void addBenchCommand(CLI::App& app) {
     m.film = m.gate = m.aux = (*variant == "mlsan");
     t.threads = *threads;
     if (*batch > 0) t.batchSize = *batch;
+    if (*dropout >= 0) m.dropout = *dropout;
     long trainUtts = 0, trainDialogues = 0, testUtts = 0;
     for (const auto& d : corpus.dialogues) {
       if (d.split == data::Split::Train) { trainUtts += static_cast<long>(d.size()); ++trainDialogues; }

@@ -6,6 +6,29 @@
 namespace mlsan::model {
 namespace nn = torch::nn;
 
+namespace {
+struct BoolMaskDropout : torch::autograd::Function<BoolMaskDropout> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, double p) {
+    const auto keep = torch::rand_like(x).ge(p);
+    const double scale = 1.0 / (1.0 - p);
+    ctx->save_for_backward({keep});
+    ctx->saved_data["scale"] = scale;
+    return x.masked_fill(keep.logical_not(), 0) * scale;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grad) {
+    const auto keep = ctx->get_saved_variables()[0];
+    const double scale = ctx->saved_data["scale"].toDouble();
+    return {grad[0].masked_fill(keep.logical_not(), 0) * scale, torch::Tensor()};
+  }
+};
+}  // namespace
+
+torch::Tensor lightDropout(const torch::Tensor& x, double p, bool training) {
+  if (!training || p <= 0) return x;
+  if (p >= 1) return torch::zeros_like(x);
+  return BoolMaskDropout::apply(x, p);
+}
+
 Batch Batch::to(const torch::Device& device) const {
   if (text.device() == device) return *this;
   Batch b;
@@ -133,7 +156,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Te
   auto scores = Q.matmul(K.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));
   scores = scores.masked_fill(p.keyMask, -std::numeric_limits<float>::infinity());
   auto attn = torch::softmax(scores, -1);
-  if (dropout > 0 && is_training()) attn = torch::dropout(attn, dropout, true);
+  attn = lightDropout(attn, dropout, is_training());
   const auto ctx = attn.matmul(V).permute({2, 0, 1, 3}).reshape({p.T * p.B, d}).index_select(0, p.index);
   return out(ctx);
 }
@@ -150,9 +173,11 @@ FusionLayerImpl::FusionLayerImpl(int d, int heads, double dropout) {
 }
 
 torch::Tensor FusionLayerImpl::forward(const torch::Tensor& x0, const torch::Tensor& a, const torch::Tensor& b, const Packing& p) {
-  auto x = norm1(x0 + drop(attnA(x0, a, p)));
-  x = norm2(x + drop(attnB(x, b, p)));
-  x = norm3(x + drop(ff2(drop(torch::relu(ff1(x))))));
+  const double pd = drop->options.p();
+  const bool on = is_training();
+  auto x = norm1(x0 + lightDropout(attnA(x0, a, p), pd, on));
+  x = norm2(x + lightDropout(attnB(x, b, p), pd, on));
+  x = norm3(x + lightDropout(ff2(lightDropout(torch::relu(ff1(x)), pd, on)), pd, on));
   return x;
 }
 
@@ -240,7 +265,7 @@ NetOutput NetImpl::forward(const Batch& b) {
   const auto fcPacked = fc(torch::cat({ft, fa, fv}, 1));
   out.fusedText = p.unpack(ft); out.fusedAudio = p.unpack(fa); out.fusedVisual = p.unpack(fv);
   out.fc = p.unpack(fcPacked);
-  out.logits = p.unpack(mlp2(mlpDrop(torch::relu(mlp1(fcPacked)))));
+  out.logits = p.unpack(mlp2(lightDropout(torch::relu(mlp1(fcPacked)), mlpDrop->options.p(), is_training())));
   if (speakerHead) out.speakerLogits = p.unpack(speakerHead(fcPacked));
   return out;
 }
