@@ -57,6 +57,12 @@ struct Corpus {
   int dimText = 0, dimAudio = 0, dimVisual = 0;
   std::vector<Dialogue> dialogues;
   std::vector<float> text, audio, visual;  ///< [numUtterances x dim*] row-major
+  /// Non-fatal findings of the reader that built this corpus (repaired text, clips missing,
+  /// speakers mapped to "other", ...), one sentence each; `mlsan inspect` lists them.
+  std::vector<std::string> problems;
+  /// How `speakers` were obtained: "names" (MELD CSV), "actors" (IEMOCAP session + gender),
+  /// "party" (within-dialogue position only: no global identity known), "demo".
+  std::string speakerSource = "demo";
 
   std::size_t numUtterances() const;
   bool hasFeatures() const { return dimText > 0 && !text.empty(); }
