@@ -132,6 +132,41 @@ TEST(Net, PredictionsDoNotDependOnBatchCompanions) {
   }
 }
 
+// Issue 2 (IEMOCAP memory): micro-batches must give the whole batch's objective and gradient.
+TEST(Training, MicroBatchesGiveTheWholeBatchGradient) {
+  const auto corpus = testing_util::tinyCorpus();
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  cfg.dropout = 0;  // dropout draws differ between the two schedules; everything else must agree
+  std::vector<int> ids;
+  for (int i = 0; i < 11; ++i) ids.push_back(i);
+  const auto weights = swfcClassWeightsFor(cfg);
+  std::vector<std::vector<torch::Tensor>> grads;
+  std::vector<double> losses;
+  for (int micro : {0, 4, 1}) {
+    torch::manual_seed(9);
+    Net net(cfg);
+    net->train();
+    torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.1));
+    const StepResult r = trainStep(net, opt, corpus, ids, cfg, weights, micro, torch::kCPU, 3);
+    ASSERT_GT(r.labelled, 0);
+    losses.push_back(r.loss);
+    std::vector<torch::Tensor> g;
+    for (const auto& p : net->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    grads.push_back(g);
+  }
+  for (std::size_t m = 1; m < grads.size(); ++m) {
+    EXPECT_NEAR(losses[m], losses[0], 1e-5 * std::abs(losses[0]) + 1e-6);
+    ASSERT_EQ(grads[m].size(), grads[0].size());
+    double worst = 0, scale = 0;
+    for (std::size_t k = 0; k < grads[0].size(); ++k) {
+      worst = std::max(worst, (grads[m][k] - grads[0][k]).abs().max().item<double>());
+      scale = std::max(scale, grads[0][k].abs().max().item<double>());
+    }
+    EXPECT_GT(scale, 0);
+    EXPECT_LT(worst, 1e-4 * scale) << "micro-batch schedule " << m;
+  }
+}
+
 TEST(Losses, SwfcMatchesAHandComputedCase) {
   // Three samples, labels {0, 0, 1}, 2-d features, tau 1, gamma 0, equal class weights 0.5.
   const auto z = torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}});

@@ -26,6 +26,7 @@ void addBenchCommand(CLI::App& app) {
   auto variant = std::make_shared<std::string>("multiemo");
   auto asJson = std::make_shared<bool>(false);
   auto dropout = std::make_shared<double>(-1);
+  auto micro = std::make_shared<int>(-1);
   auto* cmd = app.add_subcommand("bench", "Benchmarks on a MELD-sized (or IEMOCAP-sized) generated corpus: prints figures");
   cmd->add_option("what", *what, "train or infer")->required()->check(CLI::IsMember({"train", "infer"}));
   cmd->add_option("--preset", *presetName, "meld or iemocap")->check(CLI::IsMember({"meld", "iemocap"}))->capture_default_str();
@@ -34,6 +35,7 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("--epochs", *epochs, "train: epochs to run (the last is reported)")->capture_default_str();
   cmd->add_option("--batch-size", *batch, "Dialogues per batch (default: the preset's)");
   cmd->add_option("--dropout", *dropout, "Dropout probability (default: the preset's)");
+  cmd->add_option("--micro-batch", *micro, "Dialogues per forward pass within a batch, 0 = whole batch (default: the preset's)");
   cmd->add_flag("--json", *asJson, "Print one JSON object");
   cmd->callback([=] {
     const auto p = model::preset(*presetName);
@@ -46,12 +48,13 @@ void addBenchCommand(CLI::App& app) {
     t.threads = *threads;
     if (*batch > 0) t.batchSize = *batch;
     if (*dropout >= 0) m.dropout = *dropout;
+    if (*micro >= 0) t.microBatch = *micro;
     long trainUtts = 0, trainDialogues = 0, testUtts = 0;
     for (const auto& d : corpus.dialogues) {
       if (d.split == data::Split::Train) { trainUtts += static_cast<long>(d.size()); ++trainDialogues; }
       if (d.split == data::Split::Test) testUtts += static_cast<long>(d.size());
     }
-    json j{{"preset", *presetName}, {"variant", *variant}, {"threads", *threads}, {"batch_size", t.batchSize},
+    json j{{"preset", *presetName}, {"variant", *variant}, {"threads", *threads}, {"batch_size", t.batchSize}, {"micro_batch", t.microBatch},
            {"train_dialogues", trainDialogues}, {"train_utterances", trainUtts}, {"test_utterances", testUtts}};
     if (*what == "train") {
       const auto r = model::benchTrain(corpus, m, t, *epochs);
@@ -74,8 +77,9 @@ void addBenchCommand(CLI::App& app) {
       printJson(j);
       return;
     }
-    std::printf("bench %s, preset %s, %s, %d thread(s), batch %d dialogues\n", what->c_str(), presetName->c_str(), variant->c_str(),
-                *threads, t.batchSize);
+    std::printf("bench %s, preset %s, %s, %d thread(s), batch %d dialogues%s\n", what->c_str(), presetName->c_str(), variant->c_str(),
+                *threads, t.batchSize,
+                t.microBatch > 0 ? (" in micro-batches of " + std::to_string(t.microBatch)).c_str() : "");
     std::printf("corpus: %ld train dialogues, %ld train utterances, %ld test utterances (generated, real dims)\n", trainDialogues,
                 trainUtts, testUtts);
     if (*what == "train") {
@@ -85,7 +89,7 @@ void addBenchCommand(CLI::App& app) {
                   j["achieved_gflops"].get<double>());
       std::printf("where the time goes:\n");
       for (auto it = j["phases_seconds"].begin(); it != j["phases_seconds"].end(); ++it)
-        std::printf("  %-18s %7.2f s\n", it.key().c_str(), it.value().get<double>());
+        std::printf("  %-44s %7.2f s\n", it.key().c_str(), it.value().get<double>());
     } else {
       std::printf("inference over %ld utterances: %.3f s (%.0f utterances/s)\n", j["utterances"].get<long>(), j["seconds"].get<double>(),
                   j["utterances_per_second"].get<double>());

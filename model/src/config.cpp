@@ -62,7 +62,7 @@ std::string ModelConfig::differences(const ModelConfig& other) const {
 }
 
 std::string TrainConfig::toJson() const {
-  return json{{"lr", lr}, {"weight_decay", weightDecay}, {"epochs", epochs}, {"batch_size", batchSize},
+  return json{{"lr", lr}, {"weight_decay", weightDecay}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch},
               {"plateau_factor", plateauFactor}, {"plateau_patience", plateauPatience}, {"seed", seed},
               {"threads", threads}, {"device", device}, {"corpus", corpus}}
       .dump();
@@ -72,6 +72,7 @@ TrainConfig TrainConfig::fromJson(const std::string& s) {
   const json j = json::parse(s);
   TrainConfig t;
   t.lr = j.at("lr"); t.weightDecay = j.at("weight_decay"); t.epochs = j.at("epochs"); t.batchSize = j.at("batch_size");
+  t.microBatch = j.value("micro_batch", 0);
   t.plateauFactor = j.at("plateau_factor"); t.plateauPatience = j.at("plateau_patience"); t.seed = j.at("seed");
   t.threads = j.at("threads"); t.device = j.at("device");
   t.corpus = j.value("corpus", "");
@@ -100,6 +101,7 @@ Preset preset(const std::string& name) {
     p.model.tau = 0.8; p.model.gamma = 2.4; p.model.alpha = 1.1;
     p.model.lambda = 0.2;
     p.train.lr = 1e-4; p.train.batchSize = 64; p.train.epochs = 100;
+    p.train.microBatch = 16;  // same gradient as 64 at once, a fraction of the memory (IEMOCAP's dialogues are long)
   } else if (name == "demo") {
     // MELD's structure and losses, sized for the built-in demo corpus: a few seconds an epoch.
     p.model.numClasses = 7;

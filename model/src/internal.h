@@ -7,6 +7,7 @@
 
 #include "mlsan/data/corpus.h"
 #include "mlsan/model/engine.h"
+#include "losses.h"
 #include "net.h"
 
 namespace mlsan::model {
@@ -46,5 +47,18 @@ CheckpointMeta readCheckpointMeta(const std::string& path);
 void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* optimizer);
 
 torch::Device parseDevice(const std::string& device);
+
+/// One optimisation step's gradient (zeroes, then accumulates the gradient; the caller calls
+/// step()): the objective of dialogues `ids` as one batch, computed in micro-batches of
+/// `microBatch` dialogues when > 0 (same objective and gradient, less memory). `rngSeed`
+/// seeds dropout of the micro-batches. `loss` is the objective's value (not finite: no gradient).
+struct StepResult {
+  long labelled = 0;
+  double loss = 0;
+  LossParts parts;
+};
+StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus& corpus, const std::vector<int>& ids,
+                     const ModelConfig& model, const torch::Tensor& classWeights, int microBatch,
+                     const torch::Device& device, std::uint64_t rngSeed);
 
 }  // namespace mlsan::model

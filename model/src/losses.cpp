@@ -51,28 +51,70 @@ torch::Tensor softHgrLoss(const torch::Tensor& ft, const torch::Tensor& fa, cons
   return -(softHgrScore(ft, fa) + softHgrScore(ft, fv) + softHgrScore(fa, fv)) / n;
 }
 
-LossParts computeLoss(const NetOutput& out, const Batch& batch, const ModelConfig& c, const torch::Tensor& classWeights) {
-  const auto valid = batch.mask.logical_and(batch.label.ge(0));  // [T, B]
-  const auto idx = valid.flatten().nonzero().squeeze(1);
+std::vector<torch::Tensor> LossRows::outputs() const {
+  std::vector<torch::Tensor> v{logits, fc, fusedText, fusedAudio, fusedVisual};
+  if (speakerLogits.defined()) v.push_back(speakerLogits);
+  return v;
+}
+
+LossRows lossRows(const NetOutput& out, const Batch& batch) {
+  const auto idx = batch.mask.logical_and(batch.label.ge(0)).flatten().nonzero().squeeze(1);
   auto rows = [&idx](const torch::Tensor& t) { return t.flatten(0, 1).index_select(0, idx); };
-  const auto y = rows(batch.label);
+  LossRows r;
+  r.logits = rows(out.logits);
+  r.fc = rows(out.fc);
+  r.fusedText = rows(out.fusedText);
+  r.fusedAudio = rows(out.fusedAudio);
+  r.fusedVisual = rows(out.fusedVisual);
+  r.label = rows(batch.label);
+  if (out.speakerLogits.defined()) {
+    const auto sidx = batch.mask.flatten().nonzero().squeeze(1);
+    r.speakerLogits = out.speakerLogits.flatten(0, 1).index_select(0, sidx);
+    r.speaker = batch.speaker.flatten().index_select(0, sidx);
+  }
+  return r;
+}
+
+LossRows concatRows(const std::vector<LossRows>& parts) {
+  auto cat = [&parts](torch::Tensor LossRows::*field) {
+    std::vector<torch::Tensor> v;
+    for (const auto& p : parts) v.push_back(p.*field);
+    return torch::cat(v, 0);
+  };
+  LossRows r;
+  r.logits = cat(&LossRows::logits);
+  r.fc = cat(&LossRows::fc);
+  r.fusedText = cat(&LossRows::fusedText);
+  r.fusedAudio = cat(&LossRows::fusedAudio);
+  r.fusedVisual = cat(&LossRows::fusedVisual);
+  r.label = cat(&LossRows::label);
+  if (!parts.empty() && parts.front().speakerLogits.defined()) {
+    r.speakerLogits = cat(&LossRows::speakerLogits);
+    r.speaker = cat(&LossRows::speaker);
+  }
+  return r;
+}
+
+LossParts computeLoss(const LossRows& r, const ModelConfig& c, const torch::Tensor& classWeights) {
   LossParts parts;
-  const auto ce = torch::cross_entropy_loss(rows(out.logits), y);
-  const auto swfc = swfcLoss(rows(out.fc), y, classWeights, c.tau, c.gamma);
-  const auto hgr = softHgrLoss(rows(out.fusedText), rows(out.fusedAudio), rows(out.fusedVisual));
+  const auto ce = torch::cross_entropy_loss(r.logits, r.label);
+  const auto swfc = swfcLoss(r.fc, r.label, classWeights, c.tau, c.gamma);
+  const auto hgr = softHgrLoss(r.fusedText, r.fusedAudio, r.fusedVisual);
   auto total = c.weightCE * ce + c.weightSWFC * swfc + c.weightHGR * hgr;
   parts.ce = ce.item<double>();
   parts.swfc = swfc.item<double>();
   parts.hgr = hgr.item<double>();
-  if (c.aux && out.speakerLogits.defined()) {
-    const auto sidx = batch.mask.flatten().nonzero().squeeze(1);
-    const auto aux = torch::cross_entropy_loss(out.speakerLogits.flatten(0, 1).index_select(0, sidx),
-                                               batch.speaker.flatten().index_select(0, sidx));
+  if (c.aux && r.speakerLogits.defined()) {
+    const auto aux = torch::cross_entropy_loss(r.speakerLogits, r.speaker);
     parts.aux = aux.item<double>();
     total = total + c.lambda * aux;
   }
   parts.total = total;
   return parts;
+}
+
+LossParts computeLoss(const NetOutput& out, const Batch& batch, const ModelConfig& c, const torch::Tensor& classWeights) {
+  return computeLoss(lossRows(out, batch), c, classWeights);
 }
 
 }  // namespace mlsan::model

@@ -25,7 +25,21 @@ struct LossParts {
   double ce = 0, swfc = 0, hgr = 0, aux = 0;
 };
 
-/// The whole objective on one batch: wCE*CE + wSWFC*SWFC + wHGR*HGR (+ lambda * speaker CE).
+/// The rows of a forward pass that the objective reads: the labelled real utterances for CE,
+/// SWFC and Soft-HGR, every real utterance for the auxiliary speaker loss. Rows of several
+/// micro-batches can be concatenated (the objective does not depend on the order of rows).
+struct LossRows {
+  torch::Tensor logits, fc, fusedText, fusedAudio, fusedVisual, label;  ///< labelled rows
+  torch::Tensor speakerLogits, speaker;                                 ///< real rows (aux only)
+  /// The tensors that carry gradient, in a fixed order (undefined ones skipped).
+  std::vector<torch::Tensor> outputs() const;
+};
+LossRows lossRows(const NetOutput& out, const Batch& batch);
+/// Concatenates the rows of several forward passes.
+LossRows concatRows(const std::vector<LossRows>& parts);
+
+/// The whole objective: wCE*CE + wSWFC*SWFC + wHGR*HGR (+ lambda * speaker CE).
+LossParts computeLoss(const LossRows& rows, const ModelConfig& config, const torch::Tensor& classWeights);
 LossParts computeLoss(const NetOutput& out, const Batch& batch, const ModelConfig& config,
                       const torch::Tensor& classWeights);
 

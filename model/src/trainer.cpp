@@ -119,6 +119,66 @@ void checkResumable(const CheckpointMeta& meta, const ModelConfig& model, const 
 
 }  // namespace
 
+StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus& corpus, const std::vector<int>& ids,
+                     const ModelConfig& model, const torch::Tensor& classWeights, int microBatch,
+                     const torch::Device& device, std::uint64_t rngSeed) {
+  StepResult r;
+  opt.zero_grad();
+  if (microBatch <= 0 || static_cast<int>(ids.size()) <= microBatch) {
+    const Batch batch = makeBatch(corpus, ids).to(device);
+    r.labelled = batch.mask.logical_and(batch.label.ge(0)).sum().item<long>();
+    if (r.labelled == 0) return r;
+    r.parts = computeLoss(net->forward(batch), batch, model, classWeights);
+    r.loss = r.parts.total.item<double>();
+    if (std::isfinite(r.loss)) r.parts.total.backward();
+    return r;
+  }
+  // Micro-batches: the network is masked, so each dialogue's outputs do not depend on its batch
+  // companions and a micro-batch computes exactly its rows of the whole batch's forward pass.
+  // Pass 1 computes every row without a graph; the objective (which needs the whole batch:
+  // SWFC and Soft-HGR couple all rows) is differentiated with respect to those rows; pass 2
+  // recomputes one micro-batch at a time with a graph and back-propagates its slice of that
+  // gradient. Each micro-batch re-seeds dropout identically in both passes.
+  const auto chunks = chunk(ids, microBatch);
+  std::vector<LossRows> rows;
+  {
+    torch::NoGradGuard noGrad;
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+      torch::manual_seed(rngSeed * 131ULL + c);
+      const Batch batch = makeBatch(corpus, chunks[c]).to(device);
+      rows.push_back(lossRows(net->forward(batch), batch));
+    }
+  }
+  LossRows all = concatRows(rows);
+  r.labelled = all.label.size(0);
+  if (r.labelled == 0) return r;
+  std::vector<torch::Tensor> leaves = all.outputs();
+  for (auto& t : leaves) t.requires_grad_(true);
+  all.logits = leaves[0]; all.fc = leaves[1]; all.fusedText = leaves[2]; all.fusedAudio = leaves[3]; all.fusedVisual = leaves[4];
+  if (all.speakerLogits.defined()) all.speakerLogits = leaves[5];
+  r.parts = computeLoss(all, model, classWeights);
+  r.loss = r.parts.total.item<double>();
+  if (!std::isfinite(r.loss)) return r;
+  r.parts.total.backward();
+  std::vector<int64_t> offset(leaves.size(), 0);
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    torch::manual_seed(rngSeed * 131ULL + c);
+    const Batch batch = makeBatch(corpus, chunks[c]).to(device);
+    const std::vector<torch::Tensor> outs = lossRows(net->forward(batch), batch).outputs();
+    torch::Tensor surrogate;
+    for (std::size_t k = 0; k < outs.size(); ++k) {
+      const int64_t n = outs[k].size(0);
+      if (n == 0) continue;
+      const auto g = leaves[k].grad().narrow(0, offset[k], n);
+      offset[k] += n;
+      const auto term = (outs[k] * g).sum();
+      surrogate = surrogate.defined() ? surrogate + term : term;
+    }
+    if (surrogate.defined()) surrogate.backward();
+  }
+  return r;
+}
+
 TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const TrainConfig& tc,
                   const std::string& runDir, bool resume, Progress& progress) {
   const auto started = std::chrono::steady_clock::now();
@@ -190,19 +250,17 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     long lossCount = 0;
     for (std::size_t bi = 0; bi < batches.size(); ++bi) {
       if (progress.cancelled()) { result.cancelled = true; break; }
-      const Batch batch = makeBatch(corpus, batches[bi]).to(device);
-      const long labelled = batch.mask.logical_and(batch.label.ge(0)).sum().item<long>();
-      if (labelled == 0) continue;
-      const NetOutput out = net->forward(batch);
-      const LossParts parts = computeLoss(out, batch, model, classWeights);
-      const double loss = parts.total.item<double>();
+      const StepResult step = trainStep(net, opt, corpus, batches[bi], model, classWeights, tc.microBatch, device,
+                                        tc.seed * 1000003ULL + static_cast<std::uint64_t>(epoch) * 7919ULL + bi);
+      if (step.labelled == 0) continue;
+      const long labelled = step.labelled;
+      const LossParts& parts = step.parts;
+      const double loss = step.loss;
       if (!std::isfinite(loss))
         throw DivergedError("training diverged at epoch " + std::to_string(epoch) + ", batch " + std::to_string(bi + 1) +
                             ": the loss became " + (std::isnan(loss) ? "NaN" : "infinite") + " (CE " + std::to_string(parts.ce) +
                             ", SWFC " + std::to_string(parts.swfc) + ", Soft-HGR " + std::to_string(parts.hgr) +
                             "); the last good checkpoint is kept in " + paths.lastCheckpoint());
-      opt.zero_grad();
-      parts.total.backward();
       opt.step();
       lossSum += loss * labelled;
       ceSum += parts.ce * labelled;

@@ -47,6 +47,11 @@ struct TrainConfig {
   double weightDecay = 1e-5;
   int epochs = 15;
   int batchSize = 100;          ///< dialogues per batch
+  /// Dialogues per forward pass within a batch (0: the whole batch at once). With a smaller
+  /// value the batch's objective and gradient are the same (the losses still see the whole
+  /// batch), but only one micro-batch's activations are alive at a time: the forward pass
+  /// runs twice (once without gradients, once per micro-batch with them), for much less memory.
+  int microBatch = 0;
   double plateauFactor = 0.95;
   int plateauPatience = 10;
   std::uint64_t seed = 1;
