@@ -82,6 +82,30 @@ TEST_F(Fixture, IsReproducibleForAFixedSeed) {
   fs::remove_all(c);
 }
 
+// Issue 3: MultiEMO's pickles have no dev split; 5% of train is held out by seed and saved.
+TEST_F(Fixture, WithoutADevSplitAValidationSetIsDrawnBySeedAndSaved) {
+  for (auto& d : corpus.dialogues)
+    if (d.split == data::Split::Dev) d.split = data::Split::Train;
+  tc.epochs = 1;
+  tc.valFraction = 0.1;
+  NullProgress p;
+  std::vector<std::vector<std::string>> keys;
+  for (std::uint64_t seed : {5, 5, 6}) {
+    tc.seed = seed;
+    const auto dir = freshDir("drawn-val-" + std::to_string(keys.size()));
+    train(corpus, cfg, tc, dir.string(), false, p);
+    const auto v = nlohmann::json::parse(data::readFile(RunPaths(dir.string()).validation()));
+    EXPECT_EQ(v.at("source").get<std::string>(), "drawn from the training split");
+    keys.push_back(v.at("keys").get<std::vector<std::string>>());
+    fs::remove_all(dir);
+  }
+  long train = 0;
+  for (const auto& d : corpus.dialogues) train += d.split == data::Split::Train;
+  EXPECT_EQ(keys[0].size(), static_cast<std::size_t>(std::ceil(0.1 * train)));
+  EXPECT_EQ(keys[0], keys[1]);  // same seed, same validation dialogues
+  EXPECT_NE(keys[0], keys[2]);
+}
+
 TEST_F(Fixture, CancelThenResumeReachesTheUninterruptedResult) {
   const auto whole = freshDir("whole"), parts = freshDir("parts");
   NullProgress none;

@@ -62,7 +62,7 @@ std::string ModelConfig::differences(const ModelConfig& other) const {
 }
 
 std::string TrainConfig::toJson() const {
-  return json{{"lr", lr}, {"weight_decay", weightDecay}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch},
+  return json{{"lr", lr}, {"weight_decay", weightDecay}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch}, {"val_fraction", valFraction},
               {"plateau_factor", plateauFactor}, {"plateau_patience", plateauPatience}, {"seed", seed},
               {"threads", threads}, {"device", device}, {"corpus", corpus}}
       .dump();
@@ -73,6 +73,7 @@ TrainConfig TrainConfig::fromJson(const std::string& s) {
   TrainConfig t;
   t.lr = j.at("lr"); t.weightDecay = j.at("weight_decay"); t.epochs = j.at("epochs"); t.batchSize = j.at("batch_size");
   t.microBatch = j.value("micro_batch", 0);
+  t.valFraction = j.value("val_fraction", 0.05);
   t.plateauFactor = j.at("plateau_factor"); t.plateauPatience = j.at("plateau_patience"); t.seed = j.at("seed");
   t.threads = j.at("threads"); t.device = j.at("device");
   t.corpus = j.value("corpus", "");

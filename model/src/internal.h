@@ -48,6 +48,10 @@ void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* 
 
 torch::Device parseDevice(const std::string& device);
 
+/// MultiEMO's validation protocol for a corpus with no dev split: moves ceil(fraction * n)
+/// training dialogues (at least one, never all), drawn by seed, into `val`. Both sorted.
+void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed);
+
 /// One optimisation step's gradient (zeroes, then accumulates the gradient; the caller calls
 /// step()): the objective of dialogues `ids` as one batch, computed in micro-batches of
 /// `microBatch` dialogues when > 0 (same objective and gradient, less memory). `rngSeed`

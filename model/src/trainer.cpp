@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -119,6 +120,20 @@ void checkResumable(const CheckpointMeta& meta, const ModelConfig& model, const 
 
 }  // namespace
 
+void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed) {
+  const std::size_t n = train.size();
+  if (n < 2) return;
+  std::size_t k = static_cast<std::size_t>(std::ceil(std::clamp(fraction, 0.0, 0.5) * static_cast<double>(n)));
+  k = std::clamp<std::size_t>(k, 1, n - 1);
+  std::vector<int> order = train;
+  std::mt19937_64 rng(seed * 2654435761ULL + 97);
+  for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  val.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
+  train.assign(order.begin() + static_cast<std::ptrdiff_t>(k), order.end());
+  std::sort(val.begin(), val.end());
+  std::sort(train.begin(), train.end());
+}
+
 StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus& corpus, const std::vector<int>& ids,
                      const ModelConfig& model, const torch::Tensor& classWeights, int microBatch,
                      const torch::Device& device, std::uint64_t rngSeed) {
@@ -190,11 +205,14 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     throw std::runtime_error("model configuration does not fit corpus '" + corpus.name + "' (call fitConfigToCorpus)");
   if (model.gateInput != "speaker" && model.gateInput != "speaker+context")
     throw std::invalid_argument("gate input must be 'speaker' or 'speaker+context', not '" + model.gateInput + "'");
-  const auto trainIds = dialoguesOf(corpus, data::Split::Train);
-  const auto devIds = dialoguesOf(corpus, data::Split::Dev);
+  auto trainIds = dialoguesOf(corpus, data::Split::Train);
+  auto devIds = dialoguesOf(corpus, data::Split::Dev);
   const auto testIds = dialoguesOf(corpus, data::Split::Test);
   if (trainIds.empty()) throw std::runtime_error("corpus '" + corpus.name + "' has no training dialogues");
-  if (devIds.empty()) throw std::runtime_error("corpus '" + corpus.name + "' has no validation (dev) dialogues");
+  const bool drawn = devIds.empty();
+  if (drawn) drawValidation(trainIds, devIds, tc.valFraction, tc.seed);
+  if (devIds.empty() || trainIds.empty())
+    throw std::runtime_error("corpus '" + corpus.name + "' has too few training dialogues to hold some out for validation");
 
   setThreads(tc.threads);
   const torch::Device device = parseDevice(tc.device);
@@ -227,6 +245,12 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
            {"corpus", {{"name", corpus.name}, {"dataset", corpus.dataset}, {"signature", corpus.signature()}, {"source", tc.corpus}}},
            {"variant", model.variantName()}};
   data::atomicWriteFile(paths.config(), cfg.dump(2));
+  json val{{"source", drawn ? "drawn from the training split" : "the corpus's dev split"}, {"seed", tc.seed},
+           {"fraction", drawn ? tc.valFraction : 0.0}, {"dialogues", devIds.size()}};
+  json keys = json::array();
+  for (int i : devIds) keys.push_back(corpus.dialogues[i].key);
+  val["keys"] = std::move(keys);
+  data::atomicWriteFile(paths.validation(), val.dump(1));
 
   CheckpointMeta meta;
   meta.model = model;

@@ -52,6 +52,9 @@ struct TrainConfig {
   /// batch), but only one micro-batch's activations are alive at a time: the forward pass
   /// runs twice (once without gradients, once per micro-batch with them), for much less memory.
   int microBatch = 0;
+  /// For a corpus with no dev split (MultiEMO's pickles): the fraction of training dialogues
+  /// held out for validation, drawn by `seed` (MultiEMO's 5%); the keys are saved in the run.
+  double valFraction = 0.05;
   double plateauFactor = 0.95;
   int plateauPatience = 10;
   std::uint64_t seed = 1;

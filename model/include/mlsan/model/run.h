@@ -1,6 +1,8 @@
 #pragma once
 // A run directory and its files, readable without torch:
 //   config.json        model + training configuration, corpus name/signature/source, variant
+//   validation.json    which dialogues validated the run: the corpus's dev split, or the keys
+//                      drawn from the training split by seed when the corpus has none
 //   curves.csv         per-epoch losses, validation/test weighted F1, learning rate, seconds
 //   metrics.json       test metrics of the validation-selected epoch (+ the best-on-test figure)
 //   predictions.csv    per utterance: gold, prediction, probabilities, gates and weights
@@ -21,6 +23,7 @@ class RunPaths {
   const std::string& dir() const { return dir_; }
   std::string config() const { return dir_ + "/config.json"; }
   std::string curves() const { return dir_ + "/curves.csv"; }
+  std::string validation() const { return dir_ + "/validation.json"; }
   std::string metrics() const { return dir_ + "/metrics.json"; }
   std::string predictions() const { return dir_ + "/predictions.csv"; }
   std::string checkpoints() const { return dir_ + "/checkpoints"; }
