@@ -1,0 +1,109 @@
+#pragma once
+// Internal to mlsan_data: the heap objects behind PyValue, shared by the pickle reader, the
+// value model and the writer. Not installed, not for other targets.
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mlsan/data/pickle.h"
+
+namespace mlsan::data {
+
+/// Which allowed global a PyKind::Global refers to.
+enum class PyGlobalId : std::uint8_t {
+  Reconstruct,  ///< numpy.core.multiarray._reconstruct
+  Ndarray,      ///< numpy.ndarray
+  DTypeType,    ///< numpy.dtype
+  Scalar,       ///< numpy.core.multiarray.scalar
+  FromBuffer,   ///< numpy.core.numeric._frombuffer (protocol 5)
+  CodecsEncode, ///< _codecs.encode
+  Bytes,        ///< builtins.bytes
+  ByteArray,    ///< builtins.bytearray
+  Set,          ///< builtins.set
+  FrozenSet,    ///< builtins.frozenset
+};
+
+/// Decodes latin-1 bytes to UTF-8.
+std::string latin1ToUtf8(std::string_view bytes);
+
+struct PyObject {
+  virtual ~PyObject() = default;
+  std::uint32_t depth = 0;  ///< containers: 1 + deepest child container (0 for leaves)
+  std::uint8_t visit = 0;   ///< scratch for the reader's cycle / depth check
+};
+
+/// A str. Big strings (which are mostly numpy data on its way through _codecs.encode) stay a view
+/// of the file until someone asks for the text.
+struct PyStrObj : PyObject {
+  PyBytes latin1;    ///< the original bytes of a Python 2 str (else empty)
+  PyBytes utf8View;  ///< validated UTF-8 not yet copied into `text` (lazy big str), else empty
+  bool lazy = false; ///< `text` is filled on first use, from utf8View or latin1
+  /// The text as UTF-8 (thread-safe).
+  const std::string& get() const {
+    if (lazy) std::call_once(once_, [this] { text_ = utf8View.data ? std::string(utf8View.view()) : latin1ToUtf8(latin1.view()); });
+    return text_;
+  }
+  void setText(std::string t) { text_ = std::move(t); }
+
+ private:
+  mutable std::string text_;
+  mutable std::once_flag once_;
+};
+
+struct PyBytesObj : PyObject {
+  PyBytes bytes;
+};
+
+/// A list: compact (all floats, in `floats`) until a non-float arrives, then `items`.
+struct PyListObj : PyObject {
+  PyListObj() { depth = 1; }
+  bool compact = true;
+  std::vector<double> floats;
+  std::vector<PyValue> items;
+  std::size_t size() const { return compact ? floats.size() : items.size(); }
+  void decompact();  ///< moves `floats` into `items`
+};
+
+/// Tuple and set: a plain item vector.
+struct PySeqObj : PyObject {
+  PySeqObj() { depth = 1; }
+  std::vector<PyValue> items;
+};
+
+struct PyDictObj : PyObject {
+  PyDictObj() { depth = 1; }
+  std::vector<std::pair<PyValue, PyValue>> items;
+  std::unordered_map<std::string, std::size_t> index;  ///< hashKey(key) -> position in items
+  /// Inserts or replaces; returns false (and does nothing) when the key is unhashable.
+  bool set(PyValue key, PyValue value);
+};
+
+struct PyArrayObj : PyObject {
+  PyArray array;
+  bool built = false;  ///< _reconstruct gives an empty shell that BUILD fills
+};
+
+struct PyDTypeObj : PyObject {
+  PyDType dtype = PyDType::Float32;
+  bool bigEndian = false;
+};
+
+struct PyGlobalObj : PyObject {
+  PyGlobalId id = PyGlobalId::Bytes;
+  std::string module, name;
+};
+
+/// A canonical string for a hashable key (Python equality: 1 == 1.0 == True); "" if unhashable.
+std::string hashKey(const PyValue& key);
+bool isContainer(PyKind k);
+/// Encodes UTF-8 text whose code points are all <= U+00FF as latin-1 bytes into `out` (which
+/// must hold utf8.size() bytes); returns the number written, or SIZE_MAX on a code point above
+/// U+00FF or malformed UTF-8.
+std::size_t utf8ToLatin1(std::string_view utf8, char* out);
+
+/// The reader proper (pickle_unpickler.cpp).
+PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
+                 const PickleLimits& limits);
+
+}  // namespace mlsan::data

@@ -1,0 +1,720 @@
+// The opcode machine of the safe pickle reader (see pickle.h). It mirrors CPython's _pickle.c
+// stack discipline (an object stack plus a mark stack) but builds PyValue trees, resolves only
+// the allowed globals and "calls" them by interpreting their arguments as data.
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <unordered_map>
+
+#include "pickle_internal.h"
+#include "pickle_numpy.h"
+
+namespace mlsan::data {
+
+namespace {
+const char* opName(unsigned char op);
+
+bool validUtf8(const unsigned char* s, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    // ASCII fast path, 8 bytes at a time.
+    while (i + 8 <= n) {
+      std::uint64_t w;
+      std::memcpy(&w, s + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const unsigned char c = s[i];
+    if (c < 0x80) { ++i; continue; }
+    std::size_t len;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+void appendUtf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+class Unpickler {
+ public:
+  Unpickler(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
+            const PickleLimits& limits)
+      : owner_(std::move(owner)),
+        base_(reinterpret_cast<const unsigned char*>(data)),
+        p_(base_),
+        end_(base_ + size),
+        name_(name),
+        limits_(limits) {}
+
+  PyValue run() {
+    try {
+      PyValue result = loop();
+      if (!shared_.empty()) checkStructure(result);
+      return result;
+    } catch (...) {
+      breakSharedLinks();
+      throw;
+    }
+  }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  const unsigned char* base_;
+  const unsigned char* p_;
+  const unsigned char* end_;
+  std::string name_;
+  PickleLimits limits_;
+  std::size_t opStart_ = 0;
+  std::vector<PyValue> stack_;
+  std::vector<std::size_t> marks_;
+  std::vector<PyValue> memo_;
+  std::vector<std::uint8_t> memoSet_;
+  std::unordered_map<std::uint64_t, PyValue> sparseMemo_;
+  std::vector<std::shared_ptr<PyObject>> shared_;  ///< containers with more than one reference
+
+  [[noreturn]] void fail(const std::string& why) const { throw PickleError(name_, opStart_, why); }
+
+  // --- raw input ---
+  std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+  void need(std::size_t n, const char* what) {
+    if (left() < n)
+      fail(std::string("truncated: ") + what + " needs " + std::to_string(n) + " bytes, only " + std::to_string(left()) +
+           " left");
+  }
+  template <class T>
+  T readLE() {
+    need(sizeof(T), opName(base_[opStart_]));
+    T v;
+    std::memcpy(&v, p_, sizeof(T));
+    p_ += sizeof(T);
+    return v;
+  }
+  std::size_t readLength(std::size_t width) {
+    std::uint64_t n = 0;
+    if (width == 1) n = readLE<std::uint8_t>();
+    else if (width == 4) n = readLE<std::uint32_t>();
+    else n = readLE<std::uint64_t>();
+    if (n > left())
+      fail(std::string(opName(base_[opStart_])) + " length " + std::to_string(n) + " goes past the end of the data (" +
+           std::to_string(left()) + " bytes left)");
+    return static_cast<std::size_t>(n);
+  }
+  PyBytes view(std::size_t n) {
+    PyBytes b{owner_, reinterpret_cast<const char*>(p_), n};
+    p_ += n;
+    return b;
+  }
+  std::string_view readLine() {
+    const void* nl = std::memchr(p_, '\n', left());
+    if (!nl) fail(std::string("truncated: ") + opName(base_[opStart_]) + " argument has no end of line");
+    std::string_view line(reinterpret_cast<const char*>(p_), static_cast<const unsigned char*>(nl) - p_);
+    p_ = static_cast<const unsigned char*>(nl) + 1;
+    return line;
+  }
+  std::int64_t parseDecimal(std::string_view s, const char* what) {
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    std::int64_t v = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size() || s.empty())
+      fail(std::string("bad ") + what + " '" + std::string(s.substr(0, 40)) + "'");
+    return v;
+  }
+
+  // --- stacks ---
+  std::size_t floor() const { return marks_.empty() ? 0 : marks_.back(); }
+  void push(PyValue v) {
+    if (stack_.size() >= limits_.maxStack) fail("stack exceeds " + std::to_string(limits_.maxStack) + " items");
+    stack_.push_back(std::move(v));
+  }
+  PyValue pop() {
+    if (stack_.size() <= floor()) fail(std::string("stack underflow in ") + opName(base_[opStart_]));
+    PyValue v = std::move(stack_.back());
+    stack_.pop_back();
+    return v;
+  }
+  PyValue& top() {
+    if (stack_.size() <= floor()) fail(std::string("stack underflow in ") + opName(base_[opStart_]));
+    return stack_.back();
+  }
+  std::size_t popMark() {
+    if (marks_.empty()) fail(std::string("MARK missing for ") + opName(base_[opStart_]));
+    const std::size_t m = marks_.back();
+    marks_.pop_back();
+    return m;
+  }
+  std::vector<PyValue> takeFrom(std::size_t m) {
+    std::vector<PyValue> items(std::make_move_iterator(stack_.begin() + static_cast<std::ptrdiff_t>(m)),
+                               std::make_move_iterator(stack_.end()));
+    stack_.resize(m);
+    return items;
+  }
+  /// The container an APPENDS/SETITEMS/ADDITEMS after MARK at `m` adds to.
+  PyValue& containerBelow(std::size_t m) {
+    if (m == 0 || m <= floor()) fail(std::string("stack underflow in ") + opName(base_[opStart_]));
+    return stack_[m - 1];
+  }
+
+  // --- containers ---
+  void adopt(PyObject& parent, const PyValue& child) {
+    if (!child.obj_ || !isContainer(child.kind_)) return;
+    const std::uint32_t d = child.obj_->depth + 1;
+    if (d > parent.depth) {
+      if (d > limits_.maxDepth) fail("containers nested deeper than " + std::to_string(limits_.maxDepth) + " levels");
+      parent.depth = d;
+    }
+  }
+  PyValue makeSeq(PyKind kind, std::vector<PyValue> items) {
+    auto o = std::make_shared<PySeqObj>();
+    for (const auto& v : items) adopt(*o, v);
+    o->items = std::move(items);
+    return PyValue(kind, std::move(o));
+  }
+  void appendItems(PyValue& target, std::size_t from) {
+    if (target.kind_ == PyKind::List) {
+      auto& l = static_cast<PyListObj&>(*target.obj_);
+      if (l.compact) {
+        bool allFloat = true;
+        for (std::size_t i = from; i < stack_.size() && allFloat; ++i) allFloat = stack_[i].kind_ == PyKind::Float;
+        if (allFloat) {
+          for (std::size_t i = from; i < stack_.size(); ++i) l.floats.push_back(stack_[i].f_);
+          return;
+        }
+        l.decompact();
+      }
+      for (std::size_t i = from; i < stack_.size(); ++i) {
+        adopt(l, stack_[i]);
+        l.items.push_back(std::move(stack_[i]));
+      }
+    } else if (target.kind_ == PyKind::Set) {
+      auto& s = static_cast<PySeqObj&>(*target.obj_);
+      for (std::size_t i = from; i < stack_.size(); ++i) {
+        adopt(s, stack_[i]);
+        s.items.push_back(std::move(stack_[i]));
+      }
+    } else {
+      fail(std::string(opName(base_[opStart_])) + " to a " + target.typeName() + " is not supported");
+    }
+  }
+  void setItems(PyValue& target, std::size_t from) {
+    if (target.kind_ != PyKind::Dict)
+      fail(std::string(opName(base_[opStart_])) + " on a " + target.typeName() + " is not supported");
+    if ((stack_.size() - from) % 2) fail("odd number of stack items for SETITEMS");
+    auto& d = static_cast<PyDictObj&>(*target.obj_);
+    for (std::size_t i = from; i < stack_.size(); i += 2) {
+      adopt(d, stack_[i]);
+      adopt(d, stack_[i + 1]);
+      if (!d.set(std::move(stack_[i]), std::move(stack_[i + 1])))
+        fail("unhashable dict key (" + std::string(stack_[i].typeName()) + ")");
+    }
+  }
+  PyValue makeDict(std::size_t from) {
+    PyValue d = PyValue::dict();
+    setItems(d, from);
+    stack_.resize(from);
+    return d;
+  }
+  void noteShared(const PyValue& v) {
+    if (v.obj_ && isContainer(v.kind_) && !v.obj_->visit) {
+      v.obj_->visit = 3;  // registered
+      shared_.push_back(v.obj_);
+    }
+  }
+
+  // --- memo ---
+  void memoPut(std::uint64_t idx, const PyValue& v) {
+    if (idx < memo_.size()) {
+      memo_[idx] = v;
+      memoSet_[idx] = 1;
+    } else if (idx < memo_.size() + 65536 && idx < limits_.maxMemo) {
+      memo_.resize(idx + 1);
+      memoSet_.resize(idx + 1);
+      memo_[idx] = v;
+      memoSet_[idx] = 1;
+    } else {
+      if (sparseMemo_.size() >= limits_.maxMemo) fail("memo exceeds " + std::to_string(limits_.maxMemo) + " entries");
+      sparseMemo_[idx] = v;
+    }
+  }
+  void memoGet(std::uint64_t idx) {
+    const PyValue* v = nullptr;
+    if (idx < memo_.size() && memoSet_[idx]) v = &memo_[idx];
+    else if (const auto it = sparseMemo_.find(idx); it != sparseMemo_.end()) v = &it->second;
+    if (!v) fail("memo key " + std::to_string(idx) + " not found");
+    noteShared(*v);
+    push(*v);
+  }
+
+  // --- scalars ---
+  std::int64_t decodeLong(const unsigned char* b, std::size_t n) {
+    if (n == 0) return 0;
+    std::size_t sig = n;
+    const unsigned char ext = (b[n - 1] & 0x80) ? 0xFF : 0x00;
+    while (sig > 8 && b[sig - 1] == ext) --sig;
+    if (sig > 8 || (sig == 8 && n > 8 && ((b[7] & 0x80) != (ext & 0x80))))
+      fail("integer does not fit in 64 bits");
+    std::uint64_t v = (ext == 0xFF) ? ~0ULL : 0ULL;
+    for (std::size_t i = 0; i < std::min<std::size_t>(sig, 8); ++i) {
+      v &= ~(0xFFULL << (8 * i));
+      v |= static_cast<std::uint64_t>(b[i]) << (8 * i);
+    }
+    return static_cast<std::int64_t>(v);
+  }
+  static constexpr std::size_t kLazyStr = 64 * 1024;
+  PyValue makeStr(std::size_t n) {
+    if (!validUtf8(p_, n)) fail("string is not valid UTF-8");
+    if (n < kLazyStr) {
+      const char* s = reinterpret_cast<const char*>(p_);
+      p_ += n;
+      return PyValue::str(std::string(s, n));
+    }
+    auto o = std::make_shared<PyStrObj>();
+    o->utf8View = view(n);
+    o->lazy = true;
+    return PyValue(PyKind::Str, std::move(o));
+  }
+  PyValue makePy2Str(std::size_t n) {
+    auto o = std::make_shared<PyStrObj>();
+    o->latin1 = view(n);
+    if (n < kLazyStr) o->setText(latin1ToUtf8(o->latin1.view()));
+    else o->lazy = true;
+    return PyValue(PyKind::Str, std::move(o));
+  }
+  PyValue makeBytes(std::size_t n) { return PyValue::bytes(view(n)); }
+  PyValue parseQuotedString(std::string_view line);
+  PyValue parseRawUnicode(std::string_view line);
+
+  // --- objects ---
+  PyValue resolveGlobal(const std::string& module, const std::string& name);
+  PyValue reduce(const PyValue& fn, const PyValue& args) {
+    NumpyContext ctx{name_, opStart_};
+    return reduceAllowed(ctx, fn, args);
+  }
+  void build(PyValue& target, const PyValue& state) {
+    NumpyContext ctx{name_, opStart_};
+    buildAllowed(ctx, target, state);
+  }
+
+  PyValue loop();
+  void checkStructure(const PyValue& root);
+  void breakSharedLinks();
+};
+
+PyValue Unpickler::parseQuotedString(std::string_view line) {
+  if (line.size() < 2 || (line.front() != '\'' && line.front() != '"') || line.back() != line.front())
+    fail("STRING argument is not quoted");
+  line = line.substr(1, line.size() - 2);
+  std::string bytes;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c != '\\' || i + 1 == line.size()) { bytes.push_back(c); continue; }
+    c = line[++i];
+    switch (c) {
+      case 'n': bytes.push_back('\n'); break;
+      case 'r': bytes.push_back('\r'); break;
+      case 't': bytes.push_back('\t'); break;
+      case 'a': bytes.push_back('\a'); break;
+      case 'b': bytes.push_back('\b'); break;
+      case 'f': bytes.push_back('\f'); break;
+      case 'v': bytes.push_back('\v'); break;
+      case '\\': case '\'': case '"': bytes.push_back(c); break;
+      case 'x': {
+        const int h = i + 2 < line.size() ? hexDigit(line[i + 1]) : -1, l = h >= 0 ? hexDigit(line[i + 2]) : -1;
+        if (l < 0) fail("bad \\x escape in STRING");
+        bytes.push_back(static_cast<char>(h * 16 + l));
+        i += 2;
+        break;
+      }
+      default:
+        if (c >= '0' && c <= '7') {
+          int v = c - '0';
+          for (int k = 0; k < 2 && i + 1 < line.size() && line[i + 1] >= '0' && line[i + 1] <= '7'; ++k) v = v * 8 + (line[++i] - '0');
+          bytes.push_back(static_cast<char>(v & 0xFF));
+        } else {
+          bytes.push_back('\\');
+          bytes.push_back(c);
+        }
+    }
+  }
+  auto o = std::make_shared<PyStrObj>();
+  o->latin1 = PyBytes::copyOf(bytes);
+  o->setText(latin1ToUtf8(bytes));
+  return PyValue(PyKind::Str, std::move(o));
+}
+
+PyValue Unpickler::parseRawUnicode(std::string_view line) {
+  std::string out;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (c == '\\' && i + 1 < line.size() && (line[i + 1] == 'u' || line[i + 1] == 'U')) {
+      const std::size_t digits = line[i + 1] == 'u' ? 4 : 8;
+      if (i + 2 + digits > line.size()) fail("bad \\u escape in UNICODE");
+      std::uint32_t cp = 0;
+      for (std::size_t k = 0; k < digits; ++k) {
+        const int h = hexDigit(line[i + 2 + k]);
+        if (h < 0) fail("bad \\u escape in UNICODE");
+        cp = cp * 16 + static_cast<std::uint32_t>(h);
+      }
+      if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) fail("bad code point in UNICODE");
+      appendUtf8(out, cp);
+      i += 1 + digits;
+    } else {
+      appendUtf8(out, c);
+    }
+  }
+  return PyValue::str(std::move(out));
+}
+
+PyValue Unpickler::resolveGlobal(const std::string& module, const std::string& name) {
+  const auto id = allowedGlobal(module, name);
+  if (!id) fail("global '" + module + "." + name + "' is not allowed");
+  auto o = std::make_shared<PyGlobalObj>();
+  o->id = *id;
+  o->module = module;
+  o->name = name;
+  return PyValue(PyKind::Global, std::move(o));
+}
+
+PyValue Unpickler::loop() {
+  for (;;) {
+    if (p_ >= end_) {
+      opStart_ = static_cast<std::size_t>(end_ - base_);
+      fail("truncated: the data ends before the STOP opcode");
+    }
+    opStart_ = static_cast<std::size_t>(p_ - base_);
+    const unsigned char op = *p_++;
+    switch (op) {
+      case 0x80: {  // PROTO
+        const unsigned v = readLE<std::uint8_t>();
+        if (v > 5) fail("unsupported pickle protocol " + std::to_string(v));
+        break;
+      }
+      case 0x95: {  // FRAME: frames only group opcodes for buffered reading; nothing to do
+        const auto n = readLE<std::uint64_t>();
+        if (n > left()) fail("FRAME length " + std::to_string(n) + " goes past the end of the data");
+        break;
+      }
+      case '.': {  // STOP
+        return pop();
+      }
+      case '(':
+        if (marks_.size() >= limits_.maxStack) fail("too many MARKs");
+        marks_.push_back(stack_.size());
+        break;
+      case '0':  // POP: pops a mark when the stack above it is empty (as CPython does)
+        if (!marks_.empty() && marks_.back() == stack_.size()) marks_.pop_back();
+        else pop();
+        break;
+      case '1': stack_.resize(std::min(stack_.size(), popMark())); break;  // POP_MARK
+      case '2': {  // DUP
+        PyValue v = top();
+        noteShared(v);
+        push(std::move(v));
+        break;
+      }
+      case 'N': push(PyValue()); break;
+      case 0x88: push(PyValue::boolean(true)); break;
+      case 0x89: push(PyValue::boolean(false)); break;
+      case 'I': {
+        const auto s = readLine();
+        if (s == "00") push(PyValue::boolean(false));
+        else if (s == "01") push(PyValue::boolean(true));
+        else push(PyValue::integer(parseDecimal(s, "INT")));
+        break;
+      }
+      case 'L': {
+        auto s = readLine();
+        if (!s.empty() && s.back() == 'L') s.remove_suffix(1);
+        push(PyValue::integer(parseDecimal(s, "LONG")));
+        break;
+      }
+      case 'J': push(PyValue::integer(readLE<std::int32_t>())); break;
+      case 'K': push(PyValue::integer(readLE<std::uint8_t>())); break;
+      case 'M': push(PyValue::integer(readLE<std::uint16_t>())); break;
+      case 0x8a: case 0x8b: {  // LONG1, LONG4
+        std::size_t n;
+        if (op == 0x8a) {
+          n = readLength(1);
+        } else {
+          const auto raw = readLE<std::int32_t>();
+          if (raw < 0) fail("LONG4 with negative length");
+          if (static_cast<std::size_t>(raw) > left()) fail("LONG4 length goes past the end of the data");
+          n = static_cast<std::size_t>(raw);
+        }
+        const std::int64_t v = decodeLong(p_, n);
+        p_ += n;
+        push(PyValue::integer(v));
+        break;
+      }
+      case 'F': {
+        const auto s = readLine();
+        double d = 0;
+        const auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+        if (r.ec != std::errc() || r.ptr != s.data() + s.size()) fail("bad FLOAT '" + std::string(s.substr(0, 40)) + "'");
+        push(PyValue::floating(d));
+        break;
+      }
+      case 'G': {  // BINFLOAT: big-endian IEEE double
+        need(8, "BINFLOAT");
+        std::uint64_t bits;
+        std::memcpy(&bits, p_, 8);
+        p_ += 8;
+        bits = __builtin_bswap64(bits);
+        double d;
+        std::memcpy(&d, &bits, 8);
+        push(PyValue::floating(d));
+        break;
+      }
+      case 'S': push(parseQuotedString(readLine())); break;
+      case 'V': push(parseRawUnicode(readLine())); break;
+      case 'T': {  // BINSTRING: signed 32-bit length
+        const auto raw = readLE<std::int32_t>();
+        if (raw < 0) fail("BINSTRING with negative length");
+        if (static_cast<std::size_t>(raw) > left()) fail("BINSTRING length " + std::to_string(raw) + " goes past the end of the data");
+        push(makePy2Str(static_cast<std::size_t>(raw)));
+        break;
+      }
+      case 'U': push(makePy2Str(readLength(1))); break;
+      case 0x8c: push(makeStr(readLength(1))); break;  // SHORT_BINUNICODE
+      case 'X': push(makeStr(readLength(4))); break;   // BINUNICODE
+      case 0x8d: push(makeStr(readLength(8))); break;  // BINUNICODE8
+      case 'C': push(makeBytes(readLength(1))); break;  // SHORT_BINBYTES
+      case 'B': push(makeBytes(readLength(4))); break;  // BINBYTES
+      case 0x8e: case 0x96: push(makeBytes(readLength(8))); break;  // BINBYTES8, BYTEARRAY8
+      case 0x98:  // READONLY_BUFFER
+        if (top().kind_ != PyKind::Bytes) fail("READONLY_BUFFER on a " + std::string(top().typeName()));
+        break;
+      case 0x97: fail("out-of-band buffers (NEXT_BUFFER) are not supported");
+      case ']': push(PyValue(PyKind::List, std::make_shared<PyListObj>())); break;
+      case '}': push(PyValue::dict()); break;
+      case ')': push(makeSeq(PyKind::Tuple, {})); break;
+      case 0x8f: push(makeSeq(PyKind::Set, {})); break;  // EMPTY_SET
+      case 'l': {  // LIST
+        const std::size_t m = popMark();
+        PyValue l(PyKind::List, std::make_shared<PyListObj>());
+        appendItems(l, m);
+        stack_.resize(m);
+        push(std::move(l));
+        break;
+      }
+      case 't': { const std::size_t m = popMark(); push(makeSeq(PyKind::Tuple, takeFrom(m))); break; }
+      case 0x91: { const std::size_t m = popMark(); push(makeSeq(PyKind::Set, takeFrom(m))); break; }  // FROZENSET
+      case 0x85: case 0x86: case 0x87: {  // TUPLE1..3
+        const std::size_t n = op - 0x84u;
+        if (stack_.size() < floor() + n) fail(std::string("stack underflow in ") + opName(op));
+        push(makeSeq(PyKind::Tuple, takeFrom(stack_.size() - n)));
+        break;
+      }
+      case 'd': { const std::size_t m = popMark(); push(makeDict(m)); break; }
+      case 'a': {  // APPEND
+        if (stack_.size() < floor() + 2) fail("stack underflow in APPEND");
+        appendItems(stack_[stack_.size() - 2], stack_.size() - 1);
+        stack_.pop_back();
+        break;
+      }
+      case 'e': case 0x90: {  // APPENDS, ADDITEMS
+        const std::size_t m = popMark();
+        PyValue& target = containerBelow(m);
+        if (op == 0x90 && target.kind_ != PyKind::Set) fail("ADDITEMS to a " + std::string(target.typeName()));
+        appendItems(target, m);
+        stack_.resize(m);
+        break;
+      }
+      case 's': {  // SETITEM
+        if (stack_.size() < floor() + 3) fail("stack underflow in SETITEM");
+        setItems(stack_[stack_.size() - 3], stack_.size() - 2);
+        stack_.resize(stack_.size() - 2);
+        break;
+      }
+      case 'u': {  // SETITEMS
+        const std::size_t m = popMark();
+        setItems(containerBelow(m), m);
+        stack_.resize(m);
+        break;
+      }
+      case 'g': memoGet(static_cast<std::uint64_t>(parseDecimal(readLine(), "GET index"))); break;
+      case 'h': memoGet(readLE<std::uint8_t>()); break;
+      case 'j': memoGet(readLE<std::uint32_t>()); break;
+      case 'p': {
+        const auto idx = parseDecimal(readLine(), "PUT index");
+        if (idx < 0) fail("negative PUT index");
+        memoPut(static_cast<std::uint64_t>(idx), top());
+        break;
+      }
+      case 'q': memoPut(readLE<std::uint8_t>(), top()); break;
+      case 'r': memoPut(readLE<std::uint32_t>(), top()); break;
+      case 0x94: memoPut(memo_.size(), top()); break;  // MEMOIZE
+      case 'c': {  // GLOBAL "module\nname\n"
+        const std::string module(readLine());
+        const std::string name(readLine());
+        push(resolveGlobal(module, name));
+        break;
+      }
+      case 0x93: {  // STACK_GLOBAL
+        const PyValue name = pop();
+        const PyValue module = pop();
+        if (name.kind_ != PyKind::Str || module.kind_ != PyKind::Str) fail("STACK_GLOBAL needs two strings");
+        push(resolveGlobal(module.asStr(), name.asStr()));
+        break;
+      }
+      case 'R': {
+        PyValue args = pop();
+        PyValue fn = pop();
+        push(reduce(fn, args));
+        break;
+      }
+      case 'b': {
+        PyValue state = pop();
+        build(top(), state);
+        break;
+      }
+      case 0x81: case 0x92: case 'i': case 'o':
+        fail(std::string("opcode ") + opName(op) + " (creates an arbitrary object) is not allowed");
+      case 0x82: case 0x83: case 0x84:
+        fail(std::string("opcode ") + opName(op) + " (copyreg extension registry) is not allowed");
+      case 'P': case 'Q':
+        fail(std::string("opcode ") + opName(op) + " (persistent id) is not allowed");
+      default: {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", op);
+        fail(std::string("unknown opcode ") + hex);
+      }
+    }
+  }
+}
+
+// A second reference to a container (memo GET or DUP) can make cycles, or deepen a container
+// after its depth was recorded; then walk the result once, without recursion.
+void Unpickler::checkStructure(const PyValue& root) {
+  if (!root.obj_ || !isContainer(root.kind_)) return;
+  struct Frame { PyObject* obj; PyKind kind; std::size_t next; std::uint32_t depth; };
+  auto childOf = [](PyObject* o, PyKind k, std::size_t i, const PyValue** out) -> bool {
+    switch (k) {
+      case PyKind::List: {
+        auto* l = static_cast<PyListObj*>(o);
+        if (l->compact || i >= l->items.size()) return false;
+        *out = &l->items[i];
+        return true;
+      }
+      case PyKind::Tuple: case PyKind::Set: {
+        auto* s = static_cast<PySeqObj*>(o);
+        if (i >= s->items.size()) return false;
+        *out = &s->items[i];
+        return true;
+      }
+      case PyKind::Dict: {
+        auto* d = static_cast<PyDictObj*>(o);
+        if (i >= 2 * d->items.size()) return false;
+        *out = (i % 2) ? &d->items[i / 2].second : &d->items[i / 2].first;
+        return true;
+      }
+      default: return false;
+    }
+  };
+  // visit: 0/3 = not yet seen, 1 = on the path, 2 = done (depth holds the true depth)
+  std::vector<Frame> path;
+  root.obj_->visit = 1;
+  path.push_back({root.obj_.get(), root.kind_, 0, 1});
+  while (!path.empty()) {
+    Frame& f = path.back();
+    const PyValue* child = nullptr;
+    if (childOf(f.obj, f.kind, f.next++, &child)) {
+      if (!child->obj_ || !isContainer(child->kind_)) continue;
+      PyObject* c = child->obj_.get();
+      if (c->visit == 1) fail("the pickle contains a recursive structure (a container inside itself)");
+      if (c->visit == 2) {
+        f.depth = std::max(f.depth, c->depth + 1);
+        continue;
+      }
+      if (path.size() >= limits_.maxDepth) fail("containers nested deeper than " + std::to_string(limits_.maxDepth) + " levels");
+      c->visit = 1;
+      path.push_back({c, child->kind_, 0, 1});
+    } else {
+      f.obj->visit = 2;
+      f.obj->depth = f.depth;
+      const std::uint32_t d = f.depth;
+      path.pop_back();
+      if (!path.empty()) path.back().depth = std::max(path.back().depth, d + 1);
+    }
+  }
+}
+
+// On failure, containers that had several references may form cycles or long chains; emptying
+// them lets everything be freed without leaks or deep recursion.
+void Unpickler::breakSharedLinks() {
+  for (auto& o : shared_) {
+    if (auto* l = dynamic_cast<PyListObj*>(o.get())) { l->items.clear(); l->floats.clear(); }
+    else if (auto* s = dynamic_cast<PySeqObj*>(o.get())) s->items.clear();
+    else if (auto* d = dynamic_cast<PyDictObj*>(o.get())) { d->items.clear(); d->index.clear(); }
+  }
+  shared_.clear();
+}
+
+PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
+                 const PickleLimits& limits) {
+  Unpickler u(std::move(owner), data, size, name, limits);
+  return u.run();
+}
+
+namespace {
+const char* opName(unsigned char op) {
+  switch (op) {
+    case '(': return "MARK"; case '.': return "STOP"; case '0': return "POP"; case '1': return "POP_MARK";
+    case '2': return "DUP"; case 'F': return "FLOAT"; case 'I': return "INT"; case 'J': return "BININT";
+    case 'K': return "BININT1"; case 'L': return "LONG"; case 'M': return "BININT2"; case 'N': return "NONE";
+    case 'P': return "PERSID"; case 'Q': return "BINPERSID"; case 'R': return "REDUCE"; case 'S': return "STRING";
+    case 'T': return "BINSTRING"; case 'U': return "SHORT_BINSTRING"; case 'V': return "UNICODE";
+    case 'X': return "BINUNICODE"; case 'a': return "APPEND"; case 'b': return "BUILD"; case 'c': return "GLOBAL";
+    case 'd': return "DICT"; case '}': return "EMPTY_DICT"; case 'e': return "APPENDS"; case 'g': return "GET";
+    case 'h': return "BINGET"; case 'i': return "INST"; case 'j': return "LONG_BINGET"; case 'l': return "LIST";
+    case ']': return "EMPTY_LIST"; case 'o': return "OBJ"; case 'p': return "PUT"; case 'q': return "BINPUT";
+    case 'r': return "LONG_BINPUT"; case 's': return "SETITEM"; case 't': return "TUPLE"; case ')': return "EMPTY_TUPLE";
+    case 'u': return "SETITEMS"; case 'G': return "BINFLOAT"; case 0x80: return "PROTO"; case 0x81: return "NEWOBJ";
+    case 0x82: return "EXT1"; case 0x83: return "EXT2"; case 0x84: return "EXT4"; case 0x85: return "TUPLE1";
+    case 0x86: return "TUPLE2"; case 0x87: return "TUPLE3"; case 0x88: return "NEWTRUE"; case 0x89: return "NEWFALSE";
+    case 0x8a: return "LONG1"; case 0x8b: return "LONG4"; case 'B': return "BINBYTES"; case 'C': return "SHORT_BINBYTES";
+    case 0x8c: return "SHORT_BINUNICODE"; case 0x8d: return "BINUNICODE8"; case 0x8e: return "BINBYTES8";
+    case 0x8f: return "EMPTY_SET"; case 0x90: return "ADDITEMS"; case 0x91: return "FROZENSET"; case 0x92: return "NEWOBJ_EX";
+    case 0x93: return "STACK_GLOBAL"; case 0x94: return "MEMOIZE"; case 0x95: return "FRAME"; case 0x96: return "BYTEARRAY8";
+    case 0x97: return "NEXT_BUFFER"; case 0x98: return "READONLY_BUFFER";
+    default: return "opcode";
+  }
+}
+}  // namespace
+
+}  // namespace mlsan::data
