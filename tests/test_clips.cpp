@@ -143,6 +143,9 @@ TEST(ClipLink, FullSizedFolderIsFast) {
   Corpus c = readMeldCsvFolder(meld_fixtures::realMeldDir());
   const std::string mp4 = fakeMp4();
   const char* sub[3] = {"train_splits", "dev_splits_complete", "output_repeated_splits_test"};
+  // One real file, hard-linked under every clip name (quick to create).
+  const std::string original = dir.write("original.mp4", mp4);
+  for (const char* s : sub) std::filesystem::create_directories(dir.path() / s);
   long written = 0;
   for (const auto& d : c.dialogues) {
     const int key = std::stoi(d.key);
@@ -150,8 +153,8 @@ TEST(ClipLink, FullSizedFolderIsFast) {
     const int id = f == 0 ? key : f == 1 ? key - 1039 : key - 1153;
     for (const auto& u : d.utterances)
       if (++written % 1000 != 0)  // every 1000th clip missing
-        dir.write(std::string(sub[f]) + "/dia" + std::to_string(id) + "_utt" + std::to_string(u.utteranceId) + ".mp4",
-                  mp4);
+        std::filesystem::create_hard_link(
+            original, dir.path() / sub[f] / ("dia" + std::to_string(id) + "_utt" + std::to_string(u.utteranceId) + ".mp4"));
   }
   const auto t0 = std::chrono::steady_clock::now();
   const ClipReport r = linkMeldClips(c, dir.str());

@@ -101,6 +101,7 @@ std::vector<int> partiesOf(const std::vector<std::string>& names, int& overflow)
 std::string plural(long n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
+const char* verb(long n, const char* one, const char* many) { return n == 1 ? one : many; }
 
 // Sets Corpus::speakers and every Utterance::speaker from `names` (per dialogue, per utterance,
 // the normalized Speaker name, empty when unknown), counting training utterances over the
@@ -155,7 +156,8 @@ void assignSpeakers(Corpus& c, const std::vector<std::vector<std::string>>& name
                        std::to_string(otherTrainUtts) + " in training) mapped to \"other\"");
   for (const auto& [split, u] : unseen)
     c.problems.push_back(std::string(splitName(split)) + ": " + plural(static_cast<long>(u.first.size()), "speaker") +
-                         " (" + plural(u.second, "utterance") + ") never appear in training");
+                         " (" + plural(u.second, "utterance") + ") never " +
+                         verb(static_cast<long>(u.first.size()), "appears", "appear") + " in training");
   if (unknownUtts > 0)
     c.problems.push_back(plural(unknownUtts, "utterance") + " without a CSV speaker name mapped to \"other\"");
 }
@@ -196,10 +198,11 @@ Corpus readMeldCsvFolder(const std::string& dir, const MeldOptions& options) {
     c.dialogues.push_back(std::move(dia));
   }
   if (seasonMismatch > 0)
-    c.problems.push_back(plural(seasonMismatch, "utterance") + " disagree with their dialogue's first utterance on "
+    c.problems.push_back(plural(seasonMismatch, "utterance") + " " + verb(seasonMismatch, "disagrees", "disagree") + " with their dialogue's first utterance on "
                          "season/episode; the dialogue keeps the first's");
   if (overflow > 0)
-    c.problems.push_back(plural(overflow, "utterance") + " by a 10th or later speaker of a dialogue share party 9");
+    c.problems.push_back(plural(overflow, "utterance") + " by a 10th or later speaker of a dialogue " +
+                         verb(overflow, "takes", "take") + " party 9");
   assignSpeakers(c, names, options);
   c.reindexRows();
   return c;
@@ -265,16 +268,16 @@ void attachMeldCsv(Corpus& corpus, const std::string& csvDir, const MeldOptions&
   for (std::size_t i = 0; i < failures.size() && i < 10; ++i) p.push_back("not joined: " + failures[i]);
   if (failures.size() > 10) p.push_back("not joined: " + std::to_string(failures.size() - 10) + " more dialogues");
   const long unused = static_cast<long>(folder.dialogues.size() - matched.size());
-  if (unused > 0) p.push_back(plural(unused, "CSV dialogue") + " have no counterpart in the corpus");
+  if (unused > 0) p.push_back(plural(unused, "CSV dialogue") + " " + verb(unused, "has", "have") + " no counterpart in the corpus");
   if (labelDiff > 0)
-    p.push_back(plural(labelDiff, "joined utterance") + " have another label in the CSV; the corpus's labels are kept");
+    p.push_back(plural(labelDiff, "joined utterance") + " " + verb(labelDiff, "has", "have") + " another label in the CSV; the corpus's labels are kept");
   if (partyDiff > 0)
-    p.push_back(plural(partyDiff, "joined utterance") +
-                " have another within-dialogue party than the CSV's names give; the corpus's parties are kept");
+    p.push_back(plural(partyDiff, "joined utterance") + " " + verb(partyDiff, "has", "have") +
+                " another within-dialogue party than the CSV's names give; the corpus's parties are kept");
   if (textDiff > 0)
-    p.push_back(plural(textDiff, "transcript") + " differ from the CSV's beyond the cp1252 mojibake; the CSV's are kept");
+    p.push_back(plural(textDiff, "transcript") + " " + verb(textDiff, "differs", "differ") + " from the CSV's beyond the cp1252 mojibake; the CSV's are kept");
   if (splitDiff > 0)
-    p.push_back(plural(splitDiff, "joined dialogue") + " are test dialogues in one source and not in the other; "
+    p.push_back(plural(splitDiff, "joined dialogue") + " in the test split of one source only (corpus or CSVs); "
                 "the corpus's splits are kept");
   if (joinedDialogues == 0) {
     p.push_back("no dialogue could be joined with the MELD CSVs: speakers stay as they were (" +

@@ -299,6 +299,7 @@ MeldCsv parseMeldCsv(std::string_view bytes, const std::string& name) {
 
   const LabelSet labels = meldLabels();
   ProblemKind badTime, shortFrac, badNumber, oddDuration;
+  long repaired = 0;
   auto where = [&](int l) { return name + ": line " + std::to_string(l); };
   auto field = [&](int c) -> const std::string& { return f[static_cast<std::size_t>(col[c])]; };
   while (reader.next(f, line)) {
@@ -310,6 +311,9 @@ MeldCsv parseMeldCsv(std::string_view bytes, const std::string& name) {
     if (col[SrNo] >= 0) parseInt(field(SrNo), r.srNo);
     r.utterance = repairCp1252Mojibake(field(Utt));
     r.speaker = detail::normalizeSpeakerName(field(Spk));
+    if ((field(Utt).find('\xC2') != std::string::npos && r.utterance != field(Utt)) ||
+        field(Spk).find('\xC2') != std::string::npos)
+      ++repaired;
     r.emotion = trim(field(Emo));
     if (col[Sent] >= 0) r.sentiment = trim(field(Sent));
     r.label = labels.indexOf(r.emotion);
@@ -318,11 +322,13 @@ MeldCsv parseMeldCsv(std::string_view bytes, const std::string& name) {
       throw std::runtime_error(where(line) + ": Dialogue_ID '" + field(Dia) + "' is not a number");
     if (!parseInt(field(UttId), r.utteranceId) || r.utteranceId < 0)
       throw std::runtime_error(where(line) + ": Utterance_ID '" + field(UttId) + "' is not a number");
+    const std::string at = where(line) + " (dialogue " + std::to_string(r.dialogueId) + ", utterance " +
+                           std::to_string(r.utteranceId) + ")";
     for (int c : {Season, Episode}) {
       if (col[c] < 0) continue;
       int& v = c == Season ? r.season : r.episode;
       if (!parseInt(field(c), v) || v < 0) {
-        badNumber.add(where(line) + ": " + kNames[c] + " '" + field(c) + "' is not a number; left unknown");
+        badNumber.add(at + ": " + kNames[c] + " '" + field(c) + "' is not a number; left unknown");
         v = -1;
       }
     }
@@ -333,11 +339,11 @@ MeldCsv parseMeldCsv(std::string_view bytes, const std::string& name) {
         const double v = c == Start ? r.startSeconds : r.endSeconds;
         const std::string t = trim(field(c));
         if (v < 0) {
-          badTime.add(where(line) + ": malformed " + kNames[c] + " '" + t + "'; the utterance's times are left unknown");
+          badTime.add(at + ": malformed " + kNames[c] + " '" + t + "'; the utterance's times are left unknown");
         } else if (t.size() - t.find_last_of(",.") - 1 < 3) {
           char buf[32];
           std::snprintf(buf, sizeof buf, "%.3f", v - static_cast<long>(v));
-          shortFrac.add(where(line) + ": " + kNames[c] + " '" + t + "' has a short fraction, read as " + (buf + 1) +
+          shortFrac.add(at + ": " + kNames[c] + " '" + t + "' has a short fraction, read as " + (buf + 1) +
                         " s");
         }
       }
@@ -347,9 +353,9 @@ MeldCsv parseMeldCsv(std::string_view bytes, const std::string& name) {
         const double d = r.endSeconds - r.startSeconds;
         char buf[48];
         std::snprintf(buf, sizeof buf, "%.3f s", d);
-        if (d < 0) oddDuration.add(where(line) + ": ends before it starts (" + buf + "); kept");
-        else if (d == 0) oddDuration.add(where(line) + ": zero duration; kept");
-        else if (d > kLongUtteranceSeconds) oddDuration.add(where(line) + ": lasts " + buf + "; kept");
+        if (d < 0) oddDuration.add(at + ": ends before it starts (" + buf + "); kept");
+        else if (d == 0) oddDuration.add(at + ": zero duration; kept");
+        else if (d > kLongUtteranceSeconds) oddDuration.add(at + ": lasts " + buf + "; kept");
       }
     }
     out.rows.push_back(std::move(r));
@@ -358,6 +364,9 @@ MeldCsv parseMeldCsv(std::string_view bytes, const std::string& name) {
   shortFrac.flush(out.problems, name + ": short timestamp fractions");
   badNumber.flush(out.problems, name + ": non-numeric season/episode");
   oddDuration.flush(out.problems, name + ": unusual durations");
+  if (repaired > 0)
+    out.problems.push_back(name + ": cp1252 mojibake (U+0080..U+00A0 standing for cp1252 bytes) repaired in " +
+                           std::to_string(repaired) + " row(s)");
   if (out.rows.empty()) out.problems.push_back(name + ": no data rows after the header");
   return out;
 }
