@@ -14,10 +14,10 @@ namespace mlsan::data {
 
 namespace {
 
-// cp1252's characters for the bytes 0x80..0x9F; 0 where cp1252 leaves the byte undefined.
 // Utterances longer than this are noted (MELD's longest real one, test 38/4, lasts 304.9 s).
 constexpr double kLongUtteranceSeconds = 60.0;
 
+// cp1252's characters for the bytes 0x80..0x9F; 0 where cp1252 leaves the byte undefined.
 constexpr char32_t kCp1252High[32] = {
     0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
     0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
@@ -142,9 +142,8 @@ double parseMeldTimestamp(std::string_view text) {
   ++p;
   if (!digits(1, 3, f, &fracDigits) || p != t.size()) return -1.0;
   if (m > 59 || s > 59) return -1.0;
-  double frac = f;
-  for (std::size_t k = 0; k < fracDigits; ++k) frac /= 10.0;
-  return h * 3600.0 + m * 60.0 + s + frac;
+  const double scale = fracDigits == 1 ? 10.0 : fracDigits == 2 ? 100.0 : 1000.0;
+  return h * 3600.0 + m * 60.0 + s + f / scale;
 }
 
 std::string canonicalMeldSpeaker(const std::string& name) {

@@ -67,7 +67,7 @@ double parseMeldTimestamp(std::string_view text);
 /// person, and being rare they end up in "other".
 std::string canonicalMeldSpeaker(const std::string& name);
 
-/// Options of the MELD readers.
+/// Options of the MELD readers. Plain data.
 struct MeldOptions {
   /// Speakers with fewer training utterances share the "other" identity (the main six
   /// characters always have their own).
@@ -86,8 +86,10 @@ Corpus readMeldCsvFolder(const std::string& dir, const MeldOptions& options = {}
 /// identities from the names (training = the corpus's Train dialogues), utteranceId, times,
 /// season, episode and the transcript (the CSV's repaired text replaces the corpus's). A
 /// dialogue whose key is unknown or whose counts differ keeps its data and is reported; its
-/// utterances get "other". Splits, labels, parties and features are left as they are (label
-/// and party disagreements are reported). Throws only when the CSVs cannot be read.
+/// utterances get "other" (when no dialogue joins at all, the speakers stay as they were).
+/// Splits, labels, parties and features are left as they are (label, party and transcript
+/// disagreements beyond the mojibake are counted in problems). Throws only as
+/// readMeldCsvFolder does, before changing the corpus.
 void attachMeldCsv(Corpus& corpus, const std::string& csvDir, const MeldOptions& options = {});
 
 }  // namespace mlsan::data
