@@ -46,16 +46,16 @@ void addAblationCommands(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto asJson = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("ablation", "The paper's Table 2: full ML-SAN, w/o FiLM, w/o Gate, w/o Aux and MultiEMO over seeds");
-  cmd->add_option("--corpus", opts->corpus, "'demo', 'demo:SEED', or a corpus folder")->capture_default_str();
+  opts->addCorpusTo(cmd, false);
   cmd->add_option("--seeds", *seeds, "Seeds per variant (1..N)")->capture_default_str()->check(CLI::Range(1, 100));
   opts->addTo(cmd, false);
   cmd->add_option("--out", *out, "Folder for the runs (default: runs/ablation-<corpus>); finished runs in it are reused");
   cmd->add_flag("--json", *asJson, "Print one JSON object");
   cmd->callback([opts, seeds, out, asJson] {
-    const data::Corpus corpus = data::openCorpus(opts->corpus);
+    std::string tag = opts->corpus;
+    const data::Corpus corpus = opts->openCorpus();
     std::string root = *out;
     if (root.empty()) {
-      std::string tag = opts->corpus;
       for (auto& ch : tag) if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
       root = "runs/ablation-" + tag;
     }

@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <set>
@@ -11,7 +12,7 @@ namespace mlsan::app {
 using nlohmann::json;
 
 namespace {
-json inspectJson(const data::Corpus& c) {
+json inspectJson(const data::Corpus& c, const data::OpenReport& rep) {
   json splits = json::object(), counts = json::object();
   for (auto s : {data::Split::Train, data::Split::Dev, data::Split::Test}) {
     long dialogues = 0, utterances = 0;
@@ -33,21 +34,39 @@ json inspectJson(const data::Corpus& c) {
   json speakerCounts = json::object();
   for (auto [s, n] : perSpeaker) speakerCounts[c.speakers[s]] = n;
   json problems = json::array();
+  for (const auto& p : c.problems) problems.push_back(p);
   try {
     c.validate();
   } catch (const std::exception& e) {
     problems.push_back(e.what());
   }
+  json clips = nullptr;
+  if (rep.clipsLinked) {
+    clips = {{"found", rep.clips.found}, {"missing", rep.clips.missing}, {"unreadable", rep.clips.unreadable},
+             {"first_missing", rep.clips.firstMissing}, {"first_unreadable", rep.clips.firstUnreadable}};
+  }
   return json{{"name", c.name}, {"dataset", c.dataset}, {"splits", splits}, {"speakers", c.speakers.size()},
               {"speaker_utterances", speakerCounts}, {"labels", c.labels.labels}, {"label_counts", counts},
               {"dims", {{"text", c.dimText}, {"audio", c.dimAudio}, {"visual", c.dimVisual}}},
-              {"max_parties", c.maxParties()}, {"signature", c.signature()}, {"problems", problems}};
+              {"max_parties", c.maxParties()}, {"signature", c.signature()}, {"speaker_source", c.speakerSource},
+              {"features", c.hasFeatures()}, {"clips", clips}, {"kind", rep.demo ? "demo" : data::corpusKindName(rep.kind)},
+              {"cache_hit", rep.cacheHit}, {"open_seconds", rep.seconds}, {"problems", problems}};
 }
 
 void printInspect(const json& j) {
   std::cout << "corpus   " << j["name"].get<std::string>() << " (" << j["dataset"].get<std::string>() << ")\n";
-  std::cout << "dims     text " << j["dims"]["text"] << ", audio " << j["dims"]["audio"] << ", visual " << j["dims"]["visual"] << "\n";
-  std::cout << "speakers " << j["speakers"] << ", at most " << j["max_parties"] << " per dialogue\n\n";
+  std::cout << "source   " << j["kind"].get<std::string>() << (j["cache_hit"].get<bool>() ? " (from the cache)" : "") << ", opened in "
+            << std::fixed << std::setprecision(2) << j["open_seconds"].get<double>() << " s\n";
+  if (j["features"].get<bool>())
+    std::cout << "dims     text " << j["dims"]["text"] << ", audio " << j["dims"]["audio"] << ", visual " << j["dims"]["visual"] << "\n";
+  else
+    std::cout << "dims     no feature vectors (annotations only: can be browsed, not trained on)\n";
+  std::cout << "speakers " << j["speakers"] << " (" << j["speaker_source"].get<std::string>() << "), at most " << j["max_parties"]
+            << " per dialogue\n";
+  if (!j["clips"].is_null())
+    std::cout << "clips    " << j["clips"]["found"] << " found, " << j["clips"]["missing"] << " missing, " << j["clips"]["unreadable"]
+              << " unreadable\n";
+  std::cout << "\n";
   std::printf("%-12s %10s %11s", "split", "dialogues", "utterances");
   for (const auto& l : j["labels"]) std::printf(" %9s", l.get<std::string>().c_str());
   std::printf("\n");
@@ -88,14 +107,22 @@ void addCorpusCommands(CLI::App& app) {
               << *out << "\n";
   });
 
-  auto* inspect = app.add_subcommand("inspect", "Report dialogues, utterances, speakers, labels, dims and problems of a corpus");
+  auto* inspect = app.add_subcommand(
+      "inspect", "Report dialogues, utterances, speakers, labels, dims, clips found and missing, and problems of a corpus");
   auto spec = std::make_shared<std::string>();
   auto asJson = std::make_shared<bool>(false);
-  inspect->add_option("corpus", *spec, "'demo', 'demo:SEED', or a corpus folder")->required();
+  auto csv = std::make_shared<std::string>(), clipsDir = std::make_shared<std::string>();
+  auto noCache = std::make_shared<bool>(false);
+  inspect->add_option("corpus", *spec, kCorpusHelp)->required();
+  addCorpusPartsTo(inspect, *csv, *clipsDir);
+  inspect->add_flag("--no-cache", *noCache, "Parse pickles even when a valid cache exists (and do not write one)");
   inspect->add_flag("--json", *asJson, "Print one JSON object");
-  inspect->callback([spec, asJson] {
-    const data::Corpus c = data::openCorpus(*spec);
-    const json j = inspectJson(c);
+  inspect->callback([spec, asJson, csv, clipsDir, noCache] {
+    data::CorpusSource src = corpusSource(*spec, *csv, *clipsDir);
+    if (*noCache) src.useCache = false;
+    data::OpenReport rep;
+    const data::Corpus c = data::openCorpus(src, &rep);
+    const json j = inspectJson(c, rep);
     if (*asJson) printJson(j);
     else printInspect(j);
   });

@@ -12,6 +12,43 @@ namespace mlsan::app {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+const char* const kCorpusHelp =
+    "'demo', 'demo:SEED', a MultiEMO data folder (Speakers.pkl + feature pickles), a DialogueRNN/COSMIC pickle, "
+    "a folder of MELD CSVs, or a corpus folder in the mlsan format";
+
+void addCorpusPartsTo(CLI::App* cmd, std::string& csvDir, std::string& clipsDir) {
+  cmd->add_option("--csv", csvDir, "MELD: folder of the annotation CSVs to join (speaker names, times, transcripts); "
+                                   "default: those beside the pickles, if any");
+  cmd->add_option("--clips", clipsDir, "MELD: the MELD.Raw folder (train_splits/, dev_splits_complete/, output_repeated_splits_test/)");
+}
+
+data::CorpusSource corpusSource(const std::string& corpus, const std::string& csvDir, const std::string& clipsDir) {
+  data::CorpusSource src;
+  try {
+    src = data::CorpusSource::parse(corpus);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
+  }
+  if (!csvDir.empty()) src.csvDir = csvDir;
+  if (!clipsDir.empty()) src.clipsDir = clipsDir;
+  return src;
+}
+
+void TrainOptions::addCorpusTo(CLI::App* cmd, bool required) {
+  auto* o = cmd->add_option("--corpus", corpus, kCorpusHelp);
+  if (required) o->required();
+  else o->capture_default_str();
+  addCorpusPartsTo(cmd, csvDir, clipsDir);
+}
+
+data::Corpus TrainOptions::openCorpus() {
+  const data::CorpusSource src = corpusSource(corpus, csvDir, clipsDir);
+  corpus = src.toString();
+  csvDir.clear();
+  clipsDir.clear();
+  return data::openCorpus(src);
+}
+
 void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
   cmd->add_option("--preset", preset, "Hyper-parameter preset: meld, iemocap or demo (default: the corpus's dataset)")
       ->check(CLI::IsMember({"meld", "iemocap", "demo"}));
@@ -107,14 +144,14 @@ void addTrainCommands(CLI::App& app) {
   auto resume = std::make_shared<bool>(false);
   auto asJson = std::make_shared<bool>(false);
   auto* train = app.add_subcommand("train", "Train ML-SAN, an ablation or MultiEMO into a run folder");
-  train->add_option("--corpus", opts->corpus, "'demo', 'demo:SEED', or a corpus folder")->required();
+  opts->addCorpusTo(train, true);
   train->add_option("--seed", opts->seed, "Random seed")->capture_default_str();
   opts->addTo(train, true);
   train->add_option("--out", *out, "Run folder to write")->required();
   train->add_flag("--resume", *resume, "Continue the run in --out from its last completed epoch");
   train->add_flag("--json", *asJson, "Print one JSON object with the result");
   train->callback([opts, out, resume, asJson] {
-    const data::Corpus corpus = data::openCorpus(opts->corpus);
+    const data::Corpus corpus = opts->openCorpus();
     model::ModelConfig m;
     model::TrainConfig t;
     opts->resolve(corpus, m, t);

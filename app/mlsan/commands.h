@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mlsan/data/corpus.h"
+#include "mlsan/data/corpus_source.h"
 #include "mlsan/model/config.h"
 #include "mlsan/model/engine.h"
 
@@ -16,6 +17,13 @@ void addTrainCommands(CLI::App& app);    // train, eval
 void addCompareCommand(CLI::App& app);   // compare
 void addAblationCommands(CLI::App& app); // ablation, demo
 void addBenchCommand(CLI::App& app);     // bench train|infer
+
+/// The help text of a corpus argument.
+extern const char* const kCorpusHelp;
+/// Registers --csv and --clips for a corpus argument.
+void addCorpusPartsTo(CLI::App* cmd, std::string& csvDir, std::string& clipsDir);
+/// The source a corpus argument plus --csv/--clips name.
+data::CorpusSource corpusSource(const std::string& corpus, const std::string& csvDir, const std::string& clipsDir);
 
 /// Options shared by train, ablation and demo.
 struct TrainOptions {
@@ -33,6 +41,11 @@ struct TrainOptions {
   std::uint64_t seed = 1;
   int threads = 2;
   std::string device = "cpu";
+  std::string csvDir, clipsDir;  ///< MELD CSVs to join onto pickles, MELD.Raw clips
+  /// Registers --corpus (required, or defaulting to "demo"), --csv and --clips.
+  void addCorpusTo(CLI::App* cmd, bool required);
+  /// Opens the corpus and replaces `corpus` by its canonical text form (what a run records).
+  data::Corpus openCorpus();
   /// Registers the shared options (all but --corpus/--variant/--seed, which callers add).
   void addTo(CLI::App* cmd, bool withVariantSwitches);
   /// Resolves preset + overrides + corpus into configs.

@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "mlsan/data/atomic_file.h"
-#include "mlsan/data/demo_corpus.h"
+#include "mlsan/data/corpus_source.h"
 
 namespace mlsan::data {
 namespace fs = std::filesystem;
@@ -136,19 +136,13 @@ Corpus readCorpus(const std::string& dir) {
 }
 
 Corpus openCorpus(const std::string& spec) {
-  if (spec == "demo") return makeDemoCorpus();
-  if (spec.rfind("demo:", 0) == 0) {
-    DemoConfig cfg;
-    try {
-      cfg.seed = std::stoull(spec.substr(5));
-    } catch (const std::exception&) {
-      throw std::runtime_error("corpus '" + spec + "': expected demo:SEED with a whole number");
-    }
-    return makeDemoCorpus(cfg);
+  CorpusSource src;
+  try {
+    src = CorpusSource::parse(spec);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
   }
-  if (fs::is_directory(spec) && fs::exists(fs::path(spec) / "corpus.json")) return readCorpus(spec);
-  if (!fs::exists(spec)) throw std::runtime_error("corpus '" + spec + "': no such file or folder (use 'demo' for the built-in corpus)");
-  throw std::runtime_error("corpus '" + spec + "': not a corpus folder in the mlsan format (no corpus.json)");
+  return openCorpus(src);
 }
 
 }  // namespace mlsan::data

@@ -46,6 +46,10 @@ enum class Channel { Voice, Face, Balanced };
 
 struct Style {
   std::vector<float> audioScale, audioShift, visualScale, visualShift;
+  // How the speaker expresses emotion, in the emotion latent space (see expressGainSigma and
+  // expressBaseline): latent = baseline + gain * (prototype + noise).
+  double audioGain = 1, visualGain = 1;
+  std::vector<double> audioBaseline, visualBaseline;
   std::vector<double> prior;  // class proportions of the speaker's fresh emotions
   double audioReliability = 0.65, visualReliability = 0.65;
 };
@@ -61,6 +65,17 @@ Style makeStyle(Rng& rng, const DemoConfig& c, Channel ch) {
   fill(s.visualScale, s.visualShift, c.dimVisual);
   s.prior = kMeldPriors;
   for (auto& p : s.prior) p *= std::exp(c.dispositionSigma * rng.normal());
+  // Drawn only when switched on, so that corpora made without them stay bit for bit the same.
+  s.audioBaseline.assign(c.latentDim, 0.0);
+  s.visualBaseline.assign(c.latentDim, 0.0);
+  if (c.expressGainSigma > 0) {
+    s.audioGain = std::exp(c.expressGainSigma * rng.normal());
+    s.visualGain = std::exp(c.expressGainSigma * rng.normal());
+  }
+  if (c.expressBaseline > 0) {
+    for (auto& v : s.audioBaseline) v = c.expressBaseline * rng.normal();
+    for (auto& v : s.visualBaseline) v = c.expressBaseline * rng.normal();
+  }
   switch (ch) {
     case Channel::Voice: s.audioReliability = c.reliableProb; s.visualReliability = c.unreliableProb; break;
     case Channel::Face: s.audioReliability = c.unreliableProb; s.visualReliability = c.reliableProb; break;
@@ -131,9 +146,11 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
   const Space audioSpace = makeSpace(c.dimAudio, c.audioSeparation);
   const Space visualSpace = makeSpace(c.dimVisual, c.visualSeparation);
   std::vector<double> latent(k);
-  // Writes the features of one utterance showing emotion `label` into out[0..dim).
-  auto synthesize = [&](const Space& sp, int label, float* out) {
-    for (int j = 0; j < k; ++j) latent[j] = sp.proto[label * k + j] + rng.normal();
+  // Writes the features of one utterance showing emotion `label` into out[0..dim), as expressed
+  // by a speaker with the given latent baseline and gain (text: none, gain 1).
+  const std::vector<double> noBaseline(k, 0.0);
+  auto synthesize = [&](const Space& sp, int label, float* out, const std::vector<double>& baseline, double gain) {
+    for (int j = 0; j < k; ++j) latent[j] = baseline[j] + gain * (sp.proto[label * k + j] + rng.normal());
     for (int i = 0; i < sp.dim; ++i) {
       double v = 0;
       const float* row = sp.map.data() + static_cast<std::size_t>(i) * k;
@@ -200,18 +217,18 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
       d.utterances.push_back(u);
 
       // Text: the true emotion, weakly.
-      synthesize(textSpace, label, scratch.data());
+      synthesize(textSpace, label, scratch.data(), noBaseline, 1.0);
       corpus.text.insert(corpus.text.end(), scratch.begin(), scratch.begin() + c.dimText);
       // Audio and visual: the true emotion with the speaker's reliability, else a distractor;
       // then the speaker's per-dimension scale and shift.
       auto shown = [&](double reliability) { return rng.uniform() < reliability ? label : rng.categorical(kMeldPriors); };
-      synthesize(audioSpace, shown(st.audioReliability), scratch.data());
+      synthesize(audioSpace, shown(st.audioReliability), scratch.data(), st.audioBaseline, st.audioGain);
       for (int i = 0; i < c.dimAudio; ++i) corpus.audio.push_back(st.audioScale[i] * scratch[i] + st.audioShift[i]);
       const int lv = shown(st.visualReliability);
       if (rng.uniform() < c.faceMissing) {
         corpus.visual.insert(corpus.visual.end(), c.dimVisual, 0.0f);
       } else {
-        synthesize(visualSpace, lv, scratch.data());
+        synthesize(visualSpace, lv, scratch.data(), st.visualBaseline, st.visualGain);
         for (int i = 0; i < c.dimVisual; ++i) corpus.visual.push_back(st.visualScale[i] * scratch[i] + st.visualShift[i]);
       }
     }
@@ -228,7 +245,8 @@ void setDemoKnob(DemoConfig& c, const std::string& name, const std::string& valu
       {"reliableProb", &c.reliableProb},       {"unreliableProb", &c.unreliableProb},
       {"balancedProb", &c.balancedProb},       {"styleScaleSigma", &c.styleScaleSigma},
       {"styleShift", &c.styleShift},           {"faceMissing", &c.faceMissing},
-      {"ambientNoise", &c.ambientNoise},       {"dispositionSigma", &c.dispositionSigma}};
+      {"ambientNoise", &c.ambientNoise},       {"dispositionSigma", &c.dispositionSigma},
+      {"expressGainSigma", &c.expressGainSigma}, {"expressBaseline", &c.expressBaseline}};
   const std::map<std::string, int*> ints = {{"dialogues", &c.dialogues}, {"minTurns", &c.minTurns},
                                             {"maxTurns", &c.maxTurns},   {"minSpeakers", &c.minSpeakers},
                                             {"maxSpeakers", &c.maxSpeakers}, {"latentDim", &c.latentDim}};

@@ -15,7 +15,8 @@ void writeCorpus(const Corpus& corpus, const std::string& dir);
 Corpus readCorpus(const std::string& dir);
 
 /// Opens what a command-line corpus argument names: "demo" (the built-in corpus, default
-/// seed), "demo:SEED", or a folder in the project's format. Throws std::runtime_error.
+/// seed), "demo:SEED", a folder in the project's format, or a real corpus in the text form of
+/// CorpusSource (corpus_source.h). Throws std::runtime_error.
 Corpus openCorpus(const std::string& spec);
 
 }  // namespace mlsan::data

@@ -37,6 +37,13 @@ struct DemoConfig {
   // --- per-speaker scale and shift of audio and visual features (what FiLM should undo)
   double styleScaleSigma = 0.6; ///< log-normal s.d. of the per-dimension scale
   double styleShift = 1.0;      ///< s.d. of the per-dimension shift, relative to the clean feature's s.d.
+  // --- per-speaker expression of emotion, in the emotion latent space of audio and visual
+  // (before the map into the full dims): latent = baseline + gain * (prototype + noise).
+  // Unlike the ambient scale/shift above (mostly orthogonal to the emotion subspace), these
+  // make one speaker's neutral look like another's emotion. After the fixed linear map they
+  // are a per-speaker affine transform of each dimension, so FiLM can undo them exactly.
+  double expressGainSigma = 0.0;  ///< log-normal s.d. of a speaker's expressiveness (scalar gain)
+  double expressBaseline = 0.0;   ///< s.d. of a speaker's resting expression, in latent noise s.d.
   // --- missing faces: visual vector all zeros, as MultiEMO stores it
   double faceMissing = 0.04;
 };
