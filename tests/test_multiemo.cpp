@@ -609,3 +609,46 @@ TEST(CorpusCache, DefaultFolderAndUnwritableFolder) {
   EXPECT_FALSE(r.written);
   EXPECT_NE(r.note.find("cache not written"), std::string::npos);
 }
+
+// --- timing (run by hand: --gtest_also_run_disabled_tests --gtest_filter='*Timing*') ----------
+// With MLSAN_TIMING_DIR set, the generated folders are kept there (e.g. to time Python on them).
+TEST(MultiEmoTiming, DISABLED_MeldSizedFirstOpenAndCachedReopen) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  Corpus c = makeDemoCorpus(meldSizedConfig());
+  c.dataset = "meld";
+  std::printf("corpus: %zu dialogues, %zu utterances, dims %d/%d/%d\n", c.dialogues.size(), c.numUtterances(), c.dimText,
+              c.dimAudio, c.dimVisual);
+  TempDir tmp("timing");
+  const char* keep = std::getenv("MLSAN_TIMING_DIR");
+  const fs::path base = keep ? fs::path(keep) : tmp.path;
+  const struct { const char* name; int protocol; FeatureForm form; } variants[] = {
+      {"arrays_p4", 4, FeatureForm::Arrays}, {"arrays_p2", 2, FeatureForm::Arrays}, {"arrays_p5", 5, FeatureForm::Arrays},
+      {"vectors_p4", 4, FeatureForm::Vectors}, {"lists_p4", 4, FeatureForm::Lists}, {"lists_p2", 2, FeatureForm::Lists}};
+  for (const auto& v : variants) {
+    const std::string dir = (base / v.name).string();
+    auto t0 = Clock::now();
+    writeMultiEmoFolder(c, dir, {v.protocol, v.form, true});
+    const double write = seconds(t0);
+    std::uintmax_t bytes = 0;
+    for (const auto& e : fs::directory_iterator(dir)) bytes += e.file_size();
+    t0 = Clock::now();
+    const Corpus back = readMultiEmoFolder(dir);
+    const double read = seconds(t0);
+    std::printf("%-11s write %.2f s, %6.1f MB, first open %.3f s\n", v.name, write, bytes / 1e6, read);
+    EXPECT_EQ(back.text, c.text);
+    if (std::string(v.name) == "lists_p4") {
+      TempDir cache("timing_cache");
+      CacheReport r;
+      t0 = Clock::now();
+      openPickleCorpusCached(dir, {}, cache.path.string(), &r);
+      const double build = seconds(t0);
+      t0 = Clock::now();
+      const Corpus cached = openPickleCorpusCached(dir, {}, cache.path.string(), &r);
+      const double reopen = seconds(t0);
+      EXPECT_TRUE(r.hit);
+      std::printf("cache: first open + write %.3f s, reopen %.3f s (%.1f MB)\n", build, reopen, fs::file_size(r.file) / 1e6);
+      EXPECT_LT(reopen, 0.3);
+    }
+  }
+}

@@ -484,21 +484,98 @@ std::string latin1ToUtf8(std::string_view bytes) {
 
 std::size_t utf8ToLatin1(std::string_view utf8, char* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
-  const auto* end = p + utf8.size();
-  char* o = out;
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      *o++ = static_cast<char>(c);
-      ++p;
-    } else if ((c == 0xC2 || c == 0xC3) && p + 1 < end && (p[1] & 0xC0) == 0x80) {
-      *o++ = static_cast<char>(((c & 0x1F) << 6) | (p[1] & 0x3F));
-      p += 2;
-    } else {
-      return static_cast<std::size_t>(-1);
+  const std::size_t n = utf8.size();
+  auto* o = reinterpret_cast<unsigned char*>(out);
+  // numpy data through _codecs.encode is about half non-ASCII bytes at random: decode 8 bytes at
+  // a time without data-dependent branches (SWAR). Valid iff every lead byte is C2/C3 followed
+  // by a continuation byte, and every continuation byte follows a lead byte.
+  constexpr std::uint64_t H = 0x8080808080808080ULL, L3 = 0x0303030303030303ULL, L3F = 0x3F3F3F3F3F3F3F3FULL;
+  std::size_t i = 0, k = 0;
+  std::uint64_t bad = 0, carry = 0;  // carry: bit 7 set when the previous word ended in a lead byte
+  for (; i + 9 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    const std::uint64_t hi = w & H, b6 = (w << 1) & H;
+    const std::uint64_t lead = hi & b6, cont = hi & ~b6;
+    bad |= cont ^ ((lead << 8) | carry);
+    carry = lead >> 56;
+    bad |= ((w & 0xFEFEFEFEFEFEFEFEULL) ^ 0xC2C2C2C2C2C2C2C2ULL) & ((lead >> 7) * 0xFF);
+    const std::uint64_t next = (w >> 8) | (static_cast<std::uint64_t>(p[i + 8]) << 56);
+    const std::uint64_t dec = ((w & L3) << 6) | (next & L3F);
+    const std::uint64_t hiFull = (hi >> 7) * 0xFF;
+    const std::uint64_t val = (w & ~hiFull) | (dec & hiFull);
+    if (!cont) {
+      std::memcpy(o + k, &val, 8);
+      k += 8;
+      continue;
+    }
+    for (int lane = 0; lane < 8; ++lane) {
+      o[k] = static_cast<unsigned char>(val >> (8 * lane));
+      k += 1 - ((cont >> (8 * lane + 7)) & 1);
     }
   }
-  return static_cast<std::size_t>(o - out);
+  bool prevLead = carry != 0;
+  for (; i < n; ++i) {
+    const unsigned c = p[i];
+    if ((c & 0xC0u) == 0x80u) {
+      if (!prevLead) return static_cast<std::size_t>(-1);
+      prevLead = false;
+    } else if (c < 0x80u) {
+      if (prevLead) return static_cast<std::size_t>(-1);
+      o[k++] = static_cast<unsigned char>(c);
+    } else {
+      if (prevLead || (c & 0xFEu) != 0xC2u || i + 1 >= n) return static_cast<std::size_t>(-1);
+      o[k++] = static_cast<unsigned char>(((c & 3u) << 6) | (p[i + 1] & 0x3Fu));
+      prevLead = true;
+    }
+  }
+  if (bad || prevLead) return static_cast<std::size_t>(-1);
+  return k;
+}
+
+bool validUtf8(const unsigned char* s, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    while (i + 8 <= n) {  // ASCII fast path
+      std::uint64_t w;
+      std::memcpy(&w, s + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const unsigned char c = s[i];
+    if (c < 0x80) { ++i; continue; }
+    std::size_t len;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+const std::string& PyStrObj::get() const {
+  if (lazy) {
+    std::call_once(once_, [this] {
+      if (utf8View.data) {
+        if (!validUtf8(reinterpret_cast<const unsigned char*>(utf8View.data), utf8View.size))
+          throw std::runtime_error("a string of " + std::to_string(utf8View.size) + " bytes in the pickle is not valid UTF-8");
+        text_ = std::string(utf8View.view());
+      } else {
+        text_ = latin1ToUtf8(latin1.view());
+      }
+    });
+  }
+  return text_;
 }
 
 // ---------------------------------------------------------------------------------------------

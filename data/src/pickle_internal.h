@@ -37,13 +37,11 @@ struct PyObject {
 /// of the file until someone asks for the text.
 struct PyStrObj : PyObject {
   PyBytes latin1;    ///< the original bytes of a Python 2 str (else empty)
-  PyBytes utf8View;  ///< validated UTF-8 not yet copied into `text` (lazy big str), else empty
+  PyBytes utf8View;  ///< UTF-8 not yet validated nor copied into the text (lazy big str), else empty
   bool lazy = false; ///< `text` is filled on first use, from utf8View or latin1
-  /// The text as UTF-8 (thread-safe).
-  const std::string& get() const {
-    if (lazy) std::call_once(once_, [this] { text_ = utf8View.data ? std::string(utf8View.view()) : latin1ToUtf8(latin1.view()); });
-    return text_;
-  }
+  /// The text as UTF-8 (thread-safe). A lazy str is validated here; throws std::runtime_error
+  /// if it is not UTF-8.
+  const std::string& get() const;
   void setText(std::string t) { text_ = std::move(t); }
 
  private:
@@ -101,6 +99,9 @@ bool isContainer(PyKind k);
 /// must hold utf8.size() bytes); returns the number written, or SIZE_MAX on a code point above
 /// U+00FF or malformed UTF-8.
 std::size_t utf8ToLatin1(std::string_view utf8, char* out);
+
+/// Strict UTF-8 validation (no overlongs, no surrogates).
+bool validUtf8(const unsigned char* s, std::size_t n);
 
 /// The reader proper (pickle_unpickler.cpp).
 PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,

@@ -14,37 +14,6 @@ namespace mlsan::data {
 namespace {
 const char* opName(unsigned char op);
 
-bool validUtf8(const unsigned char* s, std::size_t n) {
-  std::size_t i = 0;
-  while (i < n) {
-    // ASCII fast path, 8 bytes at a time.
-    while (i + 8 <= n) {
-      std::uint64_t w;
-      std::memcpy(&w, s + i, 8);
-      if (w & 0x8080808080808080ULL) break;
-      i += 8;
-    }
-    if (i >= n) break;
-    const unsigned char c = s[i];
-    if (c < 0x80) { ++i; continue; }
-    std::size_t len;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return false;
-    i += len;
-  }
-  return true;
-}
-
 void appendUtf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
@@ -87,9 +56,12 @@ class Unpickler {
       PyValue result = loop();
       if (!shared_.empty()) checkStructure(result);
       return result;
-    } catch (...) {
+    } catch (const PickleError&) {
       breakSharedLinks();
       throw;
+    } catch (const std::exception& e) {  // e.g. a lazy str that is not UTF-8, out of memory
+      breakSharedLinks();
+      throw PickleError(name_, opStart_, e.what());
     }
   }
 
@@ -112,10 +84,16 @@ class Unpickler {
 
   // --- raw input ---
   std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+  // Checks on the hot path stay inline; their messages are built out of line.
   void need(std::size_t n, const char* what) {
-    if (left() < n)
-      fail(std::string("truncated: ") + what + " needs " + std::to_string(n) + " bytes, only " + std::to_string(left()) +
-           " left");
+    if (__builtin_expect(left() < n, 0)) failTruncated(n, what);
+  }
+  [[noreturn]] __attribute__((noinline, cold)) void failTruncated(std::size_t n, const char* what) const {
+    fail(std::string("truncated: ") + what + " needs " + std::to_string(n) + " bytes, only " + std::to_string(left()) + " left");
+  }
+  [[noreturn]] __attribute__((noinline, cold)) void failStack() const {
+    if (stack_.size() >= limits_.maxStack) fail("stack exceeds " + std::to_string(limits_.maxStack) + " items");
+    fail(std::string("stack underflow in ") + opName(base_[opStart_]));
   }
   template <class T>
   T readLE() {
@@ -159,17 +137,17 @@ class Unpickler {
   // --- stacks ---
   std::size_t floor() const { return marks_.empty() ? 0 : marks_.back(); }
   void push(PyValue v) {
-    if (stack_.size() >= limits_.maxStack) fail("stack exceeds " + std::to_string(limits_.maxStack) + " items");
+    if (__builtin_expect(stack_.size() >= limits_.maxStack, 0)) failStack();
     stack_.push_back(std::move(v));
   }
   PyValue pop() {
-    if (stack_.size() <= floor()) fail(std::string("stack underflow in ") + opName(base_[opStart_]));
+    if (__builtin_expect(stack_.size() <= floor(), 0)) failStack();
     PyValue v = std::move(stack_.back());
     stack_.pop_back();
     return v;
   }
   PyValue& top() {
-    if (stack_.size() <= floor()) fail(std::string("stack underflow in ") + opName(base_[opStart_]));
+    if (__builtin_expect(stack_.size() <= floor(), 0)) failStack();
     return stack_.back();
   }
   std::size_t popMark() {
@@ -212,6 +190,8 @@ class Unpickler {
         bool allFloat = true;
         for (std::size_t i = from; i < stack_.size() && allFloat; ++i) allFloat = stack_[i].kind_ == PyKind::Float;
         if (allFloat) {
+          const std::size_t want = l.floats.size() + (stack_.size() - from);
+          if (want > l.floats.capacity()) l.floats.reserve(std::max(want, 2 * l.floats.capacity()));
           for (std::size_t i = from; i < stack_.size(); ++i) l.floats.push_back(stack_[i].f_);
           return;
         }
@@ -295,15 +275,15 @@ class Unpickler {
     }
     return static_cast<std::int64_t>(v);
   }
-  static constexpr std::size_t kLazyStr = 64 * 1024;
+  static constexpr std::size_t kLazyStr = 4096;  // numpy data on its way to _codecs.encode
   PyValue makeStr(std::size_t n) {
-    if (!validUtf8(p_, n)) fail("string is not valid UTF-8");
     if (n < kLazyStr) {
+      if (!validUtf8(p_, n)) fail("string is not valid UTF-8");
       const char* s = reinterpret_cast<const char*>(p_);
       p_ += n;
       return PyValue::str(std::string(s, n));
     }
-    auto o = std::make_shared<PyStrObj>();
+    auto o = std::make_shared<PyStrObj>();  // validated when (if ever) its text is asked for
     o->utf8View = view(n);
     o->lazy = true;
     return PyValue(PyKind::Str, std::move(o));
@@ -411,6 +391,7 @@ PyValue Unpickler::resolveGlobal(const std::string& module, const std::string& n
 }
 
 PyValue Unpickler::loop() {
+  stack_.reserve(4096);  // Python batches list items by 1000
   for (;;) {
     if (p_ >= end_) {
       opStart_ = static_cast<std::size_t>(end_ - base_);
@@ -489,15 +470,20 @@ PyValue Unpickler::loop() {
         push(PyValue::floating(d));
         break;
       }
-      case 'G': {  // BINFLOAT: big-endian IEEE double
+      case 'G': {  // BINFLOAT: big-endian IEEE double; lists of floats are runs of these
         need(8, "BINFLOAT");
-        std::uint64_t bits;
-        std::memcpy(&bits, p_, 8);
-        p_ += 8;
-        bits = __builtin_bswap64(bits);
-        double d;
-        std::memcpy(&d, &bits, 8);
-        push(PyValue::floating(d));
+        for (;;) {
+          std::uint64_t bits;
+          std::memcpy(&bits, p_, 8);
+          p_ += 8;
+          bits = __builtin_bswap64(bits);
+          double d;
+          std::memcpy(&d, &bits, 8);
+          push(PyValue::floating(d));
+          if (left() < 9 || *p_ != 'G') break;
+          opStart_ = static_cast<std::size_t>(p_ - base_);
+          ++p_;
+        }
         break;
       }
       case 'S': push(parseQuotedString(readLine())); break;
