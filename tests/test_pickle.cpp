@@ -133,6 +133,21 @@ TEST(Pickle, Python2StyleStringsAreLatin1AndArrayDataIsRaw) {
   EXPECT_EQ(v.at(6).asNumber(), 0.125);
 }
 
+// Regression (found by tests/fuzz): _reconstruct with no BUILD leaves numpy's empty shell, an
+// array of shape (0,) without data; converting it must not touch a null pointer.
+TEST(Pickle, ReconstructWithoutBuildIsAnEmptyArray) {
+  const std::string bytes = std::string("\x80\x02" "cnumpy.core.multiarray\n_reconstruct\n" "cnumpy\nndarray\n") +
+                            std::string("K\x00\x85" "U\x01" "b\x87R.", 10);
+  const PyValue v = loadPickleBytes(bytes);
+  ASSERT_TRUE(v.is(PyKind::Array));
+  EXPECT_EQ(v.asArray().size(), 0u);
+  float out[1] = {7.0f};
+  v.asArray().toFloat(out);
+  v.asArray().toFloat(out, 0, 0);
+  EXPECT_EQ(out[0], 7.0f);
+  EXPECT_EQ(loadPickleBytes(pickleBytes(v, {2, false})).asArray().size(), 0u);
+}
+
 TEST(Pickle, RealCosmicPickles) {
   const PyValue meld = loadPickleFile(shared("conv-emotion-cosmic/meld.pkl"));
   ASSERT_TRUE(meld.is(PyKind::List));

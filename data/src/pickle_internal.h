@@ -102,6 +102,13 @@ std::size_t utf8ToLatin1(std::string_view utf8, char* out);
 
 /// Strict UTF-8 validation (no overlongs, no surrogates).
 bool validUtf8(const unsigned char* s, std::size_t n);
+/// The bytes of a protocol-0 STRING argument (a quoted Python 2 str literal with escapes);
+/// throws std::runtime_error when malformed.
+std::string decodeStringLiteral(std::string_view line);
+/// The UTF-8 text of a protocol-0 UNICODE argument (raw-unicode-escape); throws when malformed.
+std::string decodeRawUnicodeEscape(std::string_view line);
+/// pickletools' name of an opcode ("BINUNICODE"), or "opcode" when unknown.
+const char* pickleOpName(unsigned char op);
 
 /// The reader proper (pickle_unpickler.cpp).
 PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,

@@ -1,8 +1,9 @@
 // The pickle reader's allowed globals: numpy arrays, dtypes and scalars, Python 3's protocol-2
 // bytes (_codecs.encode), builtins.bytes/bytearray/set/frozenset. Arguments and states are
-// checked and interpreted as data; nothing is called.
+// checked and interpreted as data; nothing is called. Also PyArray: element access and conversion.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -238,6 +239,155 @@ void buildAllowed(const NumpyContext& c, PyValue& target, const PyValue& state) 
   } else {
     c.fail("BUILD on " + target.describe() + " is not allowed");
   }
+}
+
+// --- dtypes and arrays (declared in pickle.h) ---
+
+int pyDTypeSize(PyDType t) {
+  switch (t) {
+    case PyDType::Bool: case PyDType::Int8: case PyDType::UInt8: return 1;
+    case PyDType::Int16: case PyDType::UInt16: case PyDType::Float16: return 2;
+    case PyDType::Int32: case PyDType::UInt32: case PyDType::Float32: return 4;
+    case PyDType::Int64: case PyDType::UInt64: case PyDType::Float64: return 8;
+  }
+  return 1;
+}
+
+const char* pyDTypeName(PyDType t) {
+  switch (t) {
+    case PyDType::Bool: return "b1";
+    case PyDType::Int8: return "i1";
+    case PyDType::UInt8: return "u1";
+    case PyDType::Int16: return "i2";
+    case PyDType::UInt16: return "u2";
+    case PyDType::Int32: return "i4";
+    case PyDType::UInt32: return "u4";
+    case PyDType::Int64: return "i8";
+    case PyDType::UInt64: return "u8";
+    case PyDType::Float16: return "f2";
+    case PyDType::Float32: return "f4";
+    case PyDType::Float64: return "f8";
+  }
+  return "?";
+}
+
+namespace {
+const char* longDTypeName(PyDType t) {
+  switch (t) {
+    case PyDType::Bool: return "bool";
+    case PyDType::Int8: return "int8";
+    case PyDType::UInt8: return "uint8";
+    case PyDType::Int16: return "int16";
+    case PyDType::UInt16: return "uint16";
+    case PyDType::Int32: return "int32";
+    case PyDType::UInt32: return "uint32";
+    case PyDType::Int64: return "int64";
+    case PyDType::UInt64: return "uint64";
+    case PyDType::Float16: return "float16";
+    case PyDType::Float32: return "float32";
+    case PyDType::Float64: return "float64";
+  }
+  return "?";
+}
+
+float halfToFloat(std::uint16_t h) {
+  const std::uint32_t sign = (h >> 15) & 1u, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+  float v;
+  if (exp == 0) v = std::ldexp(static_cast<float>(mant), -24);
+  else if (exp == 31) v = mant ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+  else v = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
+  return sign ? -v : v;
+}
+
+template <class T>
+T loadAs(const char* p, bool swap) {
+  unsigned char b[sizeof(T)];
+  std::memcpy(b, p, sizeof(T));
+  if (swap)
+    for (std::size_t i = 0; i < sizeof(T) / 2; ++i) std::swap(b[i], b[sizeof(T) - 1 - i]);
+  T v;
+  std::memcpy(&v, b, sizeof(T));
+  return v;
+}
+
+double elementAt(const char* p, PyDType t, bool swap) {
+  switch (t) {
+    case PyDType::Bool: return *p ? 1.0 : 0.0;
+    case PyDType::Int8: return static_cast<double>(static_cast<signed char>(*p));
+    case PyDType::UInt8: return static_cast<double>(static_cast<unsigned char>(*p));
+    case PyDType::Int16: return loadAs<std::int16_t>(p, swap);
+    case PyDType::UInt16: return loadAs<std::uint16_t>(p, swap);
+    case PyDType::Int32: return loadAs<std::int32_t>(p, swap);
+    case PyDType::UInt32: return loadAs<std::uint32_t>(p, swap);
+    case PyDType::Int64: return static_cast<double>(loadAs<std::int64_t>(p, swap));
+    case PyDType::UInt64: return static_cast<double>(loadAs<std::uint64_t>(p, swap));
+    case PyDType::Float16: return halfToFloat(loadAs<std::uint16_t>(p, swap));
+    case PyDType::Float32: return loadAs<float>(p, swap);
+    case PyDType::Float64: return loadAs<double>(p, swap);
+  }
+  return 0.0;
+}
+}  // namespace
+
+std::size_t PyArray::size() const {
+  std::size_t n = 1;
+  for (auto d : shape) n *= static_cast<std::size_t>(d);
+  return n;
+}
+
+static std::size_t storageIndex(const PyArray& a, std::size_t i) {
+  if (!a.fortran || a.shape.size() < 2) return i;
+  // C-order flat index -> multi-index -> column-major offset.
+  std::size_t offset = 0, stride = 1;
+  std::vector<std::size_t> idx(a.shape.size());
+  for (std::size_t k = a.shape.size(); k-- > 0;) {
+    const auto d = static_cast<std::size_t>(a.shape[k]);
+    idx[k] = i % d;
+    i /= d;
+  }
+  for (std::size_t k = 0; k < a.shape.size(); ++k) {
+    offset += idx[k] * stride;
+    stride *= static_cast<std::size_t>(a.shape[k]);
+  }
+  return offset;
+}
+
+double PyArray::at(std::size_t i) const {
+  if (i >= size()) throw std::out_of_range("numpy array index out of range");
+  const int w = pyDTypeSize(dtype);
+  return elementAt(data.data + storageIndex(*this, i) * w, dtype, bigEndian && w > 1);
+}
+
+void PyArray::toFloat(float* out, std::size_t first, std::size_t count) const {
+  if (first + count > size() || first + count < first) throw std::out_of_range("numpy array range out of range");
+  if (count == 0) return;  // an empty array may have no data pointer at all
+  if (fortran && shape.size() >= 2) {
+    for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(at(first + i));
+    return;
+  }
+  const int w = pyDTypeSize(dtype);
+  const char* p = data.data + first * w;
+  const bool swap = bigEndian && w > 1;
+  if (dtype == PyDType::Float32 && !swap) {
+    std::memcpy(out, p, count * sizeof(float));
+  } else if (dtype == PyDType::Float64 && !swap) {
+    for (std::size_t i = 0; i < count; ++i) {
+      double d;
+      std::memcpy(&d, p + i * 8, 8);
+      out[i] = static_cast<float>(d);
+    }
+  } else {
+    for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(elementAt(p + i * w, dtype, swap));
+  }
+}
+
+void PyArray::toFloat(float* out) const { toFloat(out, 0, size()); }
+
+std::string PyArray::describe() const {
+  std::string s = std::string(longDTypeName(dtype)) + " array of shape (";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() == 1) s += ",";
+  return s + ")";
 }
 
 }  // namespace mlsan::data

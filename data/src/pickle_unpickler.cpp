@@ -12,32 +12,8 @@
 namespace mlsan::data {
 
 namespace {
-const char* opName(unsigned char op);
+const char* opName(unsigned char op) { return pickleOpName(op); }
 
-void appendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 }  // namespace
 
 class Unpickler {
@@ -296,8 +272,13 @@ class Unpickler {
     return PyValue(PyKind::Str, std::move(o));
   }
   PyValue makeBytes(std::size_t n) { return PyValue::bytes(view(n)); }
-  PyValue parseQuotedString(std::string_view line);
-  PyValue parseRawUnicode(std::string_view line);
+  PyValue parseQuotedString(std::string_view line) {  // STRING: a Python 2 str literal, decoded as latin-1
+    const std::string bytes = decodeStringLiteral(line);
+    auto o = std::make_shared<PyStrObj>();
+    o->latin1 = PyBytes::copyOf(bytes);
+    o->setText(latin1ToUtf8(bytes));
+    return PyValue(PyKind::Str, std::move(o));
+  }
 
   // --- objects ---
   PyValue resolveGlobal(const std::string& module, const std::string& name);
@@ -314,71 +295,6 @@ class Unpickler {
   void checkStructure(const PyValue& root);
   void breakSharedLinks();
 };
-
-PyValue Unpickler::parseQuotedString(std::string_view line) {
-  if (line.size() < 2 || (line.front() != '\'' && line.front() != '"') || line.back() != line.front())
-    fail("STRING argument is not quoted");
-  line = line.substr(1, line.size() - 2);
-  std::string bytes;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (c != '\\' || i + 1 == line.size()) { bytes.push_back(c); continue; }
-    c = line[++i];
-    switch (c) {
-      case 'n': bytes.push_back('\n'); break;
-      case 'r': bytes.push_back('\r'); break;
-      case 't': bytes.push_back('\t'); break;
-      case 'a': bytes.push_back('\a'); break;
-      case 'b': bytes.push_back('\b'); break;
-      case 'f': bytes.push_back('\f'); break;
-      case 'v': bytes.push_back('\v'); break;
-      case '\\': case '\'': case '"': bytes.push_back(c); break;
-      case 'x': {
-        const int h = i + 2 < line.size() ? hexDigit(line[i + 1]) : -1, l = h >= 0 ? hexDigit(line[i + 2]) : -1;
-        if (l < 0) fail("bad \\x escape in STRING");
-        bytes.push_back(static_cast<char>(h * 16 + l));
-        i += 2;
-        break;
-      }
-      default:
-        if (c >= '0' && c <= '7') {
-          int v = c - '0';
-          for (int k = 0; k < 2 && i + 1 < line.size() && line[i + 1] >= '0' && line[i + 1] <= '7'; ++k) v = v * 8 + (line[++i] - '0');
-          bytes.push_back(static_cast<char>(v & 0xFF));
-        } else {
-          bytes.push_back('\\');
-          bytes.push_back(c);
-        }
-    }
-  }
-  auto o = std::make_shared<PyStrObj>();
-  o->latin1 = PyBytes::copyOf(bytes);
-  o->setText(latin1ToUtf8(bytes));
-  return PyValue(PyKind::Str, std::move(o));
-}
-
-PyValue Unpickler::parseRawUnicode(std::string_view line) {
-  std::string out;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const auto c = static_cast<unsigned char>(line[i]);
-    if (c == '\\' && i + 1 < line.size() && (line[i + 1] == 'u' || line[i + 1] == 'U')) {
-      const std::size_t digits = line[i + 1] == 'u' ? 4 : 8;
-      if (i + 2 + digits > line.size()) fail("bad \\u escape in UNICODE");
-      std::uint32_t cp = 0;
-      for (std::size_t k = 0; k < digits; ++k) {
-        const int h = hexDigit(line[i + 2 + k]);
-        if (h < 0) fail("bad \\u escape in UNICODE");
-        cp = cp * 16 + static_cast<std::uint32_t>(h);
-      }
-      if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) fail("bad code point in UNICODE");
-      appendUtf8(out, cp);
-      i += 1 + digits;
-    } else {
-      appendUtf8(out, c);
-    }
-  }
-  return PyValue::str(std::move(out));
-}
 
 PyValue Unpickler::resolveGlobal(const std::string& module, const std::string& name) {
   const auto id = allowedGlobal(module, name);
@@ -487,7 +403,7 @@ PyValue Unpickler::loop() {
         break;
       }
       case 'S': push(parseQuotedString(readLine())); break;
-      case 'V': push(parseRawUnicode(readLine())); break;
+      case 'V': push(PyValue::str(decodeRawUnicodeEscape(readLine()))); break;
       case 'T': {  // BINSTRING: signed 32-bit length
         const auto raw = readLE<std::int32_t>();
         if (raw < 0) fail("BINSTRING with negative length");
@@ -676,31 +592,5 @@ PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_
   Unpickler u(std::move(owner), data, size, name, limits);
   return u.run();
 }
-
-namespace {
-const char* opName(unsigned char op) {
-  switch (op) {
-    case '(': return "MARK"; case '.': return "STOP"; case '0': return "POP"; case '1': return "POP_MARK";
-    case '2': return "DUP"; case 'F': return "FLOAT"; case 'I': return "INT"; case 'J': return "BININT";
-    case 'K': return "BININT1"; case 'L': return "LONG"; case 'M': return "BININT2"; case 'N': return "NONE";
-    case 'P': return "PERSID"; case 'Q': return "BINPERSID"; case 'R': return "REDUCE"; case 'S': return "STRING";
-    case 'T': return "BINSTRING"; case 'U': return "SHORT_BINSTRING"; case 'V': return "UNICODE";
-    case 'X': return "BINUNICODE"; case 'a': return "APPEND"; case 'b': return "BUILD"; case 'c': return "GLOBAL";
-    case 'd': return "DICT"; case '}': return "EMPTY_DICT"; case 'e': return "APPENDS"; case 'g': return "GET";
-    case 'h': return "BINGET"; case 'i': return "INST"; case 'j': return "LONG_BINGET"; case 'l': return "LIST";
-    case ']': return "EMPTY_LIST"; case 'o': return "OBJ"; case 'p': return "PUT"; case 'q': return "BINPUT";
-    case 'r': return "LONG_BINPUT"; case 's': return "SETITEM"; case 't': return "TUPLE"; case ')': return "EMPTY_TUPLE";
-    case 'u': return "SETITEMS"; case 'G': return "BINFLOAT"; case 0x80: return "PROTO"; case 0x81: return "NEWOBJ";
-    case 0x82: return "EXT1"; case 0x83: return "EXT2"; case 0x84: return "EXT4"; case 0x85: return "TUPLE1";
-    case 0x86: return "TUPLE2"; case 0x87: return "TUPLE3"; case 0x88: return "NEWTRUE"; case 0x89: return "NEWFALSE";
-    case 0x8a: return "LONG1"; case 0x8b: return "LONG4"; case 'B': return "BINBYTES"; case 'C': return "SHORT_BINBYTES";
-    case 0x8c: return "SHORT_BINUNICODE"; case 0x8d: return "BINUNICODE8"; case 0x8e: return "BINBYTES8";
-    case 0x8f: return "EMPTY_SET"; case 0x90: return "ADDITEMS"; case 0x91: return "FROZENSET"; case 0x92: return "NEWOBJ_EX";
-    case 0x93: return "STACK_GLOBAL"; case 0x94: return "MEMOIZE"; case 0x95: return "FRAME"; case 0x96: return "BYTEARRAY8";
-    case 0x97: return "NEXT_BUFFER"; case 0x98: return "READONLY_BUFFER";
-    default: return "opcode";
-  }
-}
-}  // namespace
 
 }  // namespace mlsan::data
