@@ -470,6 +470,26 @@ TEST(MultiEmoErrors, BadLabelsAndSpeakers) {
   }
 }
 
+TEST(MultiEmoFolder, NumpyLabelsAndSpeakerMatrices) {
+  BadFolder f;  // a valid folder; labels and speakers of dialogue 1040 become numpy arrays
+  PyValue speakers = f.load("Speakers.pkl");
+  const std::int64_t labels[4] = {6, 5, 4, 3};
+  std::vector<std::int64_t> onehot(4 * 9, 0);
+  for (int i = 0; i < 4; ++i) onehot[static_cast<std::size_t>(i * 9 + (i == 2 ? 7 : 1))] = 1;
+  PyValue spk = speakers.at(1), lab = speakers.at(2);
+  spk.setItem(PyValue::integer(1040), PyValue::int64Array({4, 9}, onehot.data()));
+  lab.setItem(PyValue::integer(1040), PyValue::int64Array({4}, labels));
+  f.save("Speakers.pkl", speakers);
+  const Corpus c = readMultiEmoFolder(f.dir.path.string(), smallDims());
+  const Dialogue& d = c.dialogues[4];
+  ASSERT_EQ(d.key, "1040");
+  EXPECT_EQ(d.utterances[0].label, 6);
+  EXPECT_EQ(d.utterances[3].label, 3);
+  EXPECT_EQ(d.utterances[0].party, 1);
+  EXPECT_EQ(d.utterances[2].party, 7);
+  EXPECT_EQ(d.utterances[2].speaker, 7);
+}
+
 // --- the binary cache -----------------------------------------------------------------------------
 
 TEST(CorpusCache, SecondOpenComesFromTheCacheAndEqualsTheFirst) {

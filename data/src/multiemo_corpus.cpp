@@ -150,6 +150,21 @@ int partyOf(const std::string& where, const PyValue& v) {
   return static_cast<int>(std::max_element(x.begin(), x.end()) - x.begin());
 }
 
+/// Utterance i's party from a dialogue's speakers: a list of one-hot vectors or an [L, 9] array.
+int partyAt(const std::string& where, const PyValue& speakers, std::size_t i) {
+  if (speakers.is(PyKind::Array)) {
+    const PyArray& a = speakers.asArray();
+    if (a.ndim() != 2 || a.shape[1] < 1 || a.shape[1] > 9)
+      throw std::runtime_error(where + ": speakers are a numpy " + a.describe() + ", expected [utterances, 9]");
+    const auto width = static_cast<std::size_t>(a.shape[1]);
+    std::size_t best = 0;
+    for (std::size_t j = 1; j < width; ++j)
+      if (a.at(i * width + j) > a.at(i * width + best)) best = j;
+    return static_cast<int>(best);
+  }
+  return partyOf(where, speakers.at(i));
+}
+
 std::string actorOf(const std::string& key, const std::string& gender) {
   if (key.size() >= 5 && key.compare(0, 3, "Ses") == 0 && std::isdigit(static_cast<unsigned char>(key[3])) &&
       std::isdigit(static_cast<unsigned char>(key[4])))
@@ -206,8 +221,8 @@ AnnotationResult readAnnotations(const PyValue& root, const std::string& file, c
     d.split = split->second;
     const std::string where = file + ": dialogue " + d.key;
     const PyValue& labels = *l.labels->get(key);
-    const std::vector<PyValue> labelItems = elementsOf(labels);
     if (!labels.isSequence() && !labels.is(PyKind::Array)) throw std::runtime_error(where + ": labels are " + labels.describe());
+    const std::vector<PyValue> labelItems = elementsOf(labels);
     if (labelItems.empty()) throw std::runtime_error(where + ": has no utterances");
     const std::size_t n = labelItems.size();
     const PyValue& speakers = *l.speakers->get(key);
@@ -229,7 +244,7 @@ AnnotationResult readAnnotations(const PyValue& root, const std::string& file, c
                                  std::to_string(c.labels.size() - 1) + ")");
       u.label = static_cast<int>(labelItems[i].asInt());
       if (c.dataset == "meld") {
-        u.party = partyOf(at, speakers.at(i));
+        u.party = partyAt(at, speakers, i);
         u.speaker = u.party;
       } else {
         const PyValue g = speakers.at(i);

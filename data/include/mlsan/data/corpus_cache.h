@@ -26,7 +26,7 @@ namespace mlsan::data {
 /// ~/.cache/mlsan-studio.
 std::string defaultCacheDir();
 
-/// What openCached did, for messages and tests.
+/// What openCached did, for messages and tests. Plain data.
 struct CacheReport {
   bool hit = false;      ///< the corpus came from the cache
   bool written = false;  ///< a new cache file was written

@@ -17,7 +17,7 @@
 
 namespace mlsan::data {
 
-/// Options of the pickle corpus readers.
+/// Options of the pickle corpus readers. Plain data.
 struct MultiEmoOptions {
   std::string dataset;  ///< "meld", "iemocap", or "" to detect it (field count, speaker form, keys)
   /// Expected feature dims (MultiEMO: text 768 EmoBERTa, audio 512, visual 1000). 0 accepts any
@@ -50,6 +50,7 @@ enum class FeatureForm {
   Lists,    ///< a list of lists of Python floats per dialogue (no numpy)
 };
 
+/// Options of writeMultiEmoFolder. Plain data.
 struct MultiEmoWriteOptions {
   int protocol = 4;                 ///< pickle protocol, 2 to 5
   FeatureForm form = FeatureForm::Arrays;

@@ -25,6 +25,7 @@
 namespace mlsan::data {
 
 /// What a malformed, truncated or unsafe pickle throws: "<file>: offset <n>: <reason>".
+/// An ordinary exception value: any thread.
 class PickleError : public std::runtime_error {
  public:
   PickleError(const std::string& file, std::size_t offset, const std::string& reason);
@@ -47,6 +48,7 @@ enum class PyKind : std::uint8_t {
 const char* pyKindName(PyKind k);
 
 /// Bytes kept alive by their owner (the file buffer or a decoded copy): a view, never copied.
+/// Immutable once made: any thread may read it.
 struct PyBytes {
   std::shared_ptr<const void> owner;
   const char* data = nullptr;
@@ -60,7 +62,8 @@ enum class PyDType : std::uint8_t { Bool, Int8, UInt8, Int16, UInt16, Int32, UIn
 int pyDTypeSize(PyDType t);
 const char* pyDTypeName(PyDType t);  ///< numpy's short code: "f4", "i8", "b1", ...
 
-/// A numpy array: element type, shape and raw element bytes (a view, see PyBytes).
+/// A numpy array: element type, shape and raw element bytes (a view, see PyBytes). Plain data:
+/// any thread may read it.
 struct PyArray {
   PyDType dtype = PyDType::Float32;
   bool bigEndian = false;  ///< '>' byte order: converted when read
@@ -167,7 +170,7 @@ class PyValue {
   friend class PickleWriter;
 };
 
-/// Limits that keep hostile files from exhausting memory or the C++ stack.
+/// Limits that keep hostile files from exhausting memory or the C++ stack. Plain data.
 struct PickleLimits {
   std::size_t maxDepth = 256;            ///< container nesting
   std::size_t maxStack = 1u << 26;       ///< items on the unpickler's stack

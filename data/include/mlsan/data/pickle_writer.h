@@ -13,6 +13,7 @@
 
 namespace mlsan::data {
 
+/// Options of the writer. Plain data.
 struct PickleWriteOptions {
   int protocol = 4;    ///< 2, 3, 4 or 5
   bool frames = true;  ///< protocol >= 4: group opcodes into FRAMEs of about 64 KiB, as Python does
