@@ -242,6 +242,30 @@ TEST(PickleWriter, RoundTripsTheRealPythonFixtureAtEveryProtocol) {
   }
 }
 
+TEST(PickleWriter, SharedObjectsAreWrittenOnceThenFetchedFromTheMemo) {
+  // 40 levels, each a tuple holding the level below twice: 2^40 leaves if written naively.
+  PyValue v = PyValue::list({PyValue::floating(1.5)});
+  for (int i = 0; i < 40; ++i) v = PyValue::tuple({v, v});
+  for (int p = 2; p <= 5; ++p) {
+    const std::string bytes = pickleBytes(v, {p, true});
+    EXPECT_LT(bytes.size(), 2000u);
+    const PyValue back = loadPickleBytes(bytes);
+    PyValue x = back;
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_EQ(x.size(), 2u);
+      EXPECT_EQ(x.at(0).object(), x.at(1).object());  // still one object, as in Python
+      x = x.at(0);
+    }
+    EXPECT_EQ(x.at(0).asNumber(), 1.5);
+  }
+  // The same DAG as a dict key: refused as unhashable, promptly (not hashed 2^40 times).
+  PyValue key = PyValue::tuple({PyValue::integer(1)});
+  for (int i = 0; i < 40; ++i) key = PyValue::tuple({key, key});
+  const std::string body = pickleBytes(key, {2, false});
+  const std::string bytes = "\x80\x02}" + body.substr(2, body.size() - 3) + "K\x01s.";
+  EXPECT_NE(errorOf(bytes).find("unhashable dict key"), std::string::npos) << errorOf(bytes);
+}
+
 TEST(PickleWriter, WritesFilesAtomicallyAndRefusesBadProtocols) {
   const fs::path dir = fs::temp_directory_path() / ("mlsan_pickle_writer_" + std::to_string(::getpid()));
   fs::create_directories(dir);

@@ -291,30 +291,52 @@ bool PyDictObj::set(PyValue key, PyValue value) {
   return true;
 }
 
-std::string hashKey(const PyValue& key) {
+namespace {
+/// Appends the canonical form of `key`; false when unhashable or when the key is absurdly large
+/// (a tuple that shares itself at every level would grow exponentially).
+bool appendKey(const PyValue& key, std::string& out, std::size_t& nodes) {
+  if (++nodes > 100000 || out.size() > (16u << 20)) return false;
   switch (key.kind()) {
-    case PyKind::None: return "N";
-    case PyKind::Bool: case PyKind::Int: return "i" + std::to_string(key.asInt());
+    case PyKind::None: out += 'N'; return true;
+    case PyKind::Bool: case PyKind::Int: out += 'i' + std::to_string(key.asInt()); return true;
     case PyKind::Float: {
       const double f = key.asNumber();
-      if (std::nearbyint(f) == f && std::fabs(f) < 9.2e18) return "i" + std::to_string(static_cast<std::int64_t>(f));
-      std::uint64_t bits;
-      std::memcpy(&bits, &f, 8);
-      return "f" + std::to_string(bits);
-    }
-    case PyKind::Str: return "s" + key.asStr();
-    case PyKind::Bytes: return "b" + std::string(key.asBytes());
-    case PyKind::Tuple: {
-      std::string h = "t" + std::to_string(key.size()) + ":";
-      for (const auto& v : key.items()) {
-        const std::string k = hashKey(v);
-        if (k.empty()) return "";
-        h += std::to_string(k.size()) + ":" + k;
+      if (std::nearbyint(f) == f && std::fabs(f) < 9.2e18) {  // 1.0 == 1 == True, as in Python
+        out += 'i' + std::to_string(static_cast<std::int64_t>(f));
+      } else {
+        std::uint64_t bits;
+        std::memcpy(&bits, &f, 8);
+        out += 'f' + std::to_string(bits);
       }
-      return h;
+      return true;
     }
-    default: return "";
+    case PyKind::Str: {
+      const std::string& t = key.asStr();
+      out += 's' + std::to_string(t.size()) + ':';
+      out += t;
+      return true;
+    }
+    case PyKind::Bytes: {
+      const std::string_view b = key.asBytes();
+      out += 'b' + std::to_string(b.size()) + ':';
+      out.append(b.data(), b.size());
+      return true;
+    }
+    case PyKind::Tuple:
+      out += 't' + std::to_string(key.size()) + '(';
+      for (const auto& v : key.items())
+        if (!appendKey(v, out, nodes)) return false;
+      out += ')';
+      return true;
+    default: return false;
   }
+}
+}  // namespace
+
+std::string hashKey(const PyValue& key) {
+  std::string out;
+  std::size_t nodes = 0;
+  return appendKey(key, out, nodes) ? out : std::string();
 }
 
 // ---------------------------------------------------------------------------------------------

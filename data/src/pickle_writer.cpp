@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <map>
+#include <unordered_map>
 #include <sstream>
 #include <stdexcept>
 
@@ -34,7 +35,8 @@ class PickleWriter {
   int proto_;
   bool frames_;
   std::string buf_;  ///< the current frame (or output buffer when not framing)
-  std::map<std::string, std::uint32_t> memo_;
+  std::map<std::string, std::uint32_t> memo_;                  ///< globals and dtypes
+  std::unordered_map<const PyObject*, std::uint32_t> shared_;  ///< objects referenced more than once
   std::uint32_t nextMemo_ = 0;
 
   void commit() {
@@ -79,8 +81,7 @@ class PickleWriter {
   }
 
   // --- memo ---
-  void put(const std::string& key) {
-    memo_[key] = nextMemo_;
+  std::uint32_t memoize() {  // emits the op that stores the stack top; returns its index
     if (proto_ >= 4) {
       op(0x94);  // MEMOIZE
     } else if (nextMemo_ < 256) {
@@ -90,18 +91,22 @@ class PickleWriter {
       op('r');
       le<std::uint32_t>(nextMemo_);
     }
-    ++nextMemo_;
+    return nextMemo_++;
   }
+  void fetch(std::uint32_t index) {
+    if (index < 256) {
+      op('h');
+      le<std::uint8_t>(static_cast<std::uint8_t>(index));
+    } else {
+      op('j');
+      le<std::uint32_t>(index);
+    }
+  }
+  void put(const std::string& key) { memo_[key] = memoize(); }
   bool get(const std::string& key) {
     const auto it = memo_.find(key);
     if (it == memo_.end()) return false;
-    if (it->second < 256) {
-      op('h');
-      le<std::uint8_t>(static_cast<std::uint8_t>(it->second));
-    } else {
-      op('j');
-      le<std::uint32_t>(it->second);
-    }
+    fetch(it->second);
     return true;
   }
 
@@ -321,6 +326,22 @@ class PickleWriter {
 
   void save(const PyValue& v) {
     maybeCommit();
+    // An object the tree references more than once (a DAG: memo GETs in the pickle it came
+    // from) is written once and fetched from the memo after that, as Python's pickler does;
+    // writing it out each time could grow exponentially.
+    const PyObject* o = v.object().get();
+    const bool shared = o && v.object().use_count() > 1;
+    if (shared) {
+      if (const auto it = shared_.find(o); it != shared_.end()) {
+        fetch(it->second);
+        return;
+      }
+    }
+    saveValue(v);
+    if (shared) shared_[o] = memoize();
+  }
+
+  void saveValue(const PyValue& v) {
     switch (v.kind()) {
       case PyKind::None: op('N'); break;
       case PyKind::Bool: op(v.b_ ? 0x88 : 0x89); break;
