@@ -73,6 +73,7 @@ PyBytes rawBytes(const NumpyContext& c, const PyValue& v, const char* what) {
   const auto& s = static_cast<const PyStrObj&>(*v.object());
   if (s.latin1.data) return s.latin1;
   const std::string_view utf8 = s.utf8View.data ? s.utf8View.view() : std::string_view(s.get());
+  c.charge(utf8.size());
   std::shared_ptr<char[]> buf(new char[utf8.size() ? utf8.size() : 1]);
   const std::size_t n = utf8ToLatin1(utf8, buf.get());
   if (n == static_cast<std::size_t>(-1)) c.fail(std::string(what) + ": text has characters above U+00FF, not latin-1 bytes");
@@ -92,6 +93,7 @@ PyValue encodeStr(const NumpyContext& c, const PyValue& str, const PyValue* enco
   if (enc == "utf-8" || enc == "utf8") {
     const auto& s = static_cast<const PyStrObj&>(*str.object());
     if (s.utf8View.data) return PyValue::bytes(s.utf8View);
+    c.charge(s.get().size());
     return PyValue::bytes(std::string_view(s.get()));
   }
   c.fail("_codecs.encode with encoding '" + enc + "' is not supported");
@@ -202,6 +204,7 @@ PyValue reduceAllowed(const NumpyContext& c, const PyValue& fn, const PyValue& a
     case PyGlobalId::Set: case PyGlobalId::FrozenSet: {
       if (a.empty()) return PyValue::set();
       if (a.size() != 1 || !a[0].isSequence()) failReduce(c, name, "with unexpected arguments (expected one list)");
+      c.charge(a[0].size() * sizeof(PyValue));
       std::vector<PyValue> items;
       items.reserve(a[0].size());
       for (std::size_t i = 0; i < a[0].size(); ++i) items.push_back(a[0].at(i));

@@ -8,11 +8,18 @@
 
 namespace mlsan::data {
 
-/// Where the opcode being interpreted sits, for error messages.
+/// Where the opcode being interpreted sits, for error messages, and how many more bytes the
+/// interpretation may still copy (shared references could otherwise copy one big str or list
+/// over and over: the total is bounded by a multiple of the input size).
 struct NumpyContext {
   const std::string& file;
   std::size_t offset;
+  std::size_t& copyBudget;
   [[noreturn]] void fail(const std::string& why) const { throw PickleError(file, offset, why); }
+  void charge(std::size_t bytes) const {
+    if (bytes > copyBudget) fail("the pickle expands far beyond its size (data copied again and again through shared references)");
+    copyBudget -= bytes;
+  }
 };
 
 /// The id of an allowed global, or nullopt.

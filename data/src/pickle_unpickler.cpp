@@ -25,7 +25,8 @@ class Unpickler {
         p_(base_),
         end_(base_ + size),
         name_(name),
-        limits_(limits) {}
+        limits_(limits),
+        copyBudget_(4 * size + (64u << 20)) {}
 
   PyValue run() {
     try {
@@ -55,6 +56,7 @@ class Unpickler {
   std::vector<std::uint8_t> memoSet_;
   std::unordered_map<std::uint64_t, PyValue> sparseMemo_;
   std::vector<std::shared_ptr<PyObject>> shared_;  ///< containers with more than one reference
+  std::size_t copyBudget_;  ///< bytes REDUCE/BUILD may still copy (see NumpyContext)
 
   [[noreturn]] void fail(const std::string& why) const { throw PickleError(name_, opStart_, why); }
 
@@ -283,11 +285,11 @@ class Unpickler {
   // --- objects ---
   PyValue resolveGlobal(const std::string& module, const std::string& name);
   PyValue reduce(const PyValue& fn, const PyValue& args) {
-    NumpyContext ctx{name_, opStart_};
+    NumpyContext ctx{name_, opStart_, copyBudget_};
     return reduceAllowed(ctx, fn, args);
   }
   void build(PyValue& target, const PyValue& state) {
-    NumpyContext ctx{name_, opStart_};
+    NumpyContext ctx{name_, opStart_, copyBudget_};
     buildAllowed(ctx, target, state);
   }
 
