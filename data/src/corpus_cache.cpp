@@ -286,6 +286,8 @@ Corpus readCorpusCache(const std::string& path, const std::string& key) {
     if (hash64(meta.data(), meta.size()) != h.metaHash) throw std::runtime_error("metadata checksum mismatch");
     Corpus c = decodeMeta(In{meta.data(), meta.data() + meta.size()}, key);
     const std::size_t rows = c.numUtterances();
+    for (const int dim : {c.dimText, c.dimAudio, c.dimVisual})
+      if (dim > 0 && rows > h.featureFloats / static_cast<std::size_t>(dim)) throw std::runtime_error("feature size does not match the metadata");
     const std::size_t floats[3] = {rows * c.dimText, rows * c.dimAudio, rows * c.dimVisual};
     if (floats[0] + floats[1] + floats[2] != h.featureFloats) throw std::runtime_error("feature size does not match the metadata");
     std::size_t offset = kHeader + meta.size() + padTo64(kHeader + meta.size());
