@@ -28,7 +28,12 @@ void addBenchCommand(CLI::App& app) {
   auto dropout = std::make_shared<double>(-1);
   auto micro = std::make_shared<int>(-1);
   auto* cmd = app.add_subcommand("bench", "Benchmarks on a MELD-sized (or IEMOCAP-sized) generated corpus: prints figures");
-  cmd->add_option("what", *what, "train or infer")->required()->check(CLI::IsMember({"train", "infer"}));
+  auto repeats = std::make_shared<int>(3);
+  auto workDir = std::make_shared<std::string>();
+  cmd->add_option("what", *what, "train, infer, or load (open MELD-sized MultiEMO pickles, then from the cache)")
+      ->required()->check(CLI::IsMember({"train", "infer", "load"}));
+  cmd->add_option("--repeats", *repeats, "load: timed opens per form (the best is reported)")->capture_default_str();
+  cmd->add_option("--work-dir", *workDir, "load: where to write the pickles (default: a temporary folder, removed after)");
   cmd->add_option("--preset", *presetName, "meld or iemocap")->check(CLI::IsMember({"meld", "iemocap"}))->capture_default_str();
   cmd->add_option("--variant", *variant, "multiemo or mlsan")->check(CLI::IsMember({"multiemo", "mlsan"}))->capture_default_str();
   cmd->add_option("--threads", *threads, "CPU threads")->capture_default_str();
@@ -38,6 +43,12 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("--micro-batch", *micro, "Dialogues per forward pass within a batch, 0 = whole batch (default: the preset's)");
   cmd->add_flag("--json", *asJson, "Print one JSON object");
   cmd->callback([=] {
+    if (*what == "load") {
+      const json j = benchLoad(std::max(1, *repeats), *workDir, *asJson);
+      if (*asJson) printJson(j);
+      else printLoad(j);
+      return;
+    }
     const auto p = model::preset(*presetName);
     const data::DemoConfig dc = *presetName == "iemocap" ? data::iemocapSizedConfig() : data::meldSizedConfig();
     const data::Corpus corpus = data::makeDemoCorpus(dc);

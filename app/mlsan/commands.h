@@ -16,7 +16,10 @@ void addCorpusCommands(CLI::App& app);   // corpus demo, inspect
 void addTrainCommands(CLI::App& app);    // train, eval
 void addCompareCommand(CLI::App& app);   // compare
 void addAblationCommands(CLI::App& app); // ablation, demo
-void addBenchCommand(CLI::App& app);     // bench train|infer
+void addBenchCommand(CLI::App& app);     // bench train|infer|load
+/// `mlsan bench load` (bench_load.cpp): one JSON object with the figures; progress on stderr unless quiet.
+nlohmann::json benchLoad(int repeats, const std::string& workDir, bool quiet);
+void printLoad(const nlohmann::json& j);
 
 /// The help text of a corpus argument.
 extern const char* const kCorpusHelp;
