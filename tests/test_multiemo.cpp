@@ -582,8 +582,9 @@ TEST(CorpusCache, CorruptOrTruncatedCachesAreRebuiltNeverTrusted) {
   const std::string key = corpusCacheKey(pickleCorpusSources(src.path.string()),
                                          "pickle corpus; dataset=; dims=8/6/4; name=");
   EXPECT_NO_THROW(readCorpusCache(r.file, key));
-  for (std::size_t cut = 0; cut < original.size(); cut += 7) {
-    std::ofstream(cache / "cut.mlsc", std::ios::binary | std::ios::trunc) << original.substr(0, cut);
+  std::ofstream(cache / "cut.mlsc", std::ios::binary | std::ios::trunc) << original;
+  for (std::size_t cut = original.size() - 1; cut > 0; cut -= std::min<std::size_t>(cut, 7)) {  // shorten one file
+    fs::resize_file(cache / "cut.mlsc", cut);
     EXPECT_THROW(readCorpusCache(cache / "cut.mlsc", key), std::runtime_error) << cut;
   }
 }

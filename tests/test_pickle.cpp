@@ -2,7 +2,9 @@
 // Python 2 style), the real DialogueRNN/COSMIC pickles, writer round trips, hostile input.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <fstream>
 #include <filesystem>
 #include <random>
 
@@ -242,6 +244,45 @@ TEST(PickleWriter, RoundTripsTheRealPythonFixtureAtEveryProtocol) {
   }
 }
 
+TEST(PickleFile, BigPayloadsStayInTheFileUntilUsed) {
+  const fs::path dir = fs::temp_directory_path() / ("mlsan_pickle_file_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "big.pkl").string();
+  for (int p : {3, 4, 5}) {
+    SCOPED_TRACE(p);
+    writePickleFile(path, writerSample(400000), {p, true});
+    const PyValue v = loadPickleFile(path);
+    expectSample(v, 400000);                         // toFloat straight from the file
+    const PyArray& big = item(v, "big").asArray();
+    EXPECT_EQ(big.at(5), 5 * 0.5 - 7.0);             // element access loads the payload
+    std::vector<float> tail(8);
+    big.toFloat(tail.data(), 400000 - 8, 8);         // after loading: from memory
+    EXPECT_EQ(tail[7], static_cast<float>(399999 % 1000) * 0.5f - 7.0f);
+    EXPECT_EQ(item(v, "bytes").asBytes(), std::string("\x00\x80\xff", 3));
+  }
+  // A file that changes under a tree that still has payloads in it: an error, never stale data.
+  writePickleFile(path, writerSample(400000), {4, true});
+  const PyValue v = loadPickleFile(path);
+  writePickleFile(path + ".new", writerSample(400000), {4, true});
+  fs::rename(path + ".new", path);  // the tree's file is unlinked but still open: still fine
+  expectSample(v, 400000);
+  const PyValue w = loadPickleFile(path);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);  // rewritten in place
+    f.seekp(100);
+    f.put('x');
+  }
+  fs::last_write_time(path, fs::last_write_time(path) + std::chrono::seconds(5));
+  std::vector<float> out(400000);
+  try {
+    item(w, "big").asArray().toFloat(out.data());
+    ADD_FAILURE() << "read a changed file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": the file changed while it was being read"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 TEST(PickleWriter, SharedObjectsAreWrittenOnceThenFetchedFromTheMemo) {
   // 40 levels, each a tuple holding the level below twice: 2^40 leaves if written naively.
   PyValue v = PyValue::list({PyValue::floating(1.5)});
@@ -387,6 +428,33 @@ TEST(PickleSafety, EveryTruncationThrows) {
       }
     }
   }
+}
+
+TEST(PickleSafety, EveryTruncationOfAFileThrows) {
+  // Through a file, where big payloads are left in the file while parsing (and chunks refill).
+  const fs::path dir = fs::temp_directory_path() / ("mlsan_pickle_cut_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "cut.pkl").string();
+  for (int p : {2, 4}) {
+    const std::string bytes = pickleBytes(writerSample(20000), {p, true});
+    std::vector<std::size_t> cuts;
+    for (std::size_t cut = 0; cut < bytes.size(); cut += (cut < 300 ? 1 : 211)) cuts.push_back(cut);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    for (auto it = cuts.rbegin(); it != cuts.rend(); ++it) {  // shorten the one file step by step
+      const std::size_t cut = *it;
+      fs::resize_file(path, cut);
+      try {
+        loadPickleFile(path);
+        ADD_FAILURE() << "a pickle file cut at " << cut << " of " << bytes.size() << " parsed";
+      } catch (const PickleError& e) {
+        EXPECT_EQ(e.file(), path);
+        EXPECT_LE(e.offset(), cut);
+      }
+    }
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    expectSample(loadPickleFile(path), 20000);
+  }
+  fs::remove_all(dir);
 }
 
 TEST(PickleSafety, RandomCorruptionNeverCrashes) {

@@ -362,22 +362,48 @@ PyValue loadPickleFile(const std::string& path, const PickleLimits& limits) {
     ::close(fd);
     throw std::runtime_error("cannot read " + path + ": not a regular file");
   }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  std::shared_ptr<char[]> buf(new char[size ? size : 1]);  // uninitialised: read() fills it
-  std::size_t got = 0;
-  while (got < size) {
-    const ssize_t n = ::read(fd, buf.get() + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      throw std::runtime_error("cannot read " + path + ": " + (n == 0 ? "file shrank while reading" : std::strerror(err)));
-    }
-    got += static_cast<std::size_t>(n);
+  const std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  auto file = std::make_shared<const PyFileHandle>(fd, path, static_cast<std::uint64_t>(st.st_size), mtime);
+  return unpickleFile(std::move(file), limits);
+}
+
+PyFileHandle::~PyFileHandle() { ::close(fd); }
+
+void PyFileHandle::readAt(char* dst, std::size_t n, std::uint64_t offset) const {
+  struct ::stat st {};
+  const bool same = ::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) == size &&
+                    static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec == mtimeNs;
+  if (!same) throw std::runtime_error(path + ": the file changed while it was being read");
+  while (n > 0) {
+    const ssize_t got = ::pread(fd, dst, n, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0)
+      throw std::runtime_error(path + ": " + (got == 0 ? std::string("the file changed while it was being read") : std::strerror(errno)));
+    dst += got;
+    n -= static_cast<std::size_t>(got);
+    offset += static_cast<std::uint64_t>(got);
   }
-  ::close(fd);
-  const char* data = buf.get();
-  return unpickle(std::shared_ptr<const void>(buf, data), data, size, path, limits);
+}
+
+const char* PyFileSlice::load() const {
+  std::call_once(once_, [this] {
+    std::unique_ptr<char[]> b(new char[size ? size : 1]);
+    file->readAt(b.get(), size, offset);
+    buf_ = std::move(b);
+    loaded_.store(true, std::memory_order_release);
+  });
+  return buf_.get();
+}
+
+void PyFileSlice::readInto(char* dst, std::size_t from, std::size_t n) const {
+  if (from + n > size || from + n < from) throw std::out_of_range("bytes range out of range");
+  if (loaded_.load(std::memory_order_acquire)) std::memcpy(dst, buf_.get() + from, n);
+  else file->readAt(dst, n, offset + from);
+}
+
+std::string_view PyBytes::view() const {
+  if (data || !file) return {data, size};
+  return {file->load(), size};
 }
 
 }  // namespace mlsan::data

@@ -1,6 +1,8 @@
 #pragma once
 // Internal to mlsan_data: the heap objects behind PyValue, shared by the pickle reader, the
 // value model and the writer. Not installed, not for other targets.
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -9,6 +11,39 @@
 #include "mlsan/data/pickle.h"
 
 namespace mlsan::data {
+
+/// An open pickle file, shared by the payloads parsed from it that still sit in the file.
+struct PyFileHandle {
+  PyFileHandle(int fd, std::string path, std::uint64_t size, std::int64_t mtimeNs)
+      : fd(fd), path(std::move(path)), size(size), mtimeNs(mtimeNs) {}
+  ~PyFileHandle();
+  PyFileHandle(const PyFileHandle&) = delete;
+  PyFileHandle& operator=(const PyFileHandle&) = delete;
+  int fd;
+  std::string path;
+  std::uint64_t size;   ///< as it was when parsing started
+  std::int64_t mtimeNs;
+  /// Reads exactly `n` bytes at `offset`; throws std::runtime_error naming the file when the
+  /// file changed (size or modification time) since it was opened, or is short.
+  void readAt(char* dst, std::size_t n, std::uint64_t offset) const;
+};
+
+/// A bytes payload left in the file by the reader (see PyBytes): read on first use.
+struct PyFileSlice {
+  PyFileSlice(std::shared_ptr<const PyFileHandle> f, std::uint64_t off, std::size_t n) : file(std::move(f)), offset(off), size(n) {}
+  std::shared_ptr<const PyFileHandle> file;
+  std::uint64_t offset;
+  std::size_t size;
+  /// The whole payload in memory (read once; thread-safe).
+  const char* load() const;
+  /// Bytes [from, from + n) into `dst`: straight from the file unless already loaded.
+  void readInto(char* dst, std::size_t from, std::size_t n) const;
+
+ private:
+  mutable std::once_flag once_;
+  mutable std::unique_ptr<char[]> buf_;
+  mutable std::atomic<bool> loaded_{false};
+};
 
 /// Which allowed global a PyKind::Global refers to.
 enum class PyGlobalId : std::uint8_t {
@@ -110,8 +145,10 @@ std::string decodeRawUnicodeEscape(std::string_view line);
 /// pickletools' name of an opcode ("BINUNICODE"), or "opcode" when unknown.
 const char* pickleOpName(unsigned char op);
 
-/// The reader proper (pickle_unpickler.cpp).
+/// The reader proper (pickle_unpickler.cpp), on bytes in memory...
 PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
                  const PickleLimits& limits);
+/// ...or streaming from an open file (big bytes payloads stay in the file until used).
+PyValue unpickleFile(std::shared_ptr<const PyFileHandle> file, const PickleLimits& limits);
 
 }  // namespace mlsan::data

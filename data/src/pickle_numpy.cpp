@@ -77,7 +77,7 @@ PyBytes rawBytes(const NumpyContext& c, const PyValue& v, const char* what) {
   std::shared_ptr<char[]> buf(new char[utf8.size() ? utf8.size() : 1]);
   const std::size_t n = utf8ToLatin1(utf8, buf.get());
   if (n == static_cast<std::size_t>(-1)) c.fail(std::string(what) + ": text has characters above U+00FF, not latin-1 bytes");
-  return PyBytes{std::shared_ptr<const void>(buf, buf.get()), buf.get(), n};
+  return PyBytes{std::shared_ptr<const void>(buf, buf.get()), buf.get(), n, nullptr};
 }
 
 PyValue encodeStr(const NumpyContext& c, const PyValue& str, const PyValue* encoding) {
@@ -140,10 +140,10 @@ PyValue scalarValue(const NumpyContext& c, const PyDTypeObj& dt, const PyBytes& 
   a.data = data;
   switch (dt.dtype) {
     case PyDType::Float16: case PyDType::Float32: case PyDType::Float64: return PyValue::floating(a.at(0));
-    case PyDType::Bool: return PyValue::boolean(data.data[0] != 0);
+    case PyDType::Bool: return PyValue::boolean(data.view()[0] != 0);
     case PyDType::Int64: case PyDType::UInt64: {
       unsigned char b[8];
-      std::memcpy(b, data.data, 8);
+      std::memcpy(b, data.view().data(), 8);
       if (dt.bigEndian) std::reverse(b, b + 8);
       std::uint64_t u;
       std::memcpy(&u, b, 8);
@@ -358,7 +358,7 @@ static std::size_t storageIndex(const PyArray& a, std::size_t i) {
 double PyArray::at(std::size_t i) const {
   if (i >= size()) throw std::out_of_range("numpy array index out of range");
   const int w = pyDTypeSize(dtype);
-  return elementAt(data.data + storageIndex(*this, i) * w, dtype, bigEndian && w > 1);
+  return elementAt(data.view().data() + storageIndex(*this, i) * w, dtype, bigEndian && w > 1);
 }
 
 void PyArray::toFloat(float* out, std::size_t first, std::size_t count) const {
@@ -369,8 +369,12 @@ void PyArray::toFloat(float* out, std::size_t first, std::size_t count) const {
     return;
   }
   const int w = pyDTypeSize(dtype);
-  const char* p = data.data + first * w;
   const bool swap = bigEndian && w > 1;
+  if (dtype == PyDType::Float32 && !swap && !data.data && data.file) {  // straight from the file
+    data.file->readInto(reinterpret_cast<char*>(out), first * sizeof(float), count * sizeof(float));
+    return;
+  }
+  const char* p = data.view().data() + first * w;
   if (dtype == PyDType::Float32 && !swap) {
     std::memcpy(out, p, count * sizeof(float));
   } else if (dtype == PyDType::Float64 && !swap) {

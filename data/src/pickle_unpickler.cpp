@@ -18,15 +18,21 @@ const char* opName(unsigned char op) { return pickleOpName(op); }
 
 class Unpickler {
  public:
+  /// Bytes in memory.
   Unpickler(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
             const PickleLimits& limits)
       : owner_(std::move(owner)),
         base_(reinterpret_cast<const unsigned char*>(data)),
         p_(base_),
         end_(base_ + size),
+        total_(size),
         name_(name),
         limits_(limits),
         copyBudget_(4 * size + (64u << 20)) {}
+  /// A file, read in chunks; big bytes payloads are left in it (PyFileSlice).
+  Unpickler(std::shared_ptr<const PyFileHandle> file, const PickleLimits& limits)
+      : base_(nullptr), p_(nullptr), end_(nullptr), total_(file->size), name_(file->path), limits_(limits),
+        copyBudget_(4 * file->size + (64u << 20)), file_(std::move(file)) {}
 
   PyValue run() {
     try {
@@ -43,10 +49,12 @@ class Unpickler {
   }
 
  private:
-  std::shared_ptr<const void> owner_;
-  const unsigned char* base_;
+  std::shared_ptr<const void> owner_;  ///< keeps the bytes of [base_, end_) alive
+  const unsigned char* base_;          ///< the data in memory: all of it, or the current chunk of the file
   const unsigned char* p_;
   const unsigned char* end_;
+  std::size_t baseOffset_ = 0;         ///< offset in the data of base_[0]
+  std::size_t total_;                  ///< size of the data (the file)
   std::string name_;
   PickleLimits limits_;
   std::size_t opStart_ = 0;
@@ -57,25 +65,53 @@ class Unpickler {
   std::unordered_map<std::uint64_t, PyValue> sparseMemo_;
   std::vector<std::shared_ptr<PyObject>> shared_;  ///< containers with more than one reference
   std::size_t copyBudget_;  ///< bytes REDUCE/BUILD may still copy (see NumpyContext)
+  std::shared_ptr<const PyFileHandle> file_;  ///< file mode only
+  std::size_t chunk_ = 64 * 1024;             ///< file mode: bytes to read at the next refill
+  unsigned char op_ = 0;                      ///< the opcode being interpreted
+  static constexpr std::size_t kInFile = 16 * 1024;  ///< file mode: bytes payloads this big stay in the file
 
   [[noreturn]] void fail(const std::string& why) const { throw PickleError(name_, opStart_, why); }
 
   // --- raw input ---
-  std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
-  // Checks on the hot path stay inline; their messages are built out of line.
+  std::size_t pos() const { return baseOffset_ + static_cast<std::size_t>(p_ - base_); }
+  std::size_t left() const { return total_ - pos(); }                           ///< in the whole data
+  std::size_t buffered() const { return static_cast<std::size_t>(end_ - p_); }  ///< in memory now
+  // Checks on the hot path stay inline; their messages and the file reads are out of line.
   void need(std::size_t n, const char* what) {
-    if (__builtin_expect(left() < n, 0)) failTruncated(n, what);
+    if (__builtin_expect(buffered() < n, 0)) {
+      if (left() < n) failTruncated(n, what);
+      refill(n);
+    }
   }
   [[noreturn]] __attribute__((noinline, cold)) void failTruncated(std::size_t n, const char* what) const {
     fail(std::string("truncated: ") + what + " needs " + std::to_string(n) + " bytes, only " + std::to_string(left()) + " left");
   }
   [[noreturn]] __attribute__((noinline, cold)) void failStack() const {
     if (stack_.size() >= limits_.maxStack) fail("stack exceeds " + std::to_string(limits_.maxStack) + " items");
-    fail(std::string("stack underflow in ") + opName(base_[opStart_]));
+    fail(std::string("stack underflow in ") + opName(op_));
+  }
+  /// File mode: a new chunk holding the unread rest of the current one and at least `n` bytes.
+  /// Chunks grow while the data is all opcodes (lists of floats) and shrink after a payload was
+  /// left in the file, so that the next payload is not read into a chunk either.
+  __attribute__((noinline)) void refill(std::size_t n) {
+    const std::size_t keep = buffered(), at = pos();
+    const std::size_t want = std::min(std::max(n, chunk_), total_ - at);
+    std::shared_ptr<unsigned char[]> chunk(new unsigned char[want]);
+    if (keep) std::memcpy(chunk.get(), p_, keep);
+    try {
+      file_->readAt(reinterpret_cast<char*>(chunk.get()) + keep, want - keep, at + keep);
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+    base_ = p_ = chunk.get();
+    end_ = base_ + want;
+    baseOffset_ = at;
+    owner_ = std::shared_ptr<const void>(chunk, chunk.get());
+    chunk_ = std::min<std::size_t>(chunk_ * 2, 4u << 20);
   }
   template <class T>
   T readLE() {
-    need(sizeof(T), opName(base_[opStart_]));
+    need(sizeof(T), opName(op_));
     T v;
     std::memcpy(&v, p_, sizeof(T));
     p_ += sizeof(T);
@@ -87,21 +123,27 @@ class Unpickler {
     else if (width == 4) n = readLE<std::uint32_t>();
     else n = readLE<std::uint64_t>();
     if (n > left())
-      fail(std::string(opName(base_[opStart_])) + " length " + std::to_string(n) + " goes past the end of the data (" +
+      fail(std::string(opName(op_)) + " length " + std::to_string(n) + " goes past the end of the data (" +
            std::to_string(left()) + " bytes left)");
     return static_cast<std::size_t>(n);
   }
+  /// The next `n` bytes (n <= left()) as a view kept alive by their chunk.
   PyBytes view(std::size_t n) {
-    PyBytes b{owner_, reinterpret_cast<const char*>(p_), n};
+    need(n, opName(op_));
+    PyBytes b{owner_, reinterpret_cast<const char*>(p_), n, nullptr};
     p_ += n;
     return b;
   }
   std::string_view readLine() {
-    const void* nl = std::memchr(p_, '\n', left());
-    if (!nl) fail(std::string("truncated: ") + opName(base_[opStart_]) + " argument has no end of line");
-    std::string_view line(reinterpret_cast<const char*>(p_), static_cast<const unsigned char*>(nl) - p_);
-    p_ = static_cast<const unsigned char*>(nl) + 1;
-    return line;
+    for (;;) {
+      if (const void* nl = std::memchr(p_, '\n', buffered())) {
+        std::string_view line(reinterpret_cast<const char*>(p_), static_cast<std::size_t>(static_cast<const unsigned char*>(nl) - p_));
+        p_ = static_cast<const unsigned char*>(nl) + 1;
+        return line;
+      }
+      if (left() <= buffered()) fail(std::string("truncated: ") + opName(op_) + " argument has no end of line");
+      need(buffered() + 1, opName(op_));
+    }
   }
   std::int64_t parseDecimal(std::string_view s, const char* what) {
     if (!s.empty() && s.front() == '+') s.remove_prefix(1);
@@ -129,7 +171,7 @@ class Unpickler {
     return stack_.back();
   }
   std::size_t popMark() {
-    if (marks_.empty()) fail(std::string("MARK missing for ") + opName(base_[opStart_]));
+    if (marks_.empty()) fail(std::string("MARK missing for ") + opName(op_));
     const std::size_t m = marks_.back();
     marks_.pop_back();
     return m;
@@ -142,7 +184,7 @@ class Unpickler {
   }
   /// The container an APPENDS/SETITEMS/ADDITEMS after MARK at `m` adds to.
   PyValue& containerBelow(std::size_t m) {
-    if (m == 0 || m <= floor()) fail(std::string("stack underflow in ") + opName(base_[opStart_]));
+    if (m == 0 || m <= floor()) fail(std::string("stack underflow in ") + opName(op_));
     return stack_[m - 1];
   }
 
@@ -186,12 +228,12 @@ class Unpickler {
         s.items.push_back(std::move(stack_[i]));
       }
     } else {
-      fail(std::string(opName(base_[opStart_])) + " to a " + target.typeName() + " is not supported");
+      fail(std::string(opName(op_)) + " to a " + target.typeName() + " is not supported");
     }
   }
   void setItems(PyValue& target, std::size_t from) {
     if (target.kind_ != PyKind::Dict)
-      fail(std::string(opName(base_[opStart_])) + " on a " + target.typeName() + " is not supported");
+      fail(std::string(opName(op_)) + " on a " + target.typeName() + " is not supported");
     if ((stack_.size() - from) % 2) fail("odd number of stack items for SETITEMS");
     auto& d = static_cast<PyDictObj&>(*target.obj_);
     for (std::size_t i = from; i < stack_.size(); i += 2) {
@@ -255,6 +297,7 @@ class Unpickler {
   }
   static constexpr std::size_t kLazyStr = 4096;  // numpy data on its way to _codecs.encode
   PyValue makeStr(std::size_t n) {
+    need(n, opName(op_));
     if (n < kLazyStr) {
       if (!validUtf8(p_, n)) fail("string is not valid UTF-8");
       const char* s = reinterpret_cast<const char*>(p_);
@@ -273,7 +316,18 @@ class Unpickler {
     else o->lazy = true;
     return PyValue(PyKind::Str, std::move(o));
   }
-  PyValue makeBytes(std::size_t n) { return PyValue::bytes(view(n)); }
+  PyValue makeBytes(std::size_t n) {
+    if (!file_ || n < kInFile || buffered() >= n) return PyValue::bytes(view(n));
+    // A big payload (numpy data) not read yet: leave it in the file; PyArray::toFloat copies it
+    // from there straight into its destination.
+    PyBytes b;
+    b.size = n;
+    b.file = std::make_shared<const PyFileSlice>(file_, pos(), n);
+    baseOffset_ = pos() + n;
+    base_ = end_ = p_;
+    chunk_ = 4096;
+    return PyValue::bytes(std::move(b));
+  }
   PyValue parseQuotedString(std::string_view line) {  // STRING: a Python 2 str literal, decoded as latin-1
     const std::string bytes = decodeStringLiteral(line);
     auto o = std::make_shared<PyStrObj>();
@@ -311,12 +365,11 @@ PyValue Unpickler::resolveGlobal(const std::string& module, const std::string& n
 PyValue Unpickler::loop() {
   stack_.reserve(4096);  // Python batches list items by 1000
   for (;;) {
-    if (p_ >= end_) {
-      opStart_ = static_cast<std::size_t>(end_ - base_);
-      fail("truncated: the data ends before the STOP opcode");
-    }
-    opStart_ = static_cast<std::size_t>(p_ - base_);
+    opStart_ = pos();
+    if (left() == 0) fail("truncated: the data ends before the STOP opcode");
+    need(1, "opcode");
     const unsigned char op = *p_++;
+    op_ = op;
     switch (op) {
       case 0x80: {  // PROTO
         const unsigned v = readLE<std::uint8_t>();
@@ -375,6 +428,7 @@ PyValue Unpickler::loop() {
           if (static_cast<std::size_t>(raw) > left()) fail("LONG4 length goes past the end of the data");
           n = static_cast<std::size_t>(raw);
         }
+        need(n, opName(op));
         const std::int64_t v = decodeLong(p_, n);
         p_ += n;
         push(PyValue::integer(v));
@@ -398,8 +452,8 @@ PyValue Unpickler::loop() {
           double d;
           std::memcpy(&d, &bits, 8);
           push(PyValue::floating(d));
-          if (left() < 9 || *p_ != 'G') break;
-          opStart_ = static_cast<std::size_t>(p_ - base_);
+          if (buffered() < 9 || *p_ != 'G') break;
+          opStart_ = pos();
           ++p_;
         }
         break;
@@ -592,6 +646,11 @@ void Unpickler::breakSharedLinks() {
 PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
                  const PickleLimits& limits) {
   Unpickler u(std::move(owner), data, size, name, limits);
+  return u.run();
+}
+
+PyValue unpickleFile(std::shared_ptr<const PyFileHandle> file, const PickleLimits& limits) {
+  Unpickler u(std::move(file), limits);
   return u.run();
 }
 

@@ -239,7 +239,7 @@ class PickleWriter {
     if (proto_ >= 5) {  // numpy's protocol-5 form: _frombuffer(bytearray, dtype, shape, order)
       saveGlobal("numpy.core.numeric", "_frombuffer");
       op('(');
-      large(header(0x96, a.data.size, 8), a.data.data, a.data.size);
+      large(header(0x96, a.data.size, 8), a.data.view().data(), a.data.size);
       saveDType(a.dtype, a.bigEndian);
       saveShape(a.shape);
       saveStr(a.fortran ? "F" : "C");

@@ -7,9 +7,11 @@
 // builtins.bytes / bytearray / set / frozenset). Everything else is refused with a PickleError
 // naming the file and the byte offset. It never executes anything.
 //
-// Speed: the file is read into one buffer; bytes and numpy array data are views into it (no
-// copy) except where an encoding has to be undone (protocol-2 bytes); a list whose items are all
-// floats is stored compactly as std::vector<double>, with no node per float.
+// Speed: a file is read in chunks; bytes and numpy array data are views into them (no copy)
+// except where an encoding has to be undone (protocol-2 bytes); big bytes payloads (numpy data)
+// are not even read while parsing: PyArray::toFloat copies them from the file straight into
+// their destination, once. A list whose items are all floats is stored compactly as
+// std::vector<double>, with no node per float.
 //
 // Thread-safety: loading is reentrant (any thread, any number at once). A PyValue tree may be
 // read from several threads once built; the mutators (append, setItem) are for one thread only.
@@ -47,13 +49,20 @@ enum class PyKind : std::uint8_t {
 };
 const char* pyKindName(PyKind k);
 
+struct PyFileSlice;  // internal: a payload still in the file (see PyBytes)
+
 /// Bytes kept alive by their owner (the file buffer or a decoded copy): a view, never copied.
+/// A big bytes payload of a pickle read from a file (numpy array data) may instead still sit in
+/// the file: `data` is then null and view() reads it on first use (once, thread-safe), while
+/// PyArray::toFloat copies it straight from the file into its destination. Such a read throws
+/// std::runtime_error naming the file if the file changed since it was parsed.
 /// Immutable once made: any thread may read it.
 struct PyBytes {
   std::shared_ptr<const void> owner;
   const char* data = nullptr;
   std::size_t size = 0;
-  std::string_view view() const { return {data, size}; }
+  std::shared_ptr<const PyFileSlice> file;  ///< set when the bytes are still in the file
+  std::string_view view() const;
   static PyBytes copyOf(std::string_view bytes);
 };
 
@@ -177,8 +186,9 @@ struct PickleLimits {
   std::size_t maxMemo = 1u << 26;        ///< memo entries
 };
 
-/// Reads and parses a whole pickle file. Throws PickleError (bad data) or std::runtime_error
-/// (the file cannot be read), both naming the file.
+/// Reads and parses a pickle file. Throws PickleError (bad data) or std::runtime_error (the file
+/// cannot be read), both naming the file. The tree keeps the file open while it holds payloads
+/// still in the file (see PyBytes).
 PyValue loadPickleFile(const std::string& path, const PickleLimits& limits = {});
 /// Parses pickle bytes held in memory; `name` is used in error messages.
 PyValue loadPickleBytes(std::string bytes, const std::string& name = "<memory>", const PickleLimits& limits = {});
