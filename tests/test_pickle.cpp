@@ -399,6 +399,10 @@ TEST(PickleSafety, RefusesDeepNestingAndRecursiveStructures) {
   chain += "."s;
   const std::string msg = errorOf(chain);
   EXPECT_NE(msg.find("nested deeper than"s), std::string::npos) << msg;
+  // Regressions (found by tests/fuzz, leaks under LeakSanitizer): a cycle the result does not
+  // reach, left on the stack or in the memo, is freed.
+  EXPECT_TRUE(loadPickleBytes("]2a0N."s).isNone());
+  EXPECT_EQ(loadPickleBytes("(lp0\ng0\naI1\n."s).asInt(), 1);
   // A shallow DAG (one list referenced twice from a tuple) is fine.
   const PyValue ok = loadPickleBytes("\x80\x02(]q\x00h\x00t."s);
   ASSERT_EQ(ok.size(), 2u);

@@ -37,7 +37,10 @@ class Unpickler {
   PyValue run() {
     try {
       PyValue result = loop();
-      if (!shared_.empty()) checkStructure(result);
+      if (!shared_.empty()) {
+        checkStructure(result);
+        releaseUnreachable();
+      }
       return result;
     } catch (const PickleError&) {
       breakSharedLinks();
@@ -350,6 +353,7 @@ class Unpickler {
   PyValue loop();
   void checkStructure(const PyValue& root);
   void breakSharedLinks();
+  void releaseUnreachable();
 };
 
 PyValue Unpickler::resolveGlobal(const std::string& module, const std::string& name) {
@@ -632,14 +636,25 @@ void Unpickler::checkStructure(const PyValue& root) {
   }
 }
 
+// After a success: a container with several references that the result does not reach is
+// garbage (left in the memo or on the stack), possibly in a cycle (`]2a0N.`): empty it, so
+// that everything is freed.
+static void emptyContainer(PyObject* o) {
+  if (auto* l = dynamic_cast<PyListObj*>(o)) { l->items.clear(); l->floats.clear(); }
+  else if (auto* q = dynamic_cast<PySeqObj*>(o)) q->items.clear();
+  else if (auto* d = dynamic_cast<PyDictObj*>(o)) { d->items.clear(); d->index.clear(); }
+}
+
+void Unpickler::releaseUnreachable() {
+  for (auto& o : shared_)
+    if (o->visit != 2) emptyContainer(o.get());  // 2: reached from the result by checkStructure
+  shared_.clear();
+}
+
 // On failure, containers that had several references may form cycles or long chains; emptying
 // them lets everything be freed without leaks or deep recursion.
 void Unpickler::breakSharedLinks() {
-  for (auto& o : shared_) {
-    if (auto* l = dynamic_cast<PyListObj*>(o.get())) { l->items.clear(); l->floats.clear(); }
-    else if (auto* s = dynamic_cast<PySeqObj*>(o.get())) s->items.clear();
-    else if (auto* d = dynamic_cast<PyDictObj*>(o.get())) { d->items.clear(); d->index.clear(); }
-  }
+  for (auto& o : shared_) emptyContainer(o.get());
   shared_.clear();
 }
 
