@@ -503,6 +503,9 @@ TEST(PickleWriter, WritesSamplesForThePythonCheck) {
     for (bool frames : {true, false})
       writePickleFile(std::string(dir) + "/writer_p" + std::to_string(p) + (frames ? "" : "_noframes") + ".pkl",
                       writerSample(400000), {p, frames});
+  PyValue dag = PyValue::list({PyValue::floating(1.5)});
+  for (int i = 0; i < 40; ++i) dag = PyValue::tuple({dag, dag});
+  for (int p = 2; p <= 5; ++p) writePickleFile(std::string(dir) + "/dag_p" + std::to_string(p) + ".pkl", dag, {p, true});
   writePickleFile(std::string(dir) + "/fixture_p2.pkl", loadPickleFile(fixture("values_p4.pkl")), {2, false});
   writePickleFile(std::string(dir) + "/fixture_p4.pkl", loadPickleFile(fixture("values_p4.pkl")), {4, true});
 }
