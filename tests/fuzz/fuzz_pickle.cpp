@@ -1,5 +1,7 @@
-// libFuzzer target: the safe pickle reader (pickle.h) and, when the parse succeeds, the
-// interpretation of the value as a DialogueRNN/COSMIC or MultiEMO annotation layout
+// libFuzzer target: the safe pickle reader (pickle.h), both from memory (loadPickleBytes) and
+// from a file (loadPickleFile, which streams the file in chunks and may leave big payloads in it;
+// the input is written to a memfd and opened through /proc/self/fd), and, when the parse
+// succeeds, the interpretation of the value as a DialogueRNN/COSMIC or MultiEMO annotation layout
 // (readAnnotations, the in-memory core of readDialogueRnnPickle) and a write/read round trip.
 //
 // Expected failures are exceptions (PickleError, std::runtime_error, std::invalid_argument):
@@ -15,6 +17,9 @@
 #include <exception>
 #include <string>
 #include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mlsan/data/pickle.h"
 #include "mlsan/data/pickle_writer.h"
@@ -114,9 +119,52 @@ void layout(const PyValue& root, const char* dataset) {
 }
 #endif
 
+void writeAll(int fd, const void* data, std::size_t size, std::size_t at) {
+  for (std::size_t done = 0; done < size;) {
+    const ssize_t n = pwrite(fd, static_cast<const char*>(data) + done, size - done, static_cast<off_t>(at + done));
+    if (n <= 0) std::abort();
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// The same bytes through the file reader: a memfd rewritten for each input, opened by path.
+// With `padded`, the input follows a 72 KiB bytes payload that is popped at once
+// (PROTO 4, BINBYTES, POP): the payload is bigger than the reader's first 64 KiB chunk, so it
+// is left in the file and the input itself is then read in small chunks (refills at every
+// boundary), which inputs of at most -max_len=65536 bytes alone never reach.
+void fromFile(const std::uint8_t* data, std::size_t size, bool padded) {
+  static const int fd = memfd_create("fuzz_pickle", 0);
+  static const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  static const std::string pad = [] {
+    const std::uint32_t n = 72 * 1024;
+    std::string p = "\x80\x04" "B";
+    p.append(reinterpret_cast<const char*>(&n), 4);  // little-endian length (x86-64)
+    p.append(n, '\0');
+    p += '0';  // POP
+    return p;
+  }();
+  if (fd < 0 || ftruncate(fd, 0) != 0) std::abort();
+  std::size_t at = 0;
+  if (padded) {
+    writeAll(fd, pad.data(), pad.size(), 0);
+    at = pad.size();
+  }
+  writeAll(fd, data, size, at);
+  try {
+    const PyValue root = loadPickleFile(path);
+    Walker w;
+    w.walk(root, 0);
+    (void)root.describe();
+  } catch (const std::exception&) {
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  fromFile(data, size, false);
+  fromFile(data, size, true);
+
   PyValue root;
   try {
     root = loadPickleBytes(std::string(reinterpret_cast<const char*>(data), size), "<fuzz>");
@@ -127,9 +175,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;  // e.g. std::bad_alloc is not expected here, but the limits make it an exception
   }
 
-  Walker w;
-  w.walk(root, 0);
-  try {
+  try {  // reading a value may throw too (e.g. a big str whose UTF-8 is checked on first use)
+    Walker w;
+    w.walk(root, 0);
     (void)root.describe();
   } catch (const std::exception&) {
   }

@@ -101,10 +101,20 @@ for d in "${real_dirs[@]}"; do
 done
 shopt -u nullglob
 if [[ ${#replay[@]} -gt 0 ]]; then
-  echo "run_fuzz: replaying ${#replay[@]} inputs (tests/fuzz/regressions/$kind and real files)"
-  if ! "$fuzzer" -rss_limit_mb=2048 -timeout=30 -artifact_prefix="$artifacts/" "${replay[@]}" >"$work/replay.log" 2>&1; then
-    cat "$work/replay.log" >&2
-    report "an input of tests/fuzz/regressions/$kind or of $shared crashes it"
+  echo "run_fuzz: replaying ${#replay[@]} inputs (tests/fuzz/regressions/$kind and real files), each once"
+  failed=()
+  for f in "${replay[@]}"; do
+    if ! "$fuzzer" -rss_limit_mb=2048 -timeout=30 "$f" >"$work/replay.log" 2>&1; then
+      failed+=("$f")
+      echo "run_fuzz: ---- $f FAILS:" >&2
+      # the sanitizer's or libFuzzer's report, without libFuzzer's preamble
+      sed -n '/ERROR: \|runtime error\|==ERROR\|deadly signal\|out-of-memory\|timeout after/,$p' "$work/replay.log" | head -n 60 >&2 || true
+    fi
+  done
+  if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "run_fuzz: $target FAILED: ${#failed[@]} of ${#replay[@]} replayed inputs crash it:" >&2
+    printf 'run_fuzz:   %s\n' "${failed[@]}" >&2
+    exit 1
   fi
 fi
 
