@@ -49,6 +49,24 @@ TEST(Net, GateStaysStrictlyBetweenZeroAndOne) {
   }
 }
 
+TEST(Net, GateInitSetsEveryGateToThatValue) {
+  const auto corpus = testing_util::tinyCorpus();
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  cfg.gateInit = 0.9;
+  torch::manual_seed(4);
+  Net net(cfg);
+  net->eval();
+  const Batch b = makeBatch(corpus, {0, 1, 2});
+  const auto out = net->forward(b);
+  const auto real = b.mask.unsqueeze(2).expand_as(out.gateAudio);
+  EXPECT_NEAR(out.gateAudio.masked_select(real).min().item<float>(), 0.9f, 1e-5f);
+  EXPECT_NEAR(out.gateVisual.masked_select(real).max().item<float>(), 0.9f, 1e-5f);
+  cfg.gateInit = 0;  // PyTorch's default: gates differ
+  Net other(cfg);
+  const auto o2 = other->forward(b);
+  EXPECT_GT((o2.gateAudio.max() - o2.gateAudio.min()).item<float>(), 0.01f);
+}
+
 TEST(Net, FilmStartsAsTheIdentity) {
   const auto corpus = testing_util::tinyCorpus();
   ModelConfig cfg = testing_util::tinyConfig(corpus);

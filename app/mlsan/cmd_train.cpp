@@ -64,6 +64,7 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
   cmd->add_option("--gate-input", gateInput, "What drives the gate: speaker (eq. 3) or speaker+context")
       ->check(CLI::IsMember({"speaker", "speaker+context"}))
       ->capture_default_str();
+  cmd->add_option("--gate-init", gateInit, "The gates' starting value in (0, 1), or 0 for PyTorch's default init (default: the preset's)");
   cmd->add_option("--epochs", epochs, "Epochs (default: the preset's)");
   cmd->add_option("--batch-size", batchSize, "Dialogues per batch (default: the preset's)");
   cmd->add_option("--micro-batch", microBatch,
@@ -85,6 +86,7 @@ void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, mo
   m.aux = !multiemo && !noAux;
   if (lambda >= 0) m.lambda = lambda;
   m.gateInput = gateInput;
+  if (gateInit >= 0) m.gateInit = gateInit;
   if (epochs > 0) t.epochs = epochs;
   if (batchSize > 0) t.batchSize = batchSize;
   if (microBatch >= 0) t.microBatch = microBatch;

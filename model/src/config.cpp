@@ -28,7 +28,7 @@ static json modelJson(const ModelConfig& c) {
               {"weight_ce", c.weightCE}, {"weight_swfc", c.weightSWFC}, {"weight_hgr", c.weightHGR},
               {"tau", c.tau}, {"gamma", c.gamma}, {"alpha", c.alpha}, {"class_counts", c.classCounts},
               {"film", c.film}, {"gate", c.gate}, {"aux", c.aux}, {"gate_input", c.gateInput},
-              {"lambda", c.lambda}, {"speaker_dim", c.speakerDim}, {"variant", c.variantName()}};
+              {"lambda", c.lambda}, {"speaker_dim", c.speakerDim}, {"gate_init", c.gateInit}, {"variant", c.variantName()}};
 }
 
 std::string ModelConfig::toJson() const { return modelJson(*this).dump(); }
@@ -45,6 +45,7 @@ ModelConfig ModelConfig::fromJson(const std::string& s) {
   c.classCounts = j.at("class_counts").get<std::vector<double>>();
   c.film = j.at("film"); c.gate = j.at("gate"); c.aux = j.at("aux"); c.gateInput = j.at("gate_input");
   c.lambda = j.at("lambda"); c.speakerDim = j.at("speaker_dim");
+  c.gateInit = j.value("gate_init", 0.0);
   return c;
 }
 

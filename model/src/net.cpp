@@ -222,6 +222,14 @@ NetImpl::NetImpl(const ModelConfig& c) : config(c) {
     const int zdim = c.speakerDim + (c.gateInput == "speaker+context" ? d : 0);
     gateAudio = register_module("gate_audio", nn::Linear(zdim, d));
     gateVisual = register_module("gate_visual", nn::Linear(zdim, d));
+    if (c.gateInit > 0 && c.gateInit < 1) {
+      torch::NoGradGuard ng;
+      const double bias = std::log(c.gateInit / (1 - c.gateInit));
+      for (auto* g : {&gateAudio, &gateVisual}) {
+        (*g)->weight.zero_();
+        (*g)->bias.fill_(bias);
+      }
+    }
   }
   if (c.aux) speakerHead = register_module("speaker_head", nn::Linear(d, c.numSpeakers));
 }

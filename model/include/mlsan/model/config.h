@@ -31,6 +31,10 @@ struct ModelConfig {
   std::string gateInput = "speaker+context";  ///< "speaker" (eq. 3) or "speaker+context"
   double lambda = 0.5;
   int speakerDim = 64;
+  /// The gate's starting value: 0 = PyTorch's default Linear init (gates start near 0.5 and
+  /// vary by speaker); a value in (0, 1) = W_gate 0 and b_gate = logit(value), so every gate
+  /// starts at that value (near 1: training starts close to MultiEMO, as FiLM's identity init).
+  double gateInit = 0;
 
   bool isMultiEMO() const { return !film && !gate && !aux; }
   /// "mlsan", "no_film", "no_gate", "no_aux", "multiemo", or a '+'-list of what is on.
