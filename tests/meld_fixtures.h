@@ -9,6 +9,8 @@
 #include <string>
 #include <unistd.h>
 
+#include "mlsan/data/corpus.h"
+
 namespace meld_fixtures {
 
 namespace fs = std::filesystem;
@@ -79,6 +81,13 @@ inline void writeSmallMeldFolder(const TempDir& dir, const std::string& sub = ""
   dir.write(p + "test_sent_emo.csv",
             std::string(kHeader) + row(1, "We were on a break!", "Ross", "anger", 0, 0) +
                 row(2, "Unagi.", "Ross", "neutral", 1, 0) + row(3, "Hello.", "Stranger", "neutral", 1, 1));
+}
+
+/// True when one of the corpus's problems mentions `a` (and `b`).
+inline bool anyProblemContains(const mlsan::data::Corpus& c, const std::string& a, const std::string& b = "") {
+  for (const auto& p : c.problems)
+    if (p.find(a) != std::string::npos && p.find(b) != std::string::npos) return true;
+  return false;
 }
 
 }  // namespace meld_fixtures

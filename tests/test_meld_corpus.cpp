@@ -11,14 +11,9 @@
 
 using namespace mlsan::data;
 using meld_fixtures::TempDir;
+using meld_fixtures::anyProblemContains;
 
 namespace {
-
-bool anyProblemContains(const Corpus& c, const std::string& a, const std::string& b = "") {
-  for (const auto& p : c.problems)
-    if (p.find(a) != std::string::npos && p.find(b) != std::string::npos) return true;
-  return false;
-}
 
 struct SplitCount {
   long dialogues = 0, utterances = 0;

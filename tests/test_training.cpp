@@ -6,7 +6,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include <random>
+#include <set>
+
 #include "mlsan/data/atomic_file.h"
+#include "mlsan/data/corpus_source.h"
+#include "mlsan/data/meld_csv.h"
 #include "mlsan/model/engine.h"
 #include "mlsan/model/run.h"
 #include "test_util.h"
@@ -232,4 +237,72 @@ TEST_F(Fixture, DivergenceStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint) {
   EXPECT_EQ(data::readFile(RunPaths(dir.string()).lastCheckpoint()), before);
   fs::remove_all(dir);
   fs::remove_all(dir2);
+}
+
+// Issue 3: training works unchanged on MultiEMO's pickles, and the speaker names of the MELD CSV
+// join feed ML-SAN's speaker embedding. The feature pickles are written here (real dims, random
+// features) for a slice of the real MELD dialogues; the names come from the real CSVs.
+TEST(RealCorpora, TrainsOnAMultiEmoFolderJoinedWithTheMeldCsvs) {
+  const std::string csv = std::string(MLSAN_SHARED_DATA_DIR) + "/meld";
+  if (!fs::exists(csv + "/train_sent_emo.csv")) GTEST_SKIP() << "no ../shared/data";
+  const data::Corpus meld = data::readMeldCsvFolder(csv);
+  // A slice in MultiEMO's form: dev merged into train, speakers as within-dialogue positions.
+  data::Corpus c;
+  c.name = "slice";
+  c.dataset = "meld";
+  c.labels = meld.labels;
+  c.dimText = 768; c.dimAudio = 512; c.dimVisual = 1000;
+  c.speakers = {"party 1", "party 2", "party 3", "party 4", "party 5", "party 6", "party 7", "party 8", "party 9"};
+  c.speakerSource = "party";
+  int taken[3] = {0, 0, 0};
+  const int want[3] = {30, 6, 8};
+  for (const auto& d : meld.dialogues) {
+    const int s = static_cast<int>(d.split);
+    if (taken[s] >= want[s]) continue;
+    ++taken[s];
+    data::Dialogue nd = d;
+    if (nd.split == data::Split::Dev) nd.split = data::Split::Train;
+    for (auto& u : nd.utterances) { u.speaker = u.party; u.transcript.clear(); }
+    c.dialogues.push_back(std::move(nd));
+  }
+  c.reindexRows();
+  std::mt19937 rng(5);
+  std::normal_distribution<float> noise(0.f, 1.f);
+  const std::size_t n = c.numUtterances();
+  for (auto* v : {&c.text, &c.audio, &c.visual}) v->resize(0);
+  c.text.resize(n * 768); c.audio.resize(n * 512); c.visual.resize(n * 1000);
+  for (auto* v : {&c.text, &c.audio, &c.visual}) for (auto& x : *v) x = noise(rng);
+  const auto dir = freshDir("multiemo-folder");
+  data::writeMultiEmoFolder(c, (dir / "MELD").string());
+
+  data::CorpusSource src;
+  src.path = (dir / "MELD").string();
+  src.csvDir = csv;
+  src.cacheDir = (dir / "cache").string();
+  const data::Corpus opened = data::openCorpus(src);
+  ASSERT_EQ(opened.speakerSource, "names");
+  ASSERT_EQ(opened.numUtterances(), n);
+  EXPECT_EQ(opened.speakers.back(), "other");
+  EXPECT_EQ(std::count(opened.speakers.begin(), opened.speakers.end(), "Chandler"), 1);
+
+  ModelConfig cfg = testing_util::tinyConfig(opened);
+  EXPECT_EQ(cfg.numSpeakers, static_cast<int>(opened.speakers.size()));  // the embedding has one row per name
+  TrainConfig tc = testing_util::tinyTrain(1);
+  tc.corpus = src.toString();
+  NullProgress p;
+  const auto run = dir / "run";
+  const auto r = train(opened, cfg, tc, run.string(), false, p);
+  EXPECT_EQ(r.epochsDone, 1);
+  const auto val = nlohmann::json::parse(data::readFile(RunPaths(run.string()).validation()));
+  EXPECT_EQ(val.at("source").get<std::string>(), "drawn from the training split");
+  // Predictions name real speakers, and the run's corpus source reopens the same corpus.
+  const auto rows = readPredictions(RunPaths(run.string()).predictions());
+  ASSERT_EQ(rows.size(), n);
+  std::set<std::string> names;
+  for (const auto& row : rows) names.insert(row.speaker);
+  EXPECT_TRUE(names.count("Joey") || names.count("Ross") || names.count("Rachel")) << *names.begin();
+  data::CorpusSource again = data::CorpusSource::parse(tc.corpus);
+  again.cacheDir = src.cacheDir;
+  EXPECT_EQ(data::openCorpus(again).signature(), opened.signature());
+  fs::remove_all(dir);
 }
