@@ -1,6 +1,8 @@
 // The LibTorch network and its losses: shapes, masks, FiLM identity, gate range,
 // MultiEMO equivalence, hand-computed losses.
 #include <gtest/gtest.h>
+
+#include <map>
 #include <torch/torch.h>
 
 #include "losses.h"
@@ -183,6 +185,35 @@ TEST(Training, MicroBatchesGiveTheWholeBatchGradient) {
     EXPECT_GT(scale, 0);
     EXPECT_LT(worst, 1e-4 * scale) << "micro-batch schedule " << m;
   }
+}
+
+TEST(Training, SpeakerLrScaleMovesOnlyTheSpeakerLevelParametersFaster) {
+  const auto corpus = testing_util::tinyCorpus();
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  cfg.dropout = 0;
+  const auto weights = swfcClassWeightsFor(cfg);
+  std::map<std::string, double> moved[2];
+  for (int run = 0; run < 2; ++run) {
+    torch::manual_seed(6);
+    Net net(cfg);
+    net->train();
+    TrainConfig tc = testing_util::tinyTrain(1);
+    tc.lr = 1e-3;
+    tc.speakerLrScale = run == 0 ? 1.0 : 10.0;
+    auto opt = makeOptimizer(net, tc);
+    std::map<std::string, torch::Tensor> before;
+    for (const auto& p : net->named_parameters()) before[p.key()] = p.value().detach().clone();
+    trainStep(net, *opt, corpus, {0, 1, 2, 3}, cfg, weights, 0, torch::kCPU, 1);
+    opt->step();
+    for (const auto& p : net->named_parameters())
+      moved[run][p.key()] = (p.value().detach() - before[p.key()]).abs().max().item<double>();
+  }
+  // Adam's first step moves a parameter by about lr: 1e-3, or 1e-2 for the speaker-level ones.
+  EXPECT_NEAR(moved[1]["film_beta_audio.bias"], 1e-2, 2e-3);
+  EXPECT_NEAR(moved[1]["gate_audio.weight"], 1e-2, 2e-3);
+  EXPECT_NEAR(moved[0]["film_beta_audio.bias"], 1e-3, 2e-4);
+  EXPECT_NEAR(moved[1]["proj_audio.weight"], moved[0]["proj_audio.weight"], 1e-6);
+  EXPECT_LT(moved[1]["proj_audio.weight"], 1.5e-3);
 }
 
 TEST(Losses, SwfcMatchesAHandComputedCase) {

@@ -69,6 +69,8 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
   cmd->add_option("--batch-size", batchSize, "Dialogues per batch (default: the preset's)");
   cmd->add_option("--micro-batch", microBatch,
                   "Dialogues per forward pass within a batch; same gradient, less memory; 0 = whole batch (default: the preset's)");
+  cmd->add_option("--speaker-lr-scale", speakerLrScale,
+                  "Learning-rate multiplier for ML-SAN's speaker embedding, FiLM, gate and speaker head (default: the preset's)");
   cmd->add_option("--lr", lr, "Learning rate (default: the preset's)");
   cmd->add_option("--loss-weights", lossWeights, "Weights of CE, SWFC and Soft-HGR (default: the preset's)")->expected(3)->delimiter(',');
   cmd->add_option("--threads", threads, "CPU threads")->capture_default_str();
@@ -90,6 +92,7 @@ void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, mo
   if (epochs > 0) t.epochs = epochs;
   if (batchSize > 0) t.batchSize = batchSize;
   if (microBatch >= 0) t.microBatch = microBatch;
+  if (speakerLrScale > 0) t.speakerLrScale = speakerLrScale;
   if (lr > 0) t.lr = lr;
   if (lossWeights.size() == 3) {
     m.weightCE = lossWeights[0];

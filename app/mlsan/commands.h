@@ -40,6 +40,7 @@ struct TrainOptions {
   int epochs = 0;      ///< 0: the preset's
   int batchSize = 0;   ///< 0: the preset's
   int microBatch = -1; ///< < 0: the preset's
+  double speakerLrScale = -1;  ///< < 0: the preset's
   double lr = 0;       ///< 0: the preset's
   std::vector<double> lossWeights;  ///< CE, SWFC, Soft-HGR; empty: the preset's
   std::uint64_t seed = 1;

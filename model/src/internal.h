@@ -48,6 +48,12 @@ void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* 
 
 torch::Device parseDevice(const std::string& device);
 
+/// Adam over the network; with TrainConfig::speakerLrScale other than 1, ML-SAN's speaker-level
+/// parameters (speaker embedding, FiLM, gate, speaker head) form a second group at lr * scale.
+std::unique_ptr<torch::optim::Adam> makeOptimizer(Net& net, const TrainConfig& tc);
+/// Sets group 0's lr to `lr` and group 1's (if any) to `lr * scale`.
+void setLearningRate(torch::optim::Adam& opt, double lr, double scale);
+
 /// MultiEMO's validation protocol for a corpus with no dev split: moves ceil(fraction * n)
 /// training dialogues (at least one, never all), drawn by seed, into `val`. Both sorted.
 void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed);

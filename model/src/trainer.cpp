@@ -88,10 +88,6 @@ struct TrainerState {
   }
 };
 
-void setLearningRate(torch::optim::Adam& opt, double lr) {
-  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-}
-
 std::string curvesCsv(const std::vector<EpochRecord>& curve) {
   std::ostringstream out;
   out << "epoch,train_loss,val_loss,val_weighted_f1,test_weighted_f1,lr,seconds,train_ce,train_swfc,train_hgr,train_aux\n"
@@ -114,6 +110,9 @@ void checkResumable(const CheckpointMeta& meta, const ModelConfig& model, const 
   if (meta.train.seed != train.seed) d << "seed: " << meta.train.seed << " vs " << train.seed << "; ";
   if (meta.train.batchSize != train.batchSize) d << "batch size: " << meta.train.batchSize << " vs " << train.batchSize << "; ";
   if (meta.train.lr != train.lr) d << "lr: " << meta.train.lr << " vs " << train.lr << "; ";
+  if (meta.train.speakerLrScale != train.speakerLrScale)
+    d << "speaker lr scale: " << meta.train.speakerLrScale << " vs " << train.speakerLrScale << "; ";
+  if (meta.train.microBatch != train.microBatch) d << "micro-batch: " << meta.train.microBatch << " vs " << train.microBatch << "; ";
   if (meta.train.weightDecay != train.weightDecay) d << "weight decay: " << meta.train.weightDecay << " vs " << train.weightDecay << "; ";
   if (!d.str().empty()) throw CheckpointError(path + ": cannot resume with different training settings (" + d.str() + ")");
 }
@@ -132,6 +131,33 @@ void drawValidation(std::vector<int>& train, std::vector<int>& val, double fract
   train.assign(order.begin() + static_cast<std::ptrdiff_t>(k), order.end());
   std::sort(val.begin(), val.end());
   std::sort(train.begin(), train.end());
+}
+
+/// Group 0 runs at `lr`; group 1 (ML-SAN's speaker-level parameters, when their lr is scaled)
+/// at `lr * scale`.
+void setLearningRate(torch::optim::Adam& opt, double lr, double scale) {
+  auto& groups = opt.param_groups();
+  for (std::size_t g = 0; g < groups.size(); ++g)
+    static_cast<torch::optim::AdamOptions&>(groups[g].options()).lr(g == 0 ? lr : lr * scale);
+}
+
+/// Adam over the network; with a speaker lr scale other than 1, the speaker embedding, FiLM,
+/// gate and auxiliary head form a second parameter group.
+std::unique_ptr<torch::optim::Adam> makeOptimizer(Net& net, const TrainConfig& tc) {
+  const auto options = torch::optim::AdamOptions(tc.lr).weight_decay(tc.weightDecay);
+  if (tc.speakerLrScale == 1.0) return std::make_unique<torch::optim::Adam>(net->parameters(), options);
+  std::vector<torch::Tensor> base, speaker;
+  for (const auto& p : net->named_parameters()) {
+    const std::string& n = p.key();
+    const bool isSpeaker = n.rfind("speaker_", 0) == 0 || n.rfind("film_", 0) == 0 || n.rfind("gate_", 0) == 0;
+    (isSpeaker ? speaker : base).push_back(p.value());
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(base, std::make_unique<torch::optim::AdamOptions>(options));
+  auto scaled = std::make_unique<torch::optim::AdamOptions>(options);
+  scaled->lr(tc.lr * tc.speakerLrScale);
+  groups.emplace_back(speaker, std::move(scaled));
+  return std::make_unique<torch::optim::Adam>(groups, options);
 }
 
 StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus& corpus, const std::vector<int>& ids,
@@ -226,7 +252,8 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   torch::manual_seed(tc.seed);
   Net net(model);
   net->to(device);
-  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(tc.lr).weight_decay(tc.weightDecay));
+  const auto optimizer = makeOptimizer(net, tc);
+  torch::optim::Adam& opt = *optimizer;
   const auto classWeights = swfcClassWeightsFor(model);
   TrainerState st;
   st.lr = tc.lr;
@@ -236,7 +263,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     checkResumable(meta, model, tc, corpus, paths.lastCheckpoint());
     loadCheckpoint(paths.lastCheckpoint(), net, &opt);
     st.fromJson(meta.stateJson);
-    setLearningRate(opt, st.lr);
+    setLearningRate(opt, st.lr, tc.speakerLrScale);
     startEpoch = meta.epoch + 1;
     progress.message("resuming " + runDir + " after epoch " + std::to_string(meta.epoch));
   }
@@ -314,7 +341,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     rec.lr = st.lr;
     if (st.plateau.step(val.loss, tc.plateauPatience)) {
       st.lr *= tc.plateauFactor;
-      setLearningRate(opt, st.lr);
+      setLearningRate(opt, st.lr, tc.speakerLrScale);
     }
     meta.epoch = epoch;
     if (rec.valWeightedF1 > st.bestValF1) {

@@ -59,6 +59,9 @@ struct TrainConfig {
   /// For a corpus with no dev split (MultiEMO's pickles): the fraction of training dialogues
   /// held out for validation, drawn by `seed` (MultiEMO's 5%); the keys are saved in the run.
   double valFraction = 0.05;
+  /// Learning-rate multiplier for ML-SAN's speaker-level parameters (speaker embedding, FiLM,
+  /// gate, auxiliary speaker head), which start from the identity or from nothing. 1 = one lr.
+  double speakerLrScale = 1.0;
   double plateauFactor = 0.95;
   int plateauPatience = 10;
   std::uint64_t seed = 1;
