@@ -46,7 +46,7 @@ void CorpusTreeModel::build() {
   int group = -1, sub = -1;
   int lastG = -2, lastS = -2;
   auto add = [this](NodeKind kind, int parent) {
-    Node n{kind, parent, 0};
+    Node n{kind, parent, 0, -1, -1, -1, {}};
     if (parent < 0) {
       n.row = static_cast<int>(top_.size());
       top_.push_back(static_cast<int>(nodes_.size()));
