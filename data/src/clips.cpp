@@ -9,14 +9,16 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "meld_internal.h"
+
 namespace mlsan::data {
 
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kDevOffset = 1039;   // MultiEMO's key of dev Dialogue_ID 0
-constexpr int kTestOffset = 1153;  // MultiEMO's key of test Dialogue_ID 0
+using detail::kDevOffset;
+using detail::kTestOffset;
 constexpr std::size_t kListed = 5; // missing / unreadable names listed in problems
 const char* const kSubfolders[3] = {"train_splits", "dev_splits_complete", "output_repeated_splits_test"};
 
@@ -131,14 +133,7 @@ ClipReport linkMeldClips(Corpus& corpus, const std::string& clipsDir) {
   long splitMismatch = 0;
   std::string firstBadKey;
   for (Dialogue& d : corpus.dialogues) {
-    int key = -1;
-    try {
-      std::size_t end = 0;
-      key = std::stoi(d.key, &end);
-      if (end != d.key.size()) key = -1;
-    } catch (const std::exception&) {
-      key = -1;
-    }
+    const int key = detail::meldKeyNumber(d.key);
     const int f = key < 0 ? -1 : key < kDevOffset ? 0 : key < kTestOffset ? 1 : 2;
     const int dialogueId = f == 0 ? key : f == 1 ? key - kDevOffset : key - kTestOffset;
     if (f >= 0) splitMismatch += (d.split == Split::Test) != (f == 2);

@@ -10,10 +10,20 @@
 
 namespace mlsan::data {
 
+int detail::meldKeyNumber(const std::string& key) {
+  try {
+    std::size_t end = 0;
+    const int n = std::stoi(key, &end);
+    return end == key.size() ? n : -1;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 namespace {
 
-constexpr int kDevOffset = 1039;
-constexpr int kTestOffset = 1153;
+using detail::kDevOffset;
+using detail::kTestOffset;
 const char* const kMainSix[] = {"Chandler", "Joey", "Monica", "Phoebe", "Rachel", "Ross"};
 const char* const kOther = "other";
 
@@ -220,14 +230,7 @@ void attachMeldCsv(Corpus& corpus, const std::string& csvDir, const MeldOptions&
   int overflow = 0;
   for (std::size_t d = 0; d < corpus.dialogues.size(); ++d) {
     Dialogue& dia = corpus.dialogues[d];
-    int key = -1;
-    try {
-      std::size_t end = 0;
-      key = std::stoi(dia.key, &end);
-      if (end != dia.key.size()) key = -1;
-    } catch (const std::exception&) {
-      key = -1;
-    }
+    const int key = detail::meldKeyNumber(dia.key);
     auto it = key < 0 ? folder.dialogues.end() : folder.dialogues.find(key);
     if (it == folder.dialogues.end()) {
       failures.push_back("dialogue " + dia.key + ": no such dialogue in the CSVs");

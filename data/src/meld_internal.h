@@ -1,10 +1,17 @@
 #pragma once
-// Internals of the MELD readers shared by meld_csv.cpp and meld_corpus.cpp (not installed).
+// Internals of the MELD readers shared by meld_csv.cpp, meld_corpus.cpp and clips.cpp (not installed).
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace mlsan::data::detail {
+
+/// MultiEMO's dialogue keys: train Dialogue_ID, dev Dialogue_ID + 1039, test Dialogue_ID + 1153.
+constexpr int kDevOffset = 1039;
+constexpr int kTestOffset = 1153;
+
+/// A dialogue key as a whole number, or -1 when it is not one.
+int meldKeyNumber(const std::string& key);
 
 /// Strips a UTF-8 BOM and returns valid UTF-8: bytes that are not UTF-8 are read as cp1252
 /// (latin-1 where cp1252 is undefined), with one problem naming `name` and the first line.

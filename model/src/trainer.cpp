@@ -181,13 +181,14 @@ StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus&
   // recomputes one micro-batch at a time with a graph and back-propagates its slice of that
   // gradient. Each micro-batch re-seeds dropout identically in both passes.
   const auto chunks = chunk(ids, microBatch);
+  std::vector<Batch> batches;
   std::vector<LossRows> rows;
   {
     torch::NoGradGuard noGrad;
     for (std::size_t c = 0; c < chunks.size(); ++c) {
       torch::manual_seed(rngSeed * 131ULL + c);
-      const Batch batch = makeBatch(corpus, chunks[c]).to(device);
-      rows.push_back(lossRows(net->forward(batch), batch));
+      batches.push_back(makeBatch(corpus, chunks[c]).to(device));
+      rows.push_back(lossRows(net->forward(batches.back()), batches.back()));
     }
   }
   LossRows all = concatRows(rows);
@@ -204,8 +205,7 @@ StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus&
   std::vector<int64_t> offset(leaves.size(), 0);
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     torch::manual_seed(rngSeed * 131ULL + c);
-    const Batch batch = makeBatch(corpus, chunks[c]).to(device);
-    const std::vector<torch::Tensor> outs = lossRows(net->forward(batch), batch).outputs();
+    const std::vector<torch::Tensor> outs = lossRows(net->forward(batches[c]), batches[c]).outputs();
     torch::Tensor surrogate;
     for (std::size_t k = 0; k < outs.size(); ++k) {
       const int64_t n = outs[k].size(0);
