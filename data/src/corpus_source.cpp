@@ -31,9 +31,12 @@ std::string csvBeside(const std::string& path) {
   return "";
 }
 
-Corpus openDemo(const std::string& path) {
-  if (path == "demo") return makeDemoCorpus();
+Corpus openDemo(const std::string& path, OpenReport& rep) {
   DemoConfig cfg;
+  if (path == "demo") {
+    rep.demoConfig = cfg;
+    return makeDemoCorpus(cfg, &rep.demoTruth);
+  }
   try {
     std::size_t used = 0;
     cfg.seed = std::stoull(path.substr(5), &used);
@@ -41,7 +44,8 @@ Corpus openDemo(const std::string& path) {
   } catch (const std::exception&) {
     throw std::runtime_error("corpus '" + path + "': expected demo:SEED with a whole number");
   }
-  return makeDemoCorpus(cfg);
+  rep.demoConfig = cfg;
+  return makeDemoCorpus(cfg, &rep.demoTruth);
 }
 }  // namespace
 
@@ -94,7 +98,7 @@ Corpus openCorpus(const CorpusSource& src, OpenReport* report) {
   Corpus c;
   if (isDemo(src.path)) {
     rep.demo = true;
-    c = openDemo(src.path);
+    c = openDemo(src.path, rep);
   } else {
     if (!fs::exists(src.path))
       throw std::runtime_error("corpus '" + src.path + "': no such file or folder (use 'demo' for the built-in corpus)");

@@ -52,6 +52,7 @@ struct Style {
   std::vector<double> audioBaseline, visualBaseline;
   std::vector<double> prior;  // class proportions of the speaker's fresh emotions
   double audioReliability = 0.65, visualReliability = 0.65;
+  int restingClass = 0;  // the emotion the speaker's resting expression leans to (0: neutral)
 };
 
 Style makeStyle(Rng& rng, const DemoConfig& c, Channel ch) {
@@ -76,6 +77,7 @@ Style makeStyle(Rng& rng, const DemoConfig& c, Channel ch) {
     for (auto& v : s.audioBaseline) v = c.expressBaseline * rng.normal();
     for (auto& v : s.visualBaseline) v = c.expressBaseline * rng.normal();
   }
+  if (c.restingExpression > 0) s.restingClass = 1 + rng.below(6);
   switch (ch) {
     case Channel::Voice: s.audioReliability = c.reliableProb; s.visualReliability = c.unreliableProb; break;
     case Channel::Face: s.audioReliability = c.unreliableProb; s.visualReliability = c.reliableProb; break;
@@ -110,7 +112,7 @@ const std::vector<std::string>& demoCast() {
   return cast;
 }
 
-Corpus makeDemoCorpus(const DemoConfig& c) {
+Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
   Rng rng(c.seed * 0x9E3779B97F4A7C15ULL + 1);
   Corpus corpus;
   corpus.name = "demo (seed " + std::to_string(c.seed) + ")";
@@ -166,6 +168,24 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
   const int numExtras = 24;
   std::vector<Style> extras;
   for (int e = 0; e < numExtras; ++e) extras.push_back(makeStyle(rng, c, static_cast<Channel>(rng.below(3))));
+  // Resting expression: the same lean in both modalities, so that the modalities agree on it and
+  // only the speaker's identity tells a resting face from a felt emotion.
+  auto lean = [&](Style& st) {
+    if (st.restingClass == 0) return;
+    for (int j = 0; j < k; ++j) {
+      st.audioBaseline[j] += c.restingExpression * (audioSpace.proto[st.restingClass * k + j] - audioSpace.proto[j]);
+      st.visualBaseline[j] += c.restingExpression * (visualSpace.proto[st.restingClass * k + j] - visualSpace.proto[j]);
+    }
+  };
+  for (auto& st : styles) lean(st);
+  for (auto& st : extras) lean(st);
+  if (truth) {
+    *truth = DemoTruth{};
+    for (const auto* group : {&styles, &extras})
+      for (const Style& st : *group)
+        (group == &styles ? truth->named : truth->extras)
+            .push_back({st.audioReliability, st.visualReliability, st.restingClass});
+  }
   // How often each named speaker appears: the first six are the leads.
   std::vector<double> castWeight(named + 1);
   for (int s = 0; s < named; ++s) castWeight[s] = s < 6 ? 6.0 : 1.5;
@@ -222,10 +242,17 @@ Corpus makeDemoCorpus(const DemoConfig& c) {
       // Audio and visual: the true emotion with the speaker's reliability, else a distractor;
       // then the speaker's per-dimension scale and shift.
       auto shown = [&](double reliability) { return rng.uniform() < reliability ? label : rng.categorical(kMeldPriors); };
-      synthesize(audioSpace, shown(st.audioReliability), scratch.data(), st.audioBaseline, st.audioGain);
+      const int la = shown(st.audioReliability);
+      synthesize(audioSpace, la, scratch.data(), st.audioBaseline, st.audioGain);
       for (int i = 0; i < c.dimAudio; ++i) corpus.audio.push_back(st.audioScale[i] * scratch[i] + st.audioShift[i]);
       const int lv = shown(st.visualReliability);
-      if (rng.uniform() < c.faceMissing) {
+      const bool faceMissing = rng.uniform() < c.faceMissing;
+      if (truth) {
+        truth->audioShows.push_back(static_cast<std::int8_t>(la));
+        truth->visualShows.push_back(static_cast<std::int8_t>(faceMissing ? -1 : lv));
+        truth->extraOf.push_back(extraOf[slot]);
+      }
+      if (faceMissing) {
         corpus.visual.insert(corpus.visual.end(), c.dimVisual, 0.0f);
       } else {
         synthesize(visualSpace, lv, scratch.data(), st.visualBaseline, st.visualGain);
@@ -246,7 +273,8 @@ void setDemoKnob(DemoConfig& c, const std::string& name, const std::string& valu
       {"balancedProb", &c.balancedProb},       {"styleScaleSigma", &c.styleScaleSigma},
       {"styleShift", &c.styleShift},           {"faceMissing", &c.faceMissing},
       {"ambientNoise", &c.ambientNoise},       {"dispositionSigma", &c.dispositionSigma},
-      {"expressGainSigma", &c.expressGainSigma}, {"expressBaseline", &c.expressBaseline}};
+      {"expressGainSigma", &c.expressGainSigma}, {"expressBaseline", &c.expressBaseline},
+      {"restingExpression", &c.restingExpression}};
   const std::map<std::string, int*> ints = {{"dialogues", &c.dialogues}, {"minTurns", &c.minTurns},
                                             {"maxTurns", &c.maxTurns},   {"minSpeakers", &c.minSpeakers},
                                             {"maxSpeakers", &c.maxSpeakers}, {"latentDim", &c.latentDim}};

@@ -8,6 +8,7 @@
 
 #include "mlsan/data/clips.h"
 #include "mlsan/data/corpus.h"
+#include "mlsan/data/demo_corpus.h"
 #include "mlsan/data/multiemo_corpus.h"
 
 namespace mlsan::data {
@@ -33,6 +34,8 @@ struct CorpusSource {
 struct OpenReport {
   CorpusKind kind = CorpusKind::Unknown;
   bool demo = false;
+  DemoConfig demoConfig;     ///< the demo corpus's configuration, when `demo`
+  DemoTruth demoTruth;       ///< what its modalities show, when `demo` (for rendered clips)
   bool clipsLinked = false;  ///< a clips folder was given and scanned
   ClipReport clips;
   bool cacheHit = false;

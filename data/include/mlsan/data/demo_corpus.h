@@ -44,6 +44,10 @@ struct DemoConfig {
   // are a per-speaker affine transform of each dimension, so FiLM can undo them exactly.
   double expressGainSigma = 0.0;  ///< log-normal s.d. of a speaker's expressiveness (scalar gain)
   double expressBaseline = 0.0;   ///< s.d. of a speaker's resting expression, in latent noise s.d.
+  /// A speaker's resting expression along an emotion: the speaker's audio and visual latents are
+  /// shifted by restingExpression * (prototype[c] - prototype[neutral]) for one non-neutral class
+  /// c drawn per speaker, so their neutral looks like another speaker's c.
+  double restingExpression = 0.0;
   // --- missing faces: visual vector all zeros, as MultiEMO stores it
   double faceMissing = 0.04;
 };
@@ -55,8 +59,23 @@ void setDemoKnob(DemoConfig& config, const std::string& name, const std::string&
 /// The demo cast: 12 named speakers, then "other" (a pool of extras, each with its own style).
 const std::vector<std::string>& demoCast();
 
-/// Generates the demo corpus. Same config, same corpus, bit for bit.
-Corpus makeDemoCorpus(const DemoConfig& config = {});
+/// What the generator knows and the features only imply, for the studio's rendered demo clips
+/// and for tests: per utterance (corpus row) the emotion the audio and the visual features show
+/// (the true one, or a distractor when the modality was unreliable; -1 for a missing face), and
+/// per speaker (named speakers, then one entry per extra) its reliability type and resting lean.
+struct DemoTruth {
+  std::vector<std::int8_t> audioShows, visualShows;   ///< per row
+  std::vector<int> extraOf;                           ///< per row: the extra's index, -1 for named speakers
+  struct Speaker {
+    double audioReliability = 0, visualReliability = 0;
+    int restingClass = 0;  ///< 0 (neutral) unless restingExpression is on
+  };
+  std::vector<Speaker> named, extras;
+};
+
+/// Generates the demo corpus. Same config, same corpus, bit for bit. With `truth`, also
+/// reports what each modality shows (the corpus is the same either way).
+Corpus makeDemoCorpus(const DemoConfig& config = {}, DemoTruth* truth = nullptr);
 
 /// A MELD-sized corpus for benchmarks (1,152 training dialogues, about 11,000 training
 /// utterances plus a 280-dialogue test split), same generator, real dims.

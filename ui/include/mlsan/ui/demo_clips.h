@@ -1,0 +1,39 @@
+#pragma once
+// Clips for the built-in demo corpus: per utterance, a short video of a drawn face whose
+// expression is the emotion the utterance's visual features show (a distractor when the
+// speaker's face was unreliable for it, no face when the features say none was found), leaning
+// towards the speaker's resting expression, and a voice-like tone track whose pitch contour and
+// loudness follow the emotion the audio features show, in the speaker's own register. Rendered
+// with QPainter, encoded with FFmpeg, written to a cache folder on first use.
+#include <QString>
+#include <memory>
+
+#include "mlsan/data/corpus.h"
+#include "mlsan/data/demo_corpus.h"
+#include "mlsan/ui/clip_encoder.h"
+
+namespace mlsan::ui {
+
+/// Renders one utterance's clip (320x240, 15 frames/s, 22,050 Hz mono).
+ClipContent renderDemoClip(const data::Corpus& corpus, const data::DemoTruth& truth, int dialogue, int utterance);
+
+/// Where the demo clips of one demo configuration live, and rendering them on demand.
+class DemoClipCache {
+ public:
+  /// `root` = "" uses $MLSAN_CACHE_DIR/demo-clips, else the user's cache folder.
+  DemoClipCache(std::shared_ptr<const data::Corpus> corpus, const data::DemoConfig& config, const data::DemoTruth& truth,
+                QString root = {});
+  /// The folder for this configuration (created on first render).
+  const QString& folder() const { return folder_; }
+  /// The clip's path; renders it first if it is not in the cache. "" with `error` on failure.
+  QString clipFor(int dialogue, int utterance, QString* error) const;
+  /// The path a clip would have, whether or not it exists yet.
+  QString pathFor(int dialogue, int utterance) const;
+
+ private:
+  std::shared_ptr<const data::Corpus> corpus_;
+  data::DemoTruth truth_;
+  QString folder_;
+};
+
+}  // namespace mlsan::ui
