@@ -16,6 +16,7 @@
 #include "mlsan/ui/clip_decoder.h"
 #include "mlsan/ui/clip_encoder.h"
 #include "mlsan/ui/demo_clips.h"
+#include "mlsan/ui/face_detector.h"
 
 using namespace mlsan;
 
@@ -284,4 +285,32 @@ TEST(DemoClips, ContactSheetOfTheSevenExpressions) {
   EXPECT_EQ(placed, 8);
   QDir().mkpath(MLSAN_TEST_OUTPUT_DIR);
   EXPECT_TRUE(sheet.save(QStringLiteral(MLSAN_TEST_OUTPUT_DIR) + "/demo_faces.png"));
+}
+
+TEST(FaceDetector, FindsTheFaceInDemoClipsAndNoneInTheTestPattern) {
+  ui::FaceDetector faces;
+  ASSERT_TRUE(faces.ok()) << "OpenCV's haarcascade_frontalface_default.xml is needed (opencv-data)";
+  data::DemoConfig cfg;
+  cfg.dialogues = 6;
+  data::DemoTruth truth;
+  const data::Corpus corpus = data::makeDemoCorpus(cfg, &truth);
+  int tried = 0, found = 0;
+  for (std::size_t di = 0; di < corpus.dialogues.size() && tried < 40; ++di)
+    for (std::size_t u = 0; u < corpus.dialogues[di].size(); ++u) {
+      if (truth.visualShows[corpus.dialogues[di].firstRow + u] < 0) continue;
+      const ui::ClipContent clip = ui::renderDemoClip(corpus, truth, static_cast<int>(di), static_cast<int>(u));
+      const QRectF box = faces.detect(clip.frames[clip.frames.size() / 2]);
+      ++tried;
+      if (box.isEmpty()) continue;
+      ++found;
+      // The box lies on the drawn face, which is centred.
+      EXPECT_NEAR(box.center().x(), 160, 40);
+      EXPECT_NEAR(box.center().y(), 120, 50);
+    }
+  ASSERT_GT(tried, 10);
+  EXPECT_GE(found, tried * 8 / 10) << found << " of " << tried;
+  std::printf("face found in %d of %d demo frames\n", found, tried);
+  QImage blank(320, 240, QImage::Format_RGB888);
+  blank.fill(QColor(90, 120, 160));
+  EXPECT_TRUE(faces.detect(blank).isEmpty());
 }

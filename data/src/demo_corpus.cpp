@@ -191,8 +191,8 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
   for (int s = 0; s < named; ++s) castWeight[s] = s < 6 ? 6.0 : 1.5;
   castWeight[otherId] = 2.0;
 
-  const int nTrain = static_cast<int>(std::lround(c.dialogues * 0.75));
-  const int nDev = static_cast<int>(std::lround(c.dialogues * 0.08));
+  const int nTrain = static_cast<int>(std::lround(c.dialogues * (1.0 - c.devFraction - c.testFraction)));
+  const int nDev = static_cast<int>(std::lround(c.dialogues * c.devFraction));
   int season = 1, episode = 1, inEpisode = 0;
   double clock = 0;
   for (int di = 0; di < c.dialogues; ++di) {
@@ -274,7 +274,8 @@ void setDemoKnob(DemoConfig& c, const std::string& name, const std::string& valu
       {"styleShift", &c.styleShift},           {"faceMissing", &c.faceMissing},
       {"ambientNoise", &c.ambientNoise},       {"dispositionSigma", &c.dispositionSigma},
       {"expressGainSigma", &c.expressGainSigma}, {"expressBaseline", &c.expressBaseline},
-      {"restingExpression", &c.restingExpression}};
+      {"restingExpression", &c.restingExpression}, {"devFraction", &c.devFraction},
+      {"testFraction", &c.testFraction}};
   const std::map<std::string, int*> ints = {{"dialogues", &c.dialogues}, {"minTurns", &c.minTurns},
                                             {"maxTurns", &c.maxTurns},   {"minSpeakers", &c.minSpeakers},
                                             {"maxSpeakers", &c.maxSpeakers}, {"latentDim", &c.latentDim}};

@@ -98,13 +98,18 @@ void drawFace(QPainter& g, const Persona& p, const Expression& e, double talk, c
   const double eyeY = cy - 8, eyeDx = 28 * p.faceWidth;
   const double eh = std::max(1.5, 9 * e.eyeOpen);
   for (int side : {-1, 1}) {
-    g.setBrush(Qt::white);
-    g.drawEllipse(QPointF(cx + side * eyeDx, eyeY), 13, eh);
-    g.setBrush(QColor(50, 40, 35));
-    g.drawEllipse(QPointF(cx + side * eyeDx, eyeY), 5, std::min(5.0, eh));
+    // Shaded eye sockets: the dark-eyes-over-bright-cheeks pattern a real face (and OpenCV's
+    // face detector) has.
+    g.setBrush(skin.darker(135));
+    g.drawEllipse(QPointF(cx + side * eyeDx, eyeY - 2), 19, 14);
+    g.setBrush(QColor(235, 230, 225));
+    g.drawEllipse(QPointF(cx + side * eyeDx, eyeY), 11, eh);
+    g.setBrush(QColor(45, 35, 30));
+    g.drawEllipse(QPointF(cx + side * eyeDx, eyeY), 6, std::min(6.0, eh));
   }
   // Brows: raise moves them up, tilt lifts the inner ends.
-  QPen brow(p.hair.darker(130), 5, Qt::SolidLine, Qt::RoundCap);
+  // Brows darker than the hair, so that fair-haired faces still have them.
+  QPen brow(p.hair.lightness() > 100 ? p.hair.darker(250) : p.hair.darker(130), 6, Qt::SolidLine, Qt::RoundCap);
   g.setPen(brow);
   const double browY = eyeY - 20 - 8 * e.browRaise;
   for (int side : {-1, 1}) {
@@ -241,7 +246,7 @@ DemoClipCache::DemoClipCache(std::shared_ptr<const data::Corpus> corpus, const d
   // One folder per corpus content and renderer version, so a changed generator never shows
   // stale clips.
   const QString sig = QString::fromStdString(corpus_->signature()).left(16);
-  folder_ = QStringLiteral("%1/seed-%2-%3-v1").arg(root).arg(config.seed).arg(sig);
+  folder_ = QStringLiteral("%1/seed-%2-%3-v2").arg(root).arg(config.seed).arg(sig);
 }
 
 QString DemoClipCache::pathFor(int dialogue, int utterance) const {

@@ -12,7 +12,9 @@ namespace mlsan::data {
 struct DemoConfig {
   std::uint64_t seed = 7;
   // --- size and structure
-  int dialogues = 440;          ///< total dialogues (split 75% train / 8% dev / 17% test)
+  int dialogues = 440;          ///< total dialogues (split 75% train / 8% dev / 17% test by default)
+  double devFraction = 0.08;    ///< share of dialogues in the dev split
+  double testFraction = 0.17;   ///< share of dialogues in the test split (the rest is train)
   int minTurns = 1, maxTurns = 24;
   int minSpeakers = 2, maxSpeakers = 6;
   int dimText = 768, dimAudio = 512, dimVisual = 1000;

@@ -1,0 +1,48 @@
+#pragma once
+// The gate timeline (the paper's Fig. 3, interactive): over the current dialogue, x is the
+// utterance and y ML-SAN's audio and visual weights (normalised shares, or the raw mean gates),
+// points coloured by speaker, a cursor on the current utterance that follows stepping and
+// playback, tooltips with the numbers, click to jump. With only a MultiEMO run (no gate), it
+// says so instead of drawing nothing.
+#include <QWidget>
+#include <vector>
+
+class QComboBox;
+class QLabel;
+class QStackedWidget;
+
+namespace mlsan::ui {
+
+class StudioState;
+class GateChartView;
+
+class GateTimeline : public QWidget {
+  Q_OBJECT
+ public:
+  explicit GateTimeline(StudioState& state, QWidget* parent = nullptr);
+  enum class Mode { Weights, RawGates };
+  void setMode(Mode mode);
+  Mode mode() const { return mode_; }
+  /// What the view shows instead of a chart ("" when the chart is shown).
+  QString message() const;
+  /// The number of utterances plotted (for tests).
+  int plottedPoints() const { return plotted_; }
+  /// The x of the cursor (1-based utterance), 0 when hidden.
+  double cursorX() const;
+  GateChartView* chartView() const { return view_; }
+
+ private:
+  void rebuild();        // new dialogue, run or mode
+  void moveCursor();     // new utterance in the same dialogue
+
+  StudioState& state_;
+  Mode mode_ = Mode::Weights;
+  QComboBox* modeBox_ = nullptr;
+  QStackedWidget* stack_ = nullptr;
+  QLabel* message_ = nullptr;
+  GateChartView* view_ = nullptr;
+  int shownDialogue_ = -1;
+  int plotted_ = 0;
+};
+
+}  // namespace mlsan::ui

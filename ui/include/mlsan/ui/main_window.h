@@ -1,0 +1,115 @@
+#pragma once
+// The studio's main window: it composes the panels as docks around the player, owns the shared
+// StudioState, the menus and shortcuts, the status line, and the background work (opening a
+// corpus or a run, training the demo models). It holds no analysis logic.
+#include <QMainWindow>
+#include <QStringList>
+#include <memory>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QToolButton;
+
+namespace mlsan::ui {
+
+class BrowserPanel;
+class CorpusLoader;
+class DemoModelTrainer;
+class GateTimeline;
+class PlayerPanel;
+class RunLoader;
+class SpeakerSummary;
+class StudioState;
+class UtterancePanel;
+struct OpenedCorpus;
+
+struct StudioOptions {
+  QString corpus;              ///< corpus source to open ("" = the demo corpus)
+  QStringList runs;            ///< run folders to load once the corpus is open
+  bool trainDemoModels = true; ///< on the demo corpus with no runs given: train (or reuse) ML-SAN and MultiEMO
+  int demoEpochs = 0;          ///< 0 = the demo preset's
+  bool useSettings = true;     ///< restore and save layout and recent lists (QSettings)
+  QString cacheRoot;           ///< "" = $MLSAN_CACHE_DIR or the user's cache folder
+};
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(const StudioOptions& options = {}, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  StudioState& state() { return *state_; }
+  BrowserPanel* browser() const { return browser_; }
+  UtterancePanel* utterancePanel() const { return utterance_; }
+  PlayerPanel* player() const { return player_; }
+  GateTimeline* gateTimeline() const { return timeline_; }
+  SpeakerSummary* speakerSummary() const { return summary_; }
+  QString statusText() const;
+  bool busy() const;
+  /// Training the demo models in the background.
+  bool training() const;
+  /// True when this start trains or loads the demo models (the demo corpus, no runs given).
+  bool expectsDemoModels() const;
+  /// The last error shown in a dialog (kept for tests and the log).
+  const QString& lastError() const { return lastError_; }
+
+  QAction* openDemoAction() const { return openDemo_; }
+  QAction* nextAction() const { return next_; }
+  QAction* previousAction() const { return previous_; }
+  QAction* playAction() const { return play_; }
+
+ public slots:
+  /// Opens a corpus source (text form) in the background.
+  void openCorpus(const QString& source);
+  /// Loads a run folder in the background.
+  void openRun(const QString& dir);
+  void openCorpusDialog();
+  void openRunDialog();
+  void resetLayout();
+  void about();
+
+ signals:
+  /// The corpus finished opening (ok or not).
+  void corpusOpened(bool ok);
+  /// A run finished loading (ok or not).
+  void runOpened(bool ok);
+
+ protected:
+  void closeEvent(QCloseEvent*) override;
+
+ private:
+  void buildMenus();
+  void buildDocks();
+  void corpusDone(const std::shared_ptr<OpenedCorpus>& result);
+  void showError(const QString& title, const QString& message);
+  void setStatus(const QString& text);
+  void addRecent(const QString& key, const QString& value);
+  void refreshRecentMenus();
+  void updateTitle();
+
+  StudioOptions options_;
+  StudioState* state_ = nullptr;
+  BrowserPanel* browser_ = nullptr;
+  UtterancePanel* utterance_ = nullptr;
+  PlayerPanel* player_ = nullptr;
+  GateTimeline* timeline_ = nullptr;
+  SpeakerSummary* summary_ = nullptr;
+  QDockWidget *browserDock_ = nullptr, *utteranceDock_ = nullptr, *timelineDock_ = nullptr, *summaryDock_ = nullptr;
+  CorpusLoader* corpusLoader_ = nullptr;
+  RunLoader* runLoader_ = nullptr;
+  DemoModelTrainer* trainer_ = nullptr;
+  QLabel* status_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QToolButton* cancel_ = nullptr;
+  QMenu *recentCorpora_ = nullptr, *recentRuns_ = nullptr;
+  QAction *openDemo_ = nullptr, *next_ = nullptr, *previous_ = nullptr, *play_ = nullptr;
+  QByteArray defaultState_;
+  QStringList pendingRuns_;
+  int runsLoading_ = 0;
+  QString lastError_;
+};
+
+}  // namespace mlsan::ui

@@ -1,0 +1,148 @@
+#pragma once
+// The player: the current utterance's clip, decoded with FFmpeg (frames shown in a widget, the
+// sound through QtMultimedia's QAudioSink), play / pause / seek, a waveform strip of the clip's
+// audio under the video, an optional face box from OpenCV's frontal-face detector, and a
+// dialogue mode that plays utterance after utterance and steps every view along. With no audio
+// device, playback goes on silently and says so. A missing or unreadable clip shows a
+// placeholder that says what is wrong.
+#include <QElapsedTimer>
+#include <QImage>
+#include <QWidget>
+#include <memory>
+
+#include "mlsan/ui/clip_decoder.h"
+
+class QAudioSink;
+class QBuffer;
+class QCheckBox;
+class QLabel;
+class QSlider;
+class QTimer;
+class QToolButton;
+
+namespace mlsan::ui {
+
+class StudioState;
+class FaceDetector;
+
+/// Paints the current frame (kept in proportion), the face box, or a placeholder text.
+class VideoView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit VideoView(QWidget* parent = nullptr);
+  void setFrame(const QImage& frame);
+  void setPlaceholder(const QString& text);
+  void setFaceBox(const QRectF& box);  ///< in frame pixels; empty = none
+  const QImage& frame() const { return frame_; }
+  const QString& placeholder() const { return placeholder_; }
+  QSize sizeHint() const override { return {480, 300}; }
+
+ protected:
+  void paintEvent(QPaintEvent*) override;
+
+ private:
+  QImage frame_;
+  QString placeholder_;
+  QRectF face_;
+};
+
+/// The clip's audio envelope with the playhead; a click seeks.
+class WaveformView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit WaveformView(QWidget* parent = nullptr);
+  void setTrack(const AudioTrack* track, double duration, const QString& note = {});
+  void setPosition(double seconds);
+  QSize sizeHint() const override { return {480, 56}; }
+  QSize minimumSizeHint() const override { return {120, 40}; }
+ signals:
+  void seekRequested(double seconds);
+
+ protected:
+  void paintEvent(QPaintEvent*) override;
+  void mousePressEvent(QMouseEvent*) override;
+
+ private:
+  const AudioTrack* track_ = nullptr;
+  double duration_ = 0, position_ = 0;
+  QString note_;
+};
+
+class PlayerPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PlayerPanel(StudioState& state, QWidget* parent = nullptr);
+  ~PlayerPanel() override;
+
+  bool hasClip() const { return decoder_.isOpen() && decoder_.hasVideo(); }
+  bool isPlaying() const { return playing_; }
+  double position() const;
+  double duration() const { return duration_; }
+  const QImage& currentFrame() const;
+  QString placeholderText() const;
+  /// "" when sound plays; otherwise why it does not ("No audio device: playing silently", ...).
+  QString audioStatus() const { return audioStatus_; }
+  QRectF faceBox() const { return face_; }
+  bool faceDetectorAvailable() const;
+  int framesShown() const { return framesShown_; }
+  bool dialogueMode() const;
+  QToolButton* playButton() const { return play_; }
+  QCheckBox* dialogueModeBox() const { return dialogueBox_; }
+  QCheckBox* faceBoxToggle() const { return faceBoxToggle_; }
+  QSlider* slider() const { return slider_; }
+  VideoView* videoView() const { return video_; }
+  WaveformView* waveformView() const { return waveform_; }
+
+ public slots:
+  void play();
+  void pause();
+  void togglePlay();
+  void seek(double seconds);
+  void setDialogueMode(bool on);
+  /// Loads the current utterance's clip and shows its first frame (paused).
+  void loadCurrent();
+
+ signals:
+  void playingChanged(bool playing);
+  /// The clip of the current utterance has been loaded (or failed), for the benchmark.
+  void clipLoaded(bool ok);
+
+ private:
+  void tick();
+  void showFrameAt(double seconds);
+  void startAudioAt(double seconds);
+  void stopAudio();
+  void updateTimeLabel();
+  void detectFace();
+
+  StudioState& state_;
+  ClipDecoder decoder_;
+  AudioTrack audio_;
+  std::unique_ptr<FaceDetector> faces_;
+  VideoView* video_ = nullptr;
+  WaveformView* waveform_ = nullptr;
+  QToolButton* play_ = nullptr;
+  QSlider* slider_ = nullptr;
+  QLabel* time_ = nullptr;
+  QLabel* status_ = nullptr;
+  QCheckBox* dialogueBox_ = nullptr;
+  QCheckBox* faceBoxToggle_ = nullptr;
+  QTimer* timer_ = nullptr;
+  QAudioSink* sink_ = nullptr;
+  QBuffer* sinkBuffer_ = nullptr;
+  QElapsedTimer clock_;
+  double clockOffset_ = 0;  // clip time when clock_ started
+  double duration_ = 0;
+  double shownTime_ = -1;   // time of the frame on screen
+  double lastFaceTime_ = -10;
+  bool playing_ = false;
+  bool pendingFrame_ = false;  // a decoded frame not yet shown
+  QImage pending_;
+  double pendingTime_ = 0;
+  int framesShown_ = 0;
+  QRectF face_;
+  QString audioStatus_;
+  bool sliderDragging_ = false;
+};
+
+}  // namespace mlsan::ui

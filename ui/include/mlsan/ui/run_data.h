@@ -1,0 +1,37 @@
+#pragma once
+// A trained run as the studio shows it: its per-utterance predictions, probabilities and gates
+// (predictions.csv) mapped onto the rows of the open corpus, and its headline figures
+// (config.json, metrics.json). Read without torch: browsing needs no model in memory.
+#include <QString>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "mlsan/data/corpus.h"
+
+namespace mlsan::ui {
+
+struct RunData {
+  QString dir;
+  QString name;        ///< what the views call it: "ML-SAN", "MultiEMO", "ML-SAN w/o Gate", ...
+  QString variant;     ///< "mlsan" or "multiemo"
+  bool hasGate = false;
+  int numClasses = 0;
+  double testWeightedF1 = -1;  ///< of the validation-selected epoch, percent (-1 unknown)
+  std::vector<int> prediction;           ///< per corpus row, -1 when the run has none for it
+  std::vector<float> probabilities;      ///< [rows x numClasses]
+  std::vector<float> gateAudio, gateVisual, weightAudio, weightVisual;  ///< per row; NaN without a gate
+  int covered = 0;                       ///< rows with a prediction
+
+  bool has(std::size_t row) const { return row < prediction.size() && prediction[row] >= 0; }
+  const float* probs(std::size_t row) const { return probabilities.data() + row * static_cast<std::size_t>(numClasses); }
+
+  /// Loads `dir` for `corpus`. Throws std::runtime_error naming the file and the problem (not a
+  /// run, trained on another corpus, predictions that do not fit the corpus).
+  static std::shared_ptr<const RunData> load(const QString& dir, const data::Corpus& corpus);
+};
+
+/// A human name for a run's configuration ("ML-SAN", "ML-SAN w/o FiLM", "MultiEMO").
+QString runDisplayName(const QString& variant, bool film, bool gate, bool aux);
+
+}  // namespace mlsan::ui

@@ -1,0 +1,375 @@
+#include "mlsan/ui/main_window.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QKeySequence>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QToolButton>
+
+#include "mlsan/ui/background.h"
+#include "mlsan/ui/browser_panel.h"
+#include "mlsan/ui/demo_clips.h"
+#include "mlsan/ui/gate_timeline.h"
+#include "mlsan/ui/player_panel.h"
+#include "mlsan/ui/speaker_summary.h"
+#include "mlsan/ui/studio_state.h"
+#include "mlsan/ui/utterance_panel.h"
+
+#ifndef MLSAN_VERSION
+#define MLSAN_VERSION "dev"
+#endif
+
+namespace mlsan::ui {
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+/// File > Open corpus: a corpus path (MultiEMO folder or pickle, MELD CSV folder, the
+/// project's format) or "demo", and optionally the MELD CSVs and the MELD.Raw clips folder.
+class OpenCorpusDialog : public QDialog {
+ public:
+  explicit OpenCorpusDialog(QWidget* parent) : QDialog(parent) {
+    setWindowTitle(tr("Open corpus"));
+    auto* form = new QFormLayout(this);
+    auto row = [&](QLineEdit*& edit, const QString& label, const QString& hint, bool file) {
+      edit = new QLineEdit;
+      edit->setPlaceholderText(hint);
+      edit->setMinimumWidth(380);
+      auto* browse = new QPushButton(tr("Browse\u2026"));
+      auto* h = new QHBoxLayout;
+      h->addWidget(edit, 1);
+      h->addWidget(browse);
+      if (file) {
+        auto* pickFile = new QPushButton(tr("File\u2026"));
+        h->addWidget(pickFile);
+        connect(pickFile, &QPushButton::clicked, this, [this, edit] {
+          const QString f = QFileDialog::getOpenFileName(this, tr("Corpus file"), {}, tr("Pickles (*.pkl *.pickle);;All files (*)"));
+          if (!f.isEmpty()) edit->setText(f);
+        });
+      }
+      connect(browse, &QPushButton::clicked, this, [this, edit, label] {
+        const QString d = QFileDialog::getExistingDirectory(this, label);
+        if (!d.isEmpty()) edit->setText(d);
+      });
+      form->addRow(label, h);
+    };
+    row(path_, tr("Corpus"), tr("a MultiEMO data folder or pickle, a MELD CSV folder, or \u201Cdemo\u201D"), true);
+    row(csv_, tr("MELD CSVs"), tr("optional: the folder with train_sent_emo.csv, \u2026"), false);
+    row(clips_, tr("Clips"), tr("optional: MELD.Raw (train_splits/, dev_splits_complete/, \u2026)"), false);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Open | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    form->addRow(buttons);
+  }
+  QString source() const {
+    QString s = path_->text().trimmed();
+    if (s.isEmpty()) return {};
+    if (!csv_->text().trimmed().isEmpty()) s += ";csv=" + csv_->text().trimmed();
+    if (!clips_->text().trimmed().isEmpty()) s += ";clips=" + clips_->text().trimmed();
+    return s;
+  }
+
+ private:
+  QLineEdit *path_ = nullptr, *csv_ = nullptr, *clips_ = nullptr;
+};
+
+}  // namespace
+
+MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWindow(parent), options_(options) {
+  setObjectName("mlsanStudio");
+  state_ = new StudioState(this);
+  corpusLoader_ = new CorpusLoader(this);
+  runLoader_ = new RunLoader(this);
+  trainer_ = new DemoModelTrainer(this, options_.cacheRoot.isEmpty() ? QString() : options_.cacheRoot + "/demo-runs");
+  resize(1400, 900);
+  setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+
+  player_ = new PlayerPanel(*state_);
+  setCentralWidget(player_);
+  buildDocks();
+  buildMenus();
+
+  status_ = new QLabel;
+  status_->setObjectName("statusText");
+  progress_ = new QProgressBar;
+  progress_->setMaximumWidth(220);
+  progress_->setVisible(false);
+  cancel_ = new QToolButton;
+  cancel_->setText(tr("Cancel"));
+  cancel_->setVisible(false);
+  statusBar()->addWidget(status_, 1);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(cancel_);
+  connect(cancel_, &QToolButton::clicked, this, [this] {
+    trainer_->cancel();
+    setStatus(tr("Cancelling training at the next batch\u2026"));
+  });
+
+  connect(corpusLoader_, &CorpusLoader::done, this, &MainWindow::corpusDone);
+  connect(runLoader_, &RunLoader::done, this, [this](std::shared_ptr<const RunData> run, QString error, QString dir) {
+    --runsLoading_;
+    if (!run) {
+      showError(tr("Cannot open the run"), error);
+      emit runOpened(false);
+    } else {
+      state_->addRun(run);
+      addRecent("recentRuns", dir);
+      setStatus(tr("Loaded %1 from %2 (test weighted F1 %3)").arg(run->name, dir)
+                    .arg(run->testWeightedF1 >= 0 ? QString::number(run->testWeightedF1, 'f', 2) : tr("unknown")));
+      emit runOpened(true);
+    }
+  });
+  connect(trainer_, &DemoModelTrainer::progress, this, [this](QString what, int epoch, int epochs, int batch, int batches) {
+    progress_->setVisible(true);
+    cancel_->setVisible(true);
+    progress_->setRange(0, std::max(1, epochs * 100));
+    const int within = batches > 0 ? 100 * batch / batches : 100;
+    progress_->setValue(std::max(0, (batches > 0 ? epoch - 1 : epoch - 1) * 100 + within));
+    setStatus(tr("%1: epoch %2 of %3. The studio is usable meanwhile; predictions appear when it is done.").arg(what).arg(epoch).arg(epochs));
+  });
+  connect(trainer_, &DemoModelTrainer::runReady, this, [this](QString dir) { openRun(dir); });
+  connect(trainer_, &DemoModelTrainer::failed, this, [this](QString error) { showError(tr("Training the demo models failed"), error); });
+  connect(trainer_, &DemoModelTrainer::finishedAll, this, [this](bool cancelled) {
+    progress_->setVisible(false);
+    cancel_->setVisible(false);
+    if (cancelled) setStatus(tr("Training the demo models stopped; they will be trained again on the next start."));
+  });
+  connect(state_, &StudioState::corpusChanged, this, &MainWindow::updateTitle);
+  connect(state_, &StudioState::runsChanged, this, &MainWindow::updateTitle);
+
+  defaultState_ = saveState();
+  if (options_.useSettings) {
+    QSettings s;
+    restoreGeometry(s.value("window/geometry").toByteArray());
+    restoreState(s.value("window/state").toByteArray());
+  }
+  refreshRecentMenus();
+  updateTitle();
+  pendingRuns_ = options_.runs;
+  openCorpus(options_.corpus.isEmpty() ? QStringLiteral("demo") : options_.corpus);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildDocks() {
+  auto dock = [this](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(name);
+    d->setWidget(w);
+    addDockWidget(area, d);
+    return d;
+  };
+  browser_ = new BrowserPanel(*state_);
+  browserDock_ = dock(tr("Corpus"), "dockBrowser", browser_, Qt::LeftDockWidgetArea);
+  utterance_ = new UtterancePanel(*state_);
+  utteranceDock_ = dock(tr("Utterance"), "dockUtterance", utterance_, Qt::RightDockWidgetArea);
+  timeline_ = new GateTimeline(*state_);
+  timelineDock_ = dock(tr("Speaker gate"), "dockGate", timeline_, Qt::BottomDockWidgetArea);
+  summary_ = new SpeakerSummary(*state_);
+  summaryDock_ = dock(tr("Per-speaker gate summary"), "dockSummary", summary_, Qt::BottomDockWidgetArea);
+  splitDockWidget(timelineDock_, summaryDock_, Qt::Horizontal);
+  resizeDocks({browserDock_, utteranceDock_}, {470, 360}, Qt::Horizontal);
+  resizeDocks({timelineDock_}, {300}, Qt::Vertical);
+  resizeDocks({timelineDock_, summaryDock_}, {800, 560}, Qt::Horizontal);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open corpus\u2026"), this, &MainWindow::openCorpusDialog);
+  open->setShortcut(QKeySequence::Open);
+  openDemo_ = file->addAction(tr("Open &demo corpus"), this, [this] { openCorpus("demo"); });
+  openDemo_->setObjectName("actionOpenDemo");
+  QAction* run = file->addAction(tr("Open &run\u2026"), this, &MainWindow::openRunDialog);
+  run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  file->addSeparator();
+  recentCorpora_ = file->addMenu(tr("Recent &corpora"));
+  recentRuns_ = file->addMenu(tr("Recent r&uns"));
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* playback = menuBar()->addMenu(tr("&Playback"));
+  play_ = playback->addAction(tr("&Play / pause"), player_, &PlayerPanel::togglePlay);
+  play_->setShortcut(QKeySequence(Qt::Key_Space));
+  play_->setShortcutContext(Qt::WindowShortcut);
+  next_ = playback->addAction(tr("&Next utterance"), this, [this] { state_->step(+1); });
+  next_->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Right), QKeySequence(Qt::Key_N)});
+  previous_ = playback->addAction(tr("P&revious utterance"), this, [this] { state_->step(-1); });
+  previous_->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Left), QKeySequence(Qt::Key_P)});
+  QAction* nextD = playback->addAction(tr("Next &dialogue"), this, [this] { state_->stepDialogue(+1); });
+  nextD->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Down));
+  QAction* prevD = playback->addAction(tr("Previous d&ialogue"), this, [this] { state_->stepDialogue(-1); });
+  prevD->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Up));
+  QAction* mode = playback->addAction(tr("Dialogue &mode"));
+  mode->setCheckable(true);
+  mode->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+  connect(mode, &QAction::toggled, player_, &PlayerPanel::setDialogueMode);
+  connect(player_->dialogueModeBox(), &QCheckBox::toggled, mode, &QAction::setChecked);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : {browserDock_, utteranceDock_, timelineDock_, summaryDock_}) view->addAction(d->toggleViewAction());
+  view->addSeparator();
+  QAction* raw = view->addAction(tr("Raw mean gates in the timeline"));
+  raw->setCheckable(true);
+  connect(raw, &QAction::toggled, this, [this](bool on) { timeline_->setMode(on ? GateTimeline::Mode::RawGates : GateTimeline::Mode::Weights); });
+  view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About ML-SAN Studio"), this, &MainWindow::about);
+  help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+QString MainWindow::statusText() const { return status_->text(); }
+bool MainWindow::busy() const { return corpusLoader_->busy() || runsLoading_ > 0; }
+bool MainWindow::training() const { return trainer_->busy(); }
+bool MainWindow::expectsDemoModels() const {
+  return options_.trainDemoModels && options_.runs.isEmpty() && (options_.corpus.isEmpty() || options_.corpus.startsWith("demo"));
+}
+
+void MainWindow::setStatus(const QString& text) { status_->setText(text); }
+
+void MainWindow::showError(const QString& title, const QString& message) {
+  lastError_ = message;
+  setStatus(title + ": " + message);
+  qWarning("%s: %s", qPrintable(title), qPrintable(message));
+  if (QGuiApplication::platformName() == QLatin1String("offscreen") || qEnvironmentVariableIsSet("MLSAN_NO_DIALOGS")) return;
+  QMessageBox::critical(this, title, message);
+}
+
+void MainWindow::openCorpus(const QString& source) {
+  if (!corpusLoader_->start(source)) {
+    setStatus(tr("Still opening the previous corpus\u2026"));
+    return;
+  }
+  progress_->setRange(0, 0);
+  progress_->setVisible(true);
+  setStatus(tr("Opening %1\u2026").arg(source));
+}
+
+void MainWindow::corpusDone(const std::shared_ptr<OpenedCorpus>& result) {
+  if (!trainer_->busy()) progress_->setVisible(false);
+  if (!result->error.isEmpty()) {
+    showError(tr("Cannot open the corpus"), result->error);
+    emit corpusOpened(false);
+    return;
+  }
+  std::shared_ptr<const DemoClipCache> clips;
+  if (result->report.demo)
+    clips = std::make_shared<DemoClipCache>(result->corpus, result->report.demoConfig, result->report.demoTruth,
+                                            options_.cacheRoot.isEmpty() ? QString() : options_.cacheRoot + "/demo-clips");
+  trainer_->cancel();
+  state_->setCorpus(result->corpus, result->source, clips);
+  addRecent("recentCorpora", result->source);
+  const auto& c = *result->corpus;
+  QString note = tr("Opened %1: %2 dialogues, %3 utterances, %4 speakers in %5 s")
+                     .arg(QString::fromStdString(c.name)).arg(c.dialogues.size()).arg(c.numUtterances()).arg(c.speakers.size())
+                     .arg(result->report.seconds, 0, 'f', 1);
+  if (result->report.clipsLinked)
+    note += tr("; clips: %1 found, %2 missing").arg(result->report.clips.found).arg(result->report.clips.missing);
+  if (!c.problems.empty()) note += tr("; %1 notes (see mlsan inspect)").arg(c.problems.size());
+  setStatus(note);
+  emit corpusOpened(true);
+  const QStringList runs = pendingRuns_;
+  pendingRuns_.clear();
+  for (const QString& r : runs) openRun(r);
+  if (runs.isEmpty() && result->report.demo && options_.trainDemoModels) {
+    // The first start: the demo models, trained once into the cache and reused afterwards.
+    const QString a = trainer_->runDir(c, "mlsan"), b = trainer_->runDir(c, "multiemo");
+    if (DemoModelTrainer::finished(a) && DemoModelTrainer::finished(b)) {
+      openRun(a);
+      openRun(b);
+    } else {
+      trainer_->start(result->corpus, options_.demoEpochs);
+    }
+  }
+}
+
+void MainWindow::openRun(const QString& dir) {
+  if (!state_->hasCorpus()) {
+    pendingRuns_ << dir;
+    return;
+  }
+  ++runsLoading_;
+  runLoader_->start(dir, state_->corpus());
+}
+
+void MainWindow::openCorpusDialog() {
+  OpenCorpusDialog dlg(this);
+  if (dlg.exec() == QDialog::Accepted && !dlg.source().isEmpty()) openCorpus(dlg.source());
+}
+
+void MainWindow::openRunDialog() {
+  const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a run folder (from mlsan train)"));
+  if (!dir.isEmpty()) openRun(dir);
+}
+
+void MainWindow::resetLayout() { restoreState(defaultState_); }
+
+void MainWindow::about() {
+  QMessageBox::about(this, tr("About ML-SAN Studio"),
+                     tr("<h3>ML-SAN Studio %1</h3>"
+                        "<p>Browse a conversation corpus, play each utterance, and see how ML-SAN's speaker gate "
+                        "weighs voice against face (ML-SAN, arXiv 2604.25383; baseline MultiEMO, ACL 2023).</p>"
+                        "<p>Engine: LibTorch on CPU. Media: FFmpeg, OpenCV. Interface: Qt %2.</p>")
+                         .arg(QStringLiteral(MLSAN_VERSION), QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::addRecent(const QString& key, const QString& value) {
+  if (!options_.useSettings || value.isEmpty()) return;
+  QSettings s;
+  QStringList list = s.value(key).toStringList();
+  list.removeAll(value);
+  list.prepend(value);
+  while (list.size() > kMaxRecent) list.removeLast();
+  s.setValue(key, list);
+  refreshRecentMenus();
+}
+
+void MainWindow::refreshRecentMenus() {
+  recentCorpora_->clear();
+  recentRuns_->clear();
+  if (!options_.useSettings) return;
+  QSettings s;
+  for (const QString& c : s.value("recentCorpora").toStringList())
+    recentCorpora_->addAction(c, this, [this, c] { openCorpus(c); });
+  for (const QString& r : s.value("recentRuns").toStringList())
+    recentRuns_->addAction(r, this, [this, r] { openRun(r); });
+  recentCorpora_->setEnabled(!recentCorpora_->isEmpty());
+  recentRuns_->setEnabled(!recentRuns_->isEmpty());
+}
+
+void MainWindow::updateTitle() {
+  QString t = QStringLiteral("ML-SAN Studio");
+  if (state_->hasCorpus()) t += QStringLiteral(" \u2014 ") + QString::fromStdString(state_->corpus()->name);
+  QStringList runs;
+  for (const auto& r : state_->runs()) runs << r->name;
+  if (!runs.isEmpty()) t += QStringLiteral(" \u2014 ") + runs.join(QStringLiteral(" vs "));
+  setWindowTitle(t);
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  trainer_->cancel();
+  if (options_.useSettings) {
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+  }
+  QMainWindow::closeEvent(e);
+}
+
+}  // namespace mlsan::ui

@@ -1,0 +1,176 @@
+#include "mlsan/ui/speaker_summary.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "mlsan/ui/speaker_colors.h"
+#include "mlsan/ui/studio_state.h"
+
+namespace mlsan::ui {
+
+void SpeakerSummaryModel::setRows(std::vector<Row> rows) {
+  beginResetModel();
+  rows_ = std::move(rows);
+  endResetModel();
+}
+
+QVariant SpeakerSummaryModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
+  const Row& r = rows_[static_cast<std::size_t>(index.row())];
+  const int col = index.column();
+  auto number = [&](double v) -> QVariant {
+    if (role == Qt::DisplayRole) return QString::number(v, 'f', 3);
+    if (role == Qt::UserRole) return v;
+    if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+  };
+  switch (col) {
+    case Speaker:
+      if (role == Qt::DisplayRole || role == Qt::UserRole) return r.name;
+      if (role == Qt::DecorationRole) return speakerColor(r.speaker, r.speaker + 2);
+      return {};
+    case Utterances:
+      if (role == Qt::DisplayRole || role == Qt::UserRole) return r.utterances;
+      if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
+      return {};
+    case AudioMean: return number(r.audioMean);
+    case AudioSd: return number(r.audioSd);
+    case VisualMean: return number(r.visualMean);
+    case VisualSd: return number(r.visualSd);
+    case GateAudio: return number(r.gateAudio);
+    case GateVisual: return number(r.gateVisual);
+    default: return {};
+  }
+}
+
+QVariant SpeakerSummaryModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (orientation != Qt::Horizontal) return {};
+  if (role == Qt::ToolTipRole) {
+    switch (section) {
+      case AudioMean: return tr("Mean audio weight w_a = mean(g_a) / (mean(g_a) + mean(g_v))");
+      case AudioSd: case VisualSd: return tr("Standard deviation over the speaker's utterances");
+      case GateAudio: case GateVisual: return tr("Mean of the raw gate values (sigmoid outputs)");
+      default: return {};
+    }
+  }
+  if (role != Qt::DisplayRole) return {};
+  switch (section) {
+    case Speaker: return tr("Speaker");
+    case Utterances: return tr("Utterances");
+    case AudioMean: return tr("Audio weight");
+    case AudioSd: return tr("\u00B1 s.d.");
+    case VisualMean: return tr("Visual weight");
+    case VisualSd: return tr("\u00B1 s.d.");
+    case GateAudio: return tr("Gate (audio)");
+    case GateVisual: return tr("Gate (visual)");
+    default: return {};
+  }
+}
+
+SpeakerSummary::SpeakerSummary(StudioState& state, QWidget* parent) : QWidget(parent), state_(state) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  auto* top = new QHBoxLayout;
+  top->addWidget(new QLabel(tr("Over")));
+  scope_ = new QComboBox;
+  scope_->setObjectName("summaryScope");
+  scope_->addItem(tr("the whole corpus"));
+  scope_->addItem(tr("the browser's filtered set"));
+  top->addWidget(scope_);
+  top->addStretch();
+  layout->addLayout(top);
+  model_ = new SpeakerSummaryModel(this);
+  proxy_ = new QSortFilterProxyModel(this);
+  proxy_->setSourceModel(model_);
+  proxy_->setSortRole(Qt::UserRole);
+  table_ = new QTableView;
+  table_->setObjectName("summaryTable");
+  table_->setModel(proxy_);
+  table_->setSortingEnabled(true);
+  table_->sortByColumn(SpeakerSummaryModel::Utterances, Qt::DescendingOrder);
+  table_->verticalHeader()->hide();
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setStretchLastSection(true);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setAlternatingRowColors(true);
+  layout->addWidget(table_, 1);
+  note_ = new QLabel;
+  note_->setObjectName("summaryNote");
+  note_->setWordWrap(true);
+  layout->addWidget(note_);
+  connect(scope_, qOverload<int>(&QComboBox::currentIndexChanged), this, &SpeakerSummary::recompute);
+  connect(&state_, &StudioState::runsChanged, this, &SpeakerSummary::recompute);
+  connect(&state_, &StudioState::corpusChanged, this, &SpeakerSummary::recompute);
+  connect(&state_, &StudioState::filterChanged, this, [this] {
+    if (scope_->currentIndex() == 1) recompute();
+  });
+  recompute();
+}
+
+void SpeakerSummary::setFilteredOnly(bool on) { scope_->setCurrentIndex(on ? 1 : 0); }
+
+QString SpeakerSummary::message() const { return note_->text(); }
+
+void SpeakerSummary::recompute() {
+  const RunData* run = state_.primaryRun();
+  if (!state_.hasCorpus()) {
+    model_->setRows({});
+    note_->setText(tr("No corpus open."));
+    return;
+  }
+  if (!run || !run->hasGate) {
+    model_->setRows({});
+    note_->setText(run ? tr("%1 has no speaker gate: load an ML-SAN run for per-speaker weights.").arg(run->name)
+                       : tr("No run loaded."));
+    return;
+  }
+  const auto& c = *state_.corpus();
+  struct Acc { int n = 0; double a = 0, a2 = 0, v = 0, v2 = 0, ga = 0, gv = 0; };
+  std::vector<Acc> acc(c.speakers.size());
+  auto add = [&](std::size_t row, int speaker) {
+    if (speaker < 0 || speaker >= static_cast<int>(acc.size()) || !run->has(row)) return;
+    const double a = run->weightAudio[row], v = run->weightVisual[row];
+    if (!std::isfinite(a) || !std::isfinite(v)) return;
+    Acc& s = acc[static_cast<std::size_t>(speaker)];
+    ++s.n; s.a += a; s.a2 += a * a; s.v += v; s.v2 += v * v;
+    s.ga += run->gateAudio[row]; s.gv += run->gateVisual[row];
+  };
+  std::size_t considered = 0;
+  if (scope_->currentIndex() == 1) {
+    for (std::size_t di = 0; di < c.dialogues.size(); ++di) {
+      const auto& d = c.dialogues[di];
+      for (std::size_t u = 0; u < d.size(); ++u)
+        if (state_.accepts(static_cast<int>(di), static_cast<int>(u))) { add(d.firstRow + u, d.utterances[u].speaker); ++considered; }
+    }
+  } else {
+    for (const auto& d : c.dialogues)
+      for (std::size_t u = 0; u < d.size(); ++u) { add(d.firstRow + u, d.utterances[u].speaker); ++considered; }
+  }
+  std::vector<SpeakerSummaryModel::Row> rows;
+  for (std::size_t s = 0; s < acc.size(); ++s) {
+    const Acc& a = acc[s];
+    if (a.n == 0) continue;
+    SpeakerSummaryModel::Row r;
+    r.speaker = static_cast<int>(s);
+    r.name = QString::fromStdString(c.speakers[s]);
+    r.utterances = a.n;
+    r.audioMean = a.a / a.n;
+    r.visualMean = a.v / a.n;
+    r.audioSd = a.n > 1 ? std::sqrt(std::max(0.0, (a.a2 - a.a * a.a / a.n) / (a.n - 1))) : 0.0;
+    r.visualSd = a.n > 1 ? std::sqrt(std::max(0.0, (a.v2 - a.v * a.v / a.n) / (a.n - 1))) : 0.0;
+    r.gateAudio = a.ga / a.n;
+    r.gateVisual = a.gv / a.n;
+    rows.push_back(r);
+  }
+  model_->setRows(std::move(rows));
+  note_->setText(tr("%1: %2 speakers over %3 utterances. Weights are normalised shares (audio + visual = 1).")
+                     .arg(run->name).arg(model_->rowCount()).arg(considered));
+}
+
+}  // namespace mlsan::ui
