@@ -103,10 +103,3 @@ TEST(CorpusTreeModel, RendersInATreeView) {
   std::filesystem::create_directories(MLSAN_TEST_OUTPUT_DIR);
   EXPECT_TRUE(image.save(QString::fromStdString(out))) << out;
 }
-
-int main(int argc, char** argv) {
-  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-  QApplication app(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

@@ -72,6 +72,16 @@ GateTimeline::GateTimeline(StudioState& state, QWidget* parent) : QWidget(parent
   chart->setMargins(QMargins(4, 4, 4, 4));
   view_ = new GateChartView(state_, chart);
   view_->setObjectName("gateChart");
+  ax_ = new QValueAxis;
+  ax_->setTickType(QValueAxis::TicksDynamic);
+  ax_->setTickAnchor(1);
+  ax_->setTickInterval(1);
+  ax_->setLabelFormat("%d");
+  ax_->setTitleText(tr("utterance"));
+  ay_ = new QValueAxis;
+  ay_->setLabelFormat("%.2f");
+  chart->addAxis(ax_, Qt::AlignBottom);
+  chart->addAxis(ay_, Qt::AlignLeft);
   view_->setMinimumHeight(180);
   stack_->addWidget(view_);
   layout->addWidget(stack_, 1);
@@ -94,6 +104,8 @@ void GateTimeline::setMode(Mode mode) {
   rebuild();
 }
 
+QChartView* GateTimeline::chartView() const { return view_; }
+
 QString GateTimeline::message() const { return stack_->currentWidget() == message_ ? message_->text() : QString(); }
 
 double GateTimeline::cursorX() const {
@@ -103,11 +115,9 @@ double GateTimeline::cursorX() const {
 
 void GateTimeline::rebuild() {
   QChart* chart = view_->chart();
+  // The axes live as long as the chart (removing and re-adding axes leaves stale labels in
+  // Qt Charts 6.4); a rebuild replaces only the series.
   chart->removeAllSeries();
-  for (QAbstractAxis* a : chart->axes()) {
-    chart->removeAxis(a);
-    delete a;
-  }
   view_->cursor = nullptr;
   view_->utterances = 0;
   plotted_ = 0;
@@ -180,21 +190,14 @@ void GateTimeline::rebuild() {
     stack_->setCurrentWidget(message_);
     return;
   }
-  auto* ax = new QValueAxis;
+  QValueAxis* ax = ax_;
+  QValueAxis* ay = ay_;
   ax->setRange(0.5, static_cast<double>(d.size()) + 0.5);
-  ax->setTickType(QValueAxis::TicksDynamic);
-  ax->setTickAnchor(1);
   ax->setTickInterval(d.size() > 16 ? 2 : 1);
-  ax->setLabelFormat("%d");
-  ax->setTitleText(tr("utterance"));
-  auto* ay = new QValueAxis;
   // Normalised shares sit around 0.5: zoom to the data with a margin, never past [0, 1].
   const double pad = std::max(0.02, (hi - lo) * 0.15);
   ay->setRange(std::max(0.0, lo - pad), std::min(1.0, hi + pad));
-  ay->setLabelFormat("%.2f");
   ay->setTitleText(raw ? tr("mean gate") : tr("weight"));
-  chart->addAxis(ax, Qt::AlignBottom);
-  chart->addAxis(ay, Qt::AlignLeft);
   auto add = [&](QXYSeries* s) {
     chart->addSeries(s);
     s->attachAxis(ax);
@@ -234,7 +237,7 @@ void GateTimeline::rebuild() {
 
 void GateTimeline::moveCursor() {
   if (!view_->cursor) return;
-  auto* ay = qobject_cast<QValueAxis*>(view_->chart()->axes(Qt::Vertical).value(0));
+  QValueAxis* ay = ay_;
   const double x = state_.currentUtterance() + 1.0;
   const double y0 = ay ? ay->min() : 0.0, y1 = ay ? ay->max() : 1.0;
   view_->cursor->replace(QList<QPointF>{{x, y0}, {x, y1}});

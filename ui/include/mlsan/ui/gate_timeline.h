@@ -7,7 +7,9 @@
 #include <QWidget>
 #include <vector>
 
+class QChartView;
 class QComboBox;
+class QValueAxis;
 class QLabel;
 class QStackedWidget;
 
@@ -29,7 +31,8 @@ class GateTimeline : public QWidget {
   int plottedPoints() const { return plotted_; }
   /// The x of the cursor (1-based utterance), 0 when hidden.
   double cursorX() const;
-  GateChartView* chartView() const { return view_; }
+  /// The chart's view (clicks on it select utterances).
+  QChartView* chartView() const;
 
  private:
   void rebuild();        // new dialogue, run or mode
@@ -41,6 +44,7 @@ class GateTimeline : public QWidget {
   QStackedWidget* stack_ = nullptr;
   QLabel* message_ = nullptr;
   GateChartView* view_ = nullptr;
+  QValueAxis *ax_ = nullptr, *ay_ = nullptr;
   int shownDialogue_ = -1;
   int plotted_ = 0;
 };

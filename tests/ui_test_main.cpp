@@ -1,0 +1,16 @@
+// main() of the Qt test executables: a QApplication on the offscreen platform (unless one is
+// set), QtMultimedia's FFmpeg backend (its GStreamer one crashes without plugins), no modal
+// dialogs, then GoogleTest.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+
+int main(int argc, char** argv) {
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  if (qEnvironmentVariableIsEmpty("QT_MEDIA_BACKEND")) qputenv("QT_MEDIA_BACKEND", "ffmpeg");
+  qputenv("MLSAN_NO_DIALOGS", "1");
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("mlsan-tests");
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
