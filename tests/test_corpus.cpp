@@ -97,30 +97,72 @@ TEST(DemoCorpus, ContextCarriesEmotionAcrossTurns) {
   EXPECT_GT(carried, independent + 0.3);
 }
 
-TEST(DemoCorpus, SpeakerStyleShiftsFeaturesPerSpeaker) {
-  // With the style knob on, the mean audio vector differs between speakers far more than
-  // with it off: the per-speaker scale and shift FiLM is meant to undo.
-  auto spread = [](const Corpus& c) {
-    std::vector<std::vector<double>> mean(c.speakers.size(), std::vector<double>(c.dimAudio, 0));
-    std::vector<long> n(c.speakers.size(), 0);
-    for (const auto& d : c.dialogues)
-      for (std::size_t t = 0; t < d.size(); ++t) {
-        const int s = d.utterances[t].speaker;
-        if (s == static_cast<int>(c.speakers.size()) - 1) continue;
-        ++n[s];
-        const float* row = c.audioRow(d.firstRow + t);
-        for (int k = 0; k < c.dimAudio; ++k) mean[s][k] += row[k];
-      }
-    double dist = 0;
-    for (int k = 0; k < c.dimAudio; ++k) dist += std::pow(mean[0][k] / n[0] - mean[1][k] / n[1], 2);
-    return std::sqrt(dist);
-  };
+namespace {
+// Distance between two named speakers' mean audio vectors.
+double speakerSpread(const Corpus& c, int a, int b) {
+  std::vector<std::vector<double>> mean(c.speakers.size(), std::vector<double>(c.dimAudio, 0));
+  std::vector<long> n(c.speakers.size(), 0);
+  for (const auto& d : c.dialogues)
+    for (std::size_t t = 0; t < d.size(); ++t) {
+      const int s = d.utterances[t].speaker;
+      if (s == static_cast<int>(c.speakers.size()) - 1) continue;
+      ++n[s];
+      const float* row = c.audioRow(d.firstRow + t);
+      for (int k = 0; k < c.dimAudio; ++k) mean[s][k] += row[k];
+    }
+  double dist = 0;
+  for (int k = 0; k < c.dimAudio; ++k) dist += std::pow(mean[a][k] / n[a] - mean[b][k] / n[b], 2);
+  return std::sqrt(dist);
+}
+}  // namespace
+
+TEST(DemoCorpus, RestingExpressionShiftsFeaturesPerSpeaker) {
+  // By default each named speaker's audio and visual lean towards a resting emotion: the
+  // per-speaker shift FiLM is meant to undo. Two speakers with different leans have mean audio
+  // vectors far apart; with the knobs off, only sampling noise separates them.
   DemoConfig cfg;
-  const double styled = spread(makeDemoCorpus(cfg));
-  cfg.styleShift = 0;
-  cfg.styleScaleSigma = 0;
-  const double plain = spread(makeDemoCorpus(cfg));
-  EXPECT_GT(styled, 5 * plain);
+  DemoTruth truth;
+  const Corpus c = makeDemoCorpus(cfg, &truth);
+  int a = 0, b = 1;
+  while (truth.named[b].restingClass == truth.named[a].restingClass) ++b;
+  for (const auto& s : truth.named) EXPECT_GT(s.restingClass, 0);
+  const double leaning = speakerSpread(c, a, b);
+  cfg.restingExpression = 0;
+  cfg.expressGainSigma = 0;
+  const double plain = speakerSpread(makeDemoCorpus(cfg), a, b);
+  EXPECT_GT(leaning, 3 * plain) << leaning << " vs " << plain;
+}
+
+TEST(DemoCorpus, AmbientStyleKnobShiftsEveryDimensionPerSpeaker) {
+  DemoConfig cfg;
+  cfg.restingExpression = 0;
+  cfg.expressGainSigma = 0;
+  const double plain = speakerSpread(makeDemoCorpus(cfg), 0, 1);
+  cfg.styleShift = 1.0;
+  cfg.styleScaleSigma = 0.6;
+  EXPECT_GT(speakerSpread(makeDemoCorpus(cfg), 0, 1), 5 * plain);
+}
+
+TEST(DemoCorpus, UnreliableModalitiesShowADistractorAsConfigured) {
+  DemoConfig cfg;
+  DemoTruth truth;
+  const Corpus c = makeDemoCorpus(cfg, &truth);
+  ASSERT_EQ(truth.audioShows.size(), c.numUtterances());
+  // Voice-led speakers (0, 3, 6, 9): the audio shows the true emotion about 90% of the time, the
+  // face about 20% (plus distractors that happen to match).
+  long n = 0, audioTrue = 0, faceTrue = 0;
+  for (const auto& d : c.dialogues)
+    for (std::size_t t = 0; t < d.size(); ++t) {
+      const auto& u = d.utterances[t];
+      const std::size_t row = d.firstRow + t;
+      if (truth.extraOf[row] >= 0 || u.speaker % 3 != 0 || truth.visualShows[row] < 0) continue;
+      ++n;
+      audioTrue += truth.audioShows[row] == u.label;
+      faceTrue += truth.visualShows[row] == u.label;
+    }
+  ASSERT_GT(n, 300);
+  EXPECT_NEAR(static_cast<double>(audioTrue) / n, 0.9 + 0.1 * 0.35, 0.05);
+  EXPECT_LT(static_cast<double>(faceTrue) / n, 0.55);
 }
 
 TEST(CorpusIo, RoundTripsExactly) {

@@ -12,6 +12,7 @@
 #include "mlsan/ui/demo_clips.h"
 #include "mlsan/ui/player_panel.h"
 #include "mlsan/ui/studio_state.h"
+#include "mlsan/ui/view_timer.h"
 
 namespace mlsan::studio {
 namespace {
@@ -86,16 +87,24 @@ int runBench(ui::StudioOptions options) {
   }
   state.setCurrent(0, 0);
   QApplication::processEvents();
-  std::vector<double> step, firstFrame;
+  ui::ViewTimer::samples().clear();
+  ui::ViewTimer::enabled() = true;
+  std::vector<double> step, react, paint, deferred, firstFrame;
   for (int i = 0; i < steps; ++i) {
     QElapsedTimer t;
     t.start();
     state.step(+1);                  // every view reacts synchronously,
-    QApplication::processEvents();   // deferred work (chart layout) runs,
+    const double direct = t.nsecsElapsed() / 1e6;
+    QApplication::processEvents();   // deferred work (layouts, chart updates) runs,
+    const double reacted = t.nsecsElapsed() / 1e6;
+    deferred.push_back(reacted - direct);
     window.repaint();                // and the window paints now
     step.push_back(t.nsecsElapsed() / 1e6);
+    react.push_back(reacted);
+    paint.push_back(step.back() - reacted);
     QApplication::processEvents();
   }
+  ui::ViewTimer::enabled() = false;
   // First frame: from loading the current utterance's clip to its first frame painted.
   state.setCurrent(0, 0);
   for (int i = 0; i < 60; ++i) {
@@ -111,6 +120,15 @@ int runBench(ui::StudioOptions options) {
   std::printf("mlsan-studio bench: demo corpus (%zu utterances), window 1400x900, platform %s\n",
               state.corpus()->numUtterances(), qPrintable(QGuiApplication::platformName()));
   report("step to next utterance (all views + paint)", stats(step), 50, step.size());
+  const Stats re = stats(react), pa = stats(paint);
+  std::printf("%-44s median %7.2f ms  p95 %7.2f ms\n", "  of which: views react (models, player load)", re.median, re.p95);
+  std::printf("%-44s median %7.2f ms  p95 %7.2f ms\n", "  of which: paint the whole window", pa.median, pa.p95);
+  const Stats de = stats(deferred);
+  std::printf("    %-40s median %7.2f ms  p95 %7.2f ms\n", "deferred (layouts, chart, deletions)", de.median, de.p95);
+  for (const auto& [view, ms] : ui::ViewTimer::samples()) {
+    const Stats v = stats(ms);
+    std::printf("    %-40s median %7.2f ms  p95 %7.2f ms\n", view.c_str(), v.median, v.p95);
+  }
   report("first frame of a clip (open+decode+paint)", stats(firstFrame), 150, firstFrame.size());
   const Stats r = stats(render);
   std::printf("%-44s n=%-4zu median %7.2f ms  p95 %7.2f ms  (once per clip, then cached)\n",

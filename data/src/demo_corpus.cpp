@@ -304,6 +304,7 @@ DemoConfig meldSizedConfig(std::uint64_t seed) {
   c.seed = seed;
   // 75% train: 1,152 train dialogues of mean length ~9.8 (about 11,000 utterances).
   c.dialogues = 1536;
+  c.devFraction = 0.08;  // MELD's proportions: 75% train
   return c;
 }
 
@@ -311,6 +312,7 @@ DemoConfig iemocapSizedConfig(std::uint64_t seed) {
   DemoConfig c;
   c.seed = seed;
   c.dialogues = 151;
+  c.devFraction = 0.08;
   c.minTurns = 40; c.maxTurns = 75;
   c.minSpeakers = 2; c.maxSpeakers = 2;
   return c;

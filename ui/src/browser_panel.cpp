@@ -13,6 +13,7 @@
 
 #include "mlsan/ui/corpus_tree_model.h"
 #include "mlsan/ui/studio_state.h"
+#include "mlsan/ui/view_timer.h"
 
 namespace mlsan::ui {
 
@@ -188,6 +189,7 @@ void BrowserPanel::refilter() {
 QString BrowserPanel::countText() const { return count_->text(); }
 
 void BrowserPanel::selectCurrent() {
+  ViewTimer timing("browser");
   if (syncing_ || !model_ || state_.currentDialogue() < 0) return;
   const QModelIndex src = model_->utteranceIndex(state_.currentDialogue(), state_.currentUtterance());
   const QModelIndex idx = proxy_->mapFromSource(src);

@@ -18,6 +18,7 @@
 
 #include "mlsan/ui/speaker_colors.h"
 #include "mlsan/ui/studio_state.h"
+#include "mlsan/ui/view_timer.h"
 
 namespace mlsan::ui {
 
@@ -90,6 +91,7 @@ GateTimeline::GateTimeline(StudioState& state, QWidget* parent) : QWidget(parent
   connect(&state_, &StudioState::corpusChanged, this, [this] { shownDialogue_ = -1; rebuild(); });
   connect(&state_, &StudioState::runsChanged, this, [this] { shownDialogue_ = -1; rebuild(); });
   connect(&state_, &StudioState::currentChanged, this, [this] {
+    ViewTimer timing("gate timeline");
     if (state_.currentDialogue() != shownDialogue_) rebuild();
     else moveCursor();
   });

@@ -147,6 +147,12 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   connect(trainer_, &DemoModelTrainer::finishedAll, this, [this](bool cancelled) {
     progress_->setVisible(false);
     cancel_->setVisible(false);
+    if (trainAfterCancel_) {
+      auto corpus = std::move(trainAfterCancel_);
+      trainAfterCancel_.reset();
+      if (state_->corpus() == corpus) trainer_->start(corpus, options_.demoEpochs);
+      return;
+    }
     if (cancelled) setStatus(tr("Training the demo models stopped; they will be trained again on the next start."));
   });
   connect(state_, &StudioState::corpusChanged, this, &MainWindow::updateTitle);
@@ -272,7 +278,8 @@ void MainWindow::corpusDone(const std::shared_ptr<OpenedCorpus>& result) {
   if (result->report.demo)
     clips = std::make_shared<DemoClipCache>(result->corpus, result->report.demoConfig, result->report.demoTruth,
                                             options_.cacheRoot.isEmpty() ? QString() : options_.cacheRoot + "/demo-clips");
-  trainer_->cancel();
+  trainer_->cancel();  // the models in training belong to the previous corpus
+  trainAfterCancel_.reset();
   state_->setCorpus(result->corpus, result->source, clips);
   addRecent("recentCorpora", result->source);
   const auto& c = *result->corpus;
@@ -293,6 +300,8 @@ void MainWindow::corpusDone(const std::shared_ptr<OpenedCorpus>& result) {
     if (DemoModelTrainer::finished(a) && DemoModelTrainer::finished(b)) {
       openRun(a);
       openRun(b);
+    } else if (trainer_->busy()) {
+      trainAfterCancel_ = result->corpus;  // the cancelled training stops first
     } else {
       trainer_->start(result->corpus, options_.demoEpochs);
     }

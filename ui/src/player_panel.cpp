@@ -22,6 +22,7 @@
 #include "mlsan/ui/demo_clips.h"
 #include "mlsan/ui/face_detector.h"
 #include "mlsan/ui/studio_state.h"
+#include "mlsan/ui/view_timer.h"
 
 namespace mlsan::ui {
 
@@ -204,6 +205,7 @@ double PlayerPanel::position() const {
 }
 
 void PlayerPanel::loadCurrent() {
+  ViewTimer timing("player (load clip)");
   const bool continuePlaying = playing_ && dialogueMode();
   timer_->stop();
   stopAudio();

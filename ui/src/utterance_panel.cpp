@@ -1,6 +1,7 @@
 #include "mlsan/ui/utterance_panel.h"
 
 #include <QFontMetrics>
+#include <QFormLayout>
 #include <QLabel>
 #include <QPainter>
 #include <QScrollArea>
@@ -8,6 +9,7 @@
 #include <cmath>
 
 #include "mlsan/ui/studio_state.h"
+#include "mlsan/ui/view_timer.h"
 
 namespace mlsan::ui {
 
@@ -75,16 +77,34 @@ UtterancePanel::UtterancePanel(StudioState& state, QWidget* parent) : QWidget(pa
   transcript_ = new QLabel;
   transcript_->setObjectName("utteranceTranscript");
   transcript_->setWordWrap(true);
+  transcript_->setTextFormat(Qt::PlainText);
   transcript_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   QFont big = transcript_->font();
   big.setPointSizeF(big.pointSizeF() * 1.25);
   transcript_->setFont(big);
   layout->addWidget(transcript_);
-  details_ = new QLabel;
-  details_->setObjectName("utteranceDetails");
-  details_->setWordWrap(true);
-  details_->setTextFormat(Qt::RichText);
-  layout->addWidget(details_);
+  auto* form = new QFormLayout;
+  form->setContentsMargins(0, 0, 0, 0);
+  form->setHorizontalSpacing(8);
+  auto field = [&](const QString& name) {
+    auto* value = new QLabel;
+    value->setTextFormat(Qt::PlainText);
+    value->setWordWrap(true);
+    auto* label = new QLabel(name);
+    QFont f = label->font();
+    f.setBold(true);
+    label->setFont(f);
+    form->addRow(label, value);
+    return value;
+  };
+  speaker_ = field(tr("Speaker"));
+  where_ = field(tr("Where"));
+  time_ = field(tr("Time"));
+  gold_ = field(tr("Gold"));
+  layout->addLayout(form);
+  noRun_ = new QLabel(tr("No run loaded: File \u203A Open run shows a model's predictions here."));
+  noRun_->setWordWrap(true);
+  layout->addWidget(noRun_);
   runsLayout_ = new QVBoxLayout;
   layout->addLayout(runsLayout_);
   layout->addStretch();
@@ -98,77 +118,79 @@ UtterancePanel::UtterancePanel(StudioState& state, QWidget* parent) : QWidget(pa
 
 QString UtterancePanel::transcriptText() const { return transcript_->text(); }
 
+UtterancePanel::RunView& UtterancePanel::runView(std::size_t i) {
+  while (runViews_.size() <= i) {
+    RunView v;
+    v.box = new QWidget;
+    auto* l = new QVBoxLayout(v.box);
+    l->setContentsMargins(0, 8, 0, 0);
+    v.head = new QLabel;
+    v.head->setTextFormat(Qt::RichText);
+    v.head->setWordWrap(true);
+    l->addWidget(v.head);
+    v.bars = new ProbabilityBars;
+    v.bars->setObjectName("probabilityBars");
+    l->addWidget(v.bars);
+    runsLayout_->addWidget(v.box);
+    runViews_.push_back(v);
+  }
+  return runViews_[i];
+}
+
 void UtterancePanel::refresh() {
-  for (QWidget* w : runWidgets_) w->deleteLater();
-  runWidgets_.clear();
+  ViewTimer timing("utterance panel");
   const long row = state_.currentRow();
+  const auto& runs = state_.runs();
+  noRun_->setVisible(row >= 0 && runs.empty());
+  for (std::size_t i = 0; i < runViews_.size(); ++i) runViews_[i].box->setVisible(row >= 0 && i < runs.size());
   if (row < 0) {
     transcript_->setText(state_.hasCorpus() ? tr("No utterance selected") : tr("No corpus open"));
-    details_->clear();
+    for (QLabel* l : {speaker_, where_, time_, gold_}) l->clear();
     return;
   }
   const auto& c = *state_.corpus();
   const auto& d = c.dialogues[static_cast<std::size_t>(state_.currentDialogue())];
   const auto& u = d.utterances[static_cast<std::size_t>(state_.currentUtterance())];
   transcript_->setText(u.transcript.empty() ? tr("(no transcript)") : QStringLiteral("\u201C%1\u201D").arg(QString::fromStdString(u.transcript)));
-  const QString speaker = u.speaker >= 0 && u.speaker < static_cast<int>(c.speakers.size())
-                              ? QString::fromStdString(c.speakers[static_cast<std::size_t>(u.speaker)]) : tr("unknown");
+  speaker_->setText(u.speaker >= 0 && u.speaker < static_cast<int>(c.speakers.size())
+                        ? QString::fromStdString(c.speakers[static_cast<std::size_t>(u.speaker)]) : tr("unknown"));
   QString where = tr("Dialogue %1, utterance %2 of %3 (%4)")
                       .arg(QString::fromStdString(d.key)).arg(state_.currentUtterance() + 1).arg(d.size())
                       .arg(QString::fromLatin1(data::splitName(d.split)));
   if (d.season > 0) where = tr("Season %1, episode %2; ").arg(d.season).arg(d.episode) + where;
-  QString span = tr("unknown");
-  if (u.startSeconds >= 0 && u.endSeconds >= 0)
-    span = QStringLiteral("%1 \u2013 %2 s (%3 s)").arg(u.startSeconds, 0, 'f', 2).arg(u.endSeconds, 0, 'f', 2).arg(u.endSeconds - u.startSeconds, 0, 'f', 2);
-  const QString gold = u.label >= 0 ? QString::fromStdString(c.labels.labels[static_cast<std::size_t>(u.label)]) : tr("unlabelled");
-  details_->setText(QStringLiteral("<table cellspacing='2'>"
-                                   "<tr><td><b>%1</b></td><td>%2</td></tr>"
-                                   "<tr><td><b>%3</b></td><td>%4</td></tr>"
-                                   "<tr><td><b>%5</b></td><td>%6</td></tr>"
-                                   "<tr><td><b>%7</b></td><td>%8</td></tr></table>")
-                        .arg(tr("Speaker"), speaker.toHtmlEscaped(), tr("Where"), where.toHtmlEscaped(), tr("Time"), span,
-                             tr("Gold"), gold.toHtmlEscaped()));
+  where_->setText(where);
+  time_->setText(u.startSeconds >= 0 && u.endSeconds >= 0
+                     ? QStringLiteral("%1 \u2013 %2 s (%3 s)").arg(u.startSeconds, 0, 'f', 2).arg(u.endSeconds, 0, 'f', 2)
+                           .arg(u.endSeconds - u.startSeconds, 0, 'f', 2)
+                     : tr("unknown"));
+  gold_->setText(u.label >= 0 ? QString::fromStdString(c.labels.labels[static_cast<std::size_t>(u.label)]) : tr("unlabelled"));
   QStringList labels;
   for (const auto& l : c.labels.labels) labels << QString::fromStdString(l);
-  if (state_.runs().empty()) {
-    auto* none = new QLabel(tr("No run loaded: File \u203A Open run shows a model's predictions here."));
-    none->setWordWrap(true);
-    runsLayout_->addWidget(none);
-    runWidgets_.push_back(none);
-  }
-  for (const auto& run : state_.runs()) {
-    auto* box = new QWidget;
-    auto* v = new QVBoxLayout(box);
-    v->setContentsMargins(0, 8, 0, 0);
-    auto* head = new QLabel;
-    head->setTextFormat(Qt::RichText);
-    head->setWordWrap(true);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& run = runs[i];
+    RunView& v = runView(i);
+    v.box->setVisible(true);
     if (!run->has(static_cast<std::size_t>(row))) {
-      head->setText(tr("<b>%1</b>: no prediction for this utterance").arg(run->name.toHtmlEscaped()));
-      v->addWidget(head);
-    } else {
-      const int p = run->prediction[static_cast<std::size_t>(row)];
-      const bool right = p == u.label;
-      QString text = tr("<b>%1</b> predicts <b>%2</b> <span style='color:%3'>%4</span>")
-                         .arg(run->name.toHtmlEscaped(), labels.value(p),
-                              right ? QStringLiteral("#1a7f37") : QStringLiteral("#c0392b"),
-                              u.label < 0 ? QString() : right ? tr("(right)") : tr("(wrong)"));
-      if (run->hasGate && std::isfinite(run->weightAudio[static_cast<std::size_t>(row)]))
-        text += tr("<br>gate: audio %1, visual %2 (mean gates %3 / %4)")
-                    .arg(run->weightAudio[static_cast<std::size_t>(row)], 0, 'f', 3)
-                    .arg(run->weightVisual[static_cast<std::size_t>(row)], 0, 'f', 3)
-                    .arg(run->gateAudio[static_cast<std::size_t>(row)], 0, 'f', 3)
-                    .arg(run->gateVisual[static_cast<std::size_t>(row)], 0, 'f', 3);
-      head->setText(text);
-      v->addWidget(head);
-      auto* bars = new ProbabilityBars;
-      bars->setObjectName("probabilityBars");
-      const float* pr = run->probs(static_cast<std::size_t>(row));
-      bars->setData(labels, std::vector<float>(pr, pr + run->numClasses), u.label, p);
-      v->addWidget(bars);
+      v.head->setText(tr("<b>%1</b>: no prediction for this utterance").arg(run->name.toHtmlEscaped()));
+      v.bars->setVisible(false);
+      continue;
     }
-    runsLayout_->addWidget(box);
-    runWidgets_.push_back(box);
+    const int p = run->prediction[static_cast<std::size_t>(row)];
+    const bool right = p == u.label;
+    QString text = tr("<b>%1</b> predicts <b>%2</b> <span style='color:%3'>%4</span>")
+                       .arg(run->name.toHtmlEscaped(), labels.value(p),
+                            right ? QStringLiteral("#1a7f37") : QStringLiteral("#c0392b"),
+                            u.label < 0 ? QString() : right ? tr("(right)") : tr("(wrong)"));
+    if (run->hasGate && std::isfinite(run->weightAudio[static_cast<std::size_t>(row)]))
+      text += tr("<br>gate: audio %1, visual %2 (mean gates %3 / %4)")
+                  .arg(run->weightAudio[static_cast<std::size_t>(row)], 0, 'f', 3)
+                  .arg(run->weightVisual[static_cast<std::size_t>(row)], 0, 'f', 3)
+                  .arg(run->gateAudio[static_cast<std::size_t>(row)], 0, 'f', 3)
+                  .arg(run->gateVisual[static_cast<std::size_t>(row)], 0, 'f', 3);
+    v.head->setText(text);
+    const float* pr = run->probs(static_cast<std::size_t>(row));
+    v.bars->setData(labels, std::vector<float>(pr, pr + run->numClasses), u.label, p);
+    v.bars->setVisible(true);
   }
 }
 

@@ -12,8 +12,8 @@ namespace mlsan::data {
 struct DemoConfig {
   std::uint64_t seed = 7;
   // --- size and structure
-  int dialogues = 440;          ///< total dialogues (split 75% train / 8% dev / 17% test by default)
-  double devFraction = 0.08;    ///< share of dialogues in the dev split
+  int dialogues = 600;          ///< total dialogues (split 68% train / 15% dev / 17% test by default)
+  double devFraction = 0.15;    ///< share of dialogues in the dev split (large enough for stable model selection)
   double testFraction = 0.17;   ///< share of dialogues in the test split (the rest is train)
   int minTurns = 1, maxTurns = 24;
   int minSpeakers = 2, maxSpeakers = 6;
@@ -37,19 +37,21 @@ struct DemoConfig {
   double unreliableProb = 0.2;  ///< the same for the speaker's weak modality (else a distractor emotion)
   double balancedProb = 0.65;   ///< both modalities, for speakers with no preference
   // --- per-speaker scale and shift of audio and visual features (what FiLM should undo)
-  double styleScaleSigma = 0.6; ///< log-normal s.d. of the per-dimension scale
-  double styleShift = 1.0;      ///< s.d. of the per-dimension shift, relative to the clean feature's s.d.
+  /// Off by default: a random per-dimension style lies almost entirely off the emotion manifold,
+  /// so it names the speaker to any model without changing how emotions look (DEMO_CORPUS.md).
+  double styleScaleSigma = 0.0; ///< log-normal s.d. of the per-dimension scale
+  double styleShift = 0.0;      ///< s.d. of the per-dimension shift, relative to the clean feature's s.d.
   // --- per-speaker expression of emotion, in the emotion latent space of audio and visual
   // (before the map into the full dims): latent = baseline + gain * (prototype + noise).
   // Unlike the ambient scale/shift above (mostly orthogonal to the emotion subspace), these
   // make one speaker's neutral look like another's emotion. After the fixed linear map they
   // are a per-speaker affine transform of each dimension, so FiLM can undo them exactly.
-  double expressGainSigma = 0.0;  ///< log-normal s.d. of a speaker's expressiveness (scalar gain)
+  double expressGainSigma = 0.3;  ///< log-normal s.d. of a speaker's expressiveness (scalar gain)
   double expressBaseline = 0.0;   ///< s.d. of a speaker's resting expression, in latent noise s.d.
   /// A speaker's resting expression along an emotion: the speaker's audio and visual latents are
   /// shifted by restingExpression * (prototype[c] - prototype[neutral]) for one non-neutral class
   /// c drawn per speaker, so their neutral looks like another speaker's c.
-  double restingExpression = 0.0;
+  double restingExpression = 1.0;
   // --- missing faces: visual vector all zeros, as MultiEMO stores it
   double faceMissing = 0.04;
 };

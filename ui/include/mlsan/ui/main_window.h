@@ -6,6 +6,8 @@
 #include <QStringList>
 #include <memory>
 
+#include "mlsan/data/corpus.h"
+
 class QAction;
 class QDockWidget;
 class QLabel;
@@ -110,6 +112,7 @@ class MainWindow : public QMainWindow {
   QStringList pendingRuns_;
   int runsLoading_ = 0;
   QString lastError_;
+  std::shared_ptr<const data::Corpus> trainAfterCancel_;  ///< demo models to train once the cancelled run stops
 };
 
 }  // namespace mlsan::ui

@@ -40,11 +40,21 @@ class UtterancePanel : public QWidget {
  private:
   void refresh();
 
+  /// One loaded run's part of the panel; made once and reused (rebuilding widgets on every
+  /// step cost more than everything else a step does).
+  struct RunView {
+    QWidget* box = nullptr;
+    QLabel* head = nullptr;
+    ProbabilityBars* bars = nullptr;
+  };
+  RunView& runView(std::size_t i);
+
   StudioState& state_;
   QLabel* transcript_ = nullptr;
-  QLabel* details_ = nullptr;
+  QLabel *speaker_ = nullptr, *where_ = nullptr, *time_ = nullptr, *gold_ = nullptr;
+  QLabel* noRun_ = nullptr;
   QVBoxLayout* runsLayout_ = nullptr;
-  std::vector<QWidget*> runWidgets_;
+  std::vector<RunView> runViews_;
 };
 
 }  // namespace mlsan::ui
