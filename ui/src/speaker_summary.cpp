@@ -33,7 +33,7 @@ QVariant SpeakerSummaryModel::data(const QModelIndex& index, int role) const {
   switch (col) {
     case Speaker:
       if (role == Qt::DisplayRole || role == Qt::UserRole) return r.name;
-      if (role == Qt::DecorationRole) return speakerColor(r.speaker, r.speaker + 2);
+      if (role == Qt::DecorationRole) return speakerColor(r.speaker, r.numSpeakers);
       return {};
     case Utterances:
       if (role == Qt::DisplayRole || role == Qt::UserRole) return r.utterances;
@@ -53,22 +53,25 @@ QVariant SpeakerSummaryModel::headerData(int section, Qt::Orientation orientatio
   if (orientation != Qt::Horizontal) return {};
   if (role == Qt::ToolTipRole) {
     switch (section) {
+      case Utterances: return tr("Utterances of the speaker with a gate value");
       case AudioMean: return tr("Mean audio weight w_a = mean(g_a) / (mean(g_a) + mean(g_v))");
+      case VisualMean: return tr("Mean visual weight w_v = 1 - w_a");
       case AudioSd: case VisualSd: return tr("Standard deviation over the speaker's utterances");
-      case GateAudio: case GateVisual: return tr("Mean of the raw gate values (sigmoid outputs)");
+      case GateAudio: return tr("Mean of the raw audio gate values (sigmoid outputs)");
+      case GateVisual: return tr("Mean of the raw visual gate values (sigmoid outputs)");
       default: return {};
     }
   }
   if (role != Qt::DisplayRole) return {};
   switch (section) {
     case Speaker: return tr("Speaker");
-    case Utterances: return tr("Utterances");
-    case AudioMean: return tr("Audio weight");
+    case Utterances: return tr("Utts");
+    case AudioMean: return tr("Audio");
     case AudioSd: return tr("\u00B1 s.d.");
-    case VisualMean: return tr("Visual weight");
+    case VisualMean: return tr("Visual");
     case VisualSd: return tr("\u00B1 s.d.");
-    case GateAudio: return tr("Gate (audio)");
-    case GateVisual: return tr("Gate (visual)");
+    case GateAudio: return tr("Gate a");
+    case GateVisual: return tr("Gate v");
     default: return {};
   }
 }
@@ -95,8 +98,10 @@ SpeakerSummary::SpeakerSummary(StudioState& state, QWidget* parent) : QWidget(pa
   table_->setSortingEnabled(true);
   table_->sortByColumn(SpeakerSummaryModel::Utterances, Qt::DescendingOrder);
   table_->verticalHeader()->hide();
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->horizontalHeader()->setStretchLastSection(true);
+  // Every column in view: the numbers share the width, the speaker's name fits its content.
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  table_->horizontalHeader()->setSectionResizeMode(SpeakerSummaryModel::Speaker, QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setMinimumSectionSize(table_->fontMetrics().horizontalAdvance(QStringLiteral("0.000")) + 14);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setAlternatingRowColors(true);
   layout->addWidget(table_, 1);
@@ -158,6 +163,7 @@ void SpeakerSummary::recompute() {
     if (a.n == 0) continue;
     SpeakerSummaryModel::Row r;
     r.speaker = static_cast<int>(s);
+    r.numSpeakers = static_cast<int>(c.speakers.size());
     r.name = QString::fromStdString(c.speakers[s]);
     r.utterances = a.n;
     r.audioMean = a.a / a.n;

@@ -21,6 +21,7 @@ class SpeakerSummaryModel : public QAbstractTableModel {
   enum Column { Speaker = 0, Utterances, AudioMean, AudioSd, VisualMean, VisualSd, GateAudio, GateVisual, ColumnCount };
   struct Row {
     int speaker = -1;
+    int numSpeakers = 0;  ///< in the corpus (the last is "other", drawn grey)
     QString name;
     int utterances = 0;
     double audioMean = 0, audioSd = 0, visualMean = 0, visualSd = 0, gateAudio = 0, gateVisual = 0;
