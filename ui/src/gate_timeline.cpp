@@ -152,6 +152,10 @@ void GateTimeline::rebuild() {
   visualLine->setName(raw ? tr("visual gate") : tr("visual weight"));
   visualLine->setPen(QPen(QColor(40, 40, 40), 2, Qt::DashLine));
   std::map<int, std::pair<QScatterSeries*, QScatterSeries*>> bySpeaker;  // audio (circles), visual (squares)
+  // Points are collected first and handed to each series in one replace() (house style: charts
+  // are fed in bulk, never point by point).
+  QList<QPointF> audioPoints, visualPoints;
+  std::map<int, std::pair<QList<QPointF>, QList<QPointF>>> speakerPoints;
   double lo = 1, hi = 0;
   for (std::size_t u = 0; u < d.size(); ++u) {
     const std::size_t row = d.firstRow + u;
@@ -160,8 +164,8 @@ void GateTimeline::rebuild() {
     const double v = raw ? run->gateVisual[row] : run->weightVisual[row];
     if (!std::isfinite(a) || !std::isfinite(v)) continue;
     const double x = static_cast<double>(u) + 1;
-    audioLine->append(x, a);
-    visualLine->append(x, v);
+    audioPoints.append({x, a});
+    visualPoints.append({x, v});
     lo = std::min({lo, a, v});
     hi = std::max({hi, a, v});
     const int s = d.utterances[u].speaker;
@@ -180,8 +184,8 @@ void GateTimeline::rebuild() {
       pair.second->setColor(col.lighter(130));
       pair.second->setBorderColor(col.darker(150));
     }
-    pair.first->append(x, a);
-    pair.second->append(x, v);
+    speakerPoints[s].first.append({x, a});
+    speakerPoints[s].second.append({x, v});
     ++plotted_;
   }
   if (plotted_ == 0) {
@@ -191,6 +195,12 @@ void GateTimeline::rebuild() {
     message_->setText(tr("%1 has no gate values for dialogue %2.").arg(run->name, QString::fromStdString(d.key)));
     stack_->setCurrentWidget(message_);
     return;
+  }
+  audioLine->replace(audioPoints);
+  visualLine->replace(visualPoints);
+  for (auto& [s, p] : bySpeaker) {
+    p.first->replace(speakerPoints[s].first);
+    p.second->replace(speakerPoints[s].second);
   }
   QValueAxis* ax = ax_;
   QValueAxis* ay = ay_;

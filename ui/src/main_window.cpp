@@ -5,26 +5,24 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDialog>
-#include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QFileDialog>
-#include <QFormLayout>
-#include <QHBoxLayout>
 #include <QKeySequence>
 #include <QLabel>
-#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
-#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolButton>
 
-#include "mlsan/ui/background.h"
+#include "mlsan/ui/corpus_loader.h"
+#include "mlsan/ui/demo_model_trainer.h"
+#include "mlsan/ui/run_loader.h"
 #include "mlsan/ui/browser_panel.h"
 #include "mlsan/ui/demo_clips.h"
 #include "mlsan/ui/gate_timeline.h"
+#include "mlsan/ui/open_corpus_dialog.h"
 #include "mlsan/ui/player_panel.h"
 #include "mlsan/ui/speaker_summary.h"
 #include "mlsan/ui/studio_state.h"
@@ -38,55 +36,6 @@ namespace mlsan::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
-
-/// File > Open corpus: a corpus path (MultiEMO folder or pickle, MELD CSV folder, the
-/// project's format) or "demo", and optionally the MELD CSVs and the MELD.Raw clips folder.
-class OpenCorpusDialog : public QDialog {
- public:
-  explicit OpenCorpusDialog(QWidget* parent) : QDialog(parent) {
-    setWindowTitle(tr("Open corpus"));
-    auto* form = new QFormLayout(this);
-    auto row = [&](QLineEdit*& edit, const QString& label, const QString& hint, bool file) {
-      edit = new QLineEdit;
-      edit->setPlaceholderText(hint);
-      edit->setMinimumWidth(380);
-      auto* browse = new QPushButton(tr("Browse\u2026"));
-      auto* h = new QHBoxLayout;
-      h->addWidget(edit, 1);
-      h->addWidget(browse);
-      if (file) {
-        auto* pickFile = new QPushButton(tr("File\u2026"));
-        h->addWidget(pickFile);
-        connect(pickFile, &QPushButton::clicked, this, [this, edit] {
-          const QString f = QFileDialog::getOpenFileName(this, tr("Corpus file"), {}, tr("Pickles (*.pkl *.pickle);;All files (*)"));
-          if (!f.isEmpty()) edit->setText(f);
-        });
-      }
-      connect(browse, &QPushButton::clicked, this, [this, edit, label] {
-        const QString d = QFileDialog::getExistingDirectory(this, label);
-        if (!d.isEmpty()) edit->setText(d);
-      });
-      form->addRow(label, h);
-    };
-    row(path_, tr("Corpus"), tr("a MultiEMO data folder or pickle, a MELD CSV folder, or \u201Cdemo\u201D"), true);
-    row(csv_, tr("MELD CSVs"), tr("optional: the folder with train_sent_emo.csv, \u2026"), false);
-    row(clips_, tr("Clips"), tr("optional: MELD.Raw (train_splits/, dev_splits_complete/, \u2026)"), false);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Open | QDialogButtonBox::Cancel);
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    form->addRow(buttons);
-  }
-  QString source() const {
-    QString s = path_->text().trimmed();
-    if (s.isEmpty()) return {};
-    if (!csv_->text().trimmed().isEmpty()) s += ";csv=" + csv_->text().trimmed();
-    if (!clips_->text().trimmed().isEmpty()) s += ";clips=" + clips_->text().trimmed();
-    return s;
-  }
-
- private:
-  QLineEdit *path_ = nullptr, *csv_ = nullptr, *clips_ = nullptr;
-};
 
 }  // namespace
 

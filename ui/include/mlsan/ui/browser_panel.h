@@ -2,10 +2,11 @@
 // The corpus browser: the Season > Episode > Dialogue > Utterance tree and its filters
 // (speaker, gold emotion, predicted emotion, only misclassified, only where the two loaded
 // models disagree, text search). Selecting an utterance makes it current; a new current
-// utterance (from any view) is selected and scrolled to.
-#include <QSortFilterProxyModel>
+// utterance (from any view) is selected and scrolled to. GUI thread only.
 #include <QWidget>
 #include <memory>
+
+#include "mlsan/ui/utterance_filter_proxy.h"
 
 class QCheckBox;
 class QComboBox;
@@ -18,20 +19,6 @@ namespace mlsan::ui {
 
 class CorpusTreeModel;
 class StudioState;
-
-/// Keeps utterances the studio's filter accepts, and the groups above them.
-class UtteranceFilterProxy : public QSortFilterProxyModel {
-  Q_OBJECT
- public:
-  UtteranceFilterProxy(const StudioState& state, QObject* parent = nullptr);
-  void refresh() { invalidateFilter(); }
-
- protected:
-  bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
-
- private:
-  const StudioState& state_;
-};
 
 class BrowserPanel : public QWidget {
   Q_OBJECT

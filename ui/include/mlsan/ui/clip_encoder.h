@@ -1,7 +1,7 @@
 #pragma once
 // Writes a short clip (MPEG-4 part 2 video + AAC audio in MP4) with FFmpeg's own encoders: the
 // demo corpus's rendered utterances. Written to a temporary file beside the target and renamed
-// into place, so a crash never leaves a half-written clip under the final name.
+// into place, so a crash never leaves a half-written clip under the final name. Any thread.
 #include <QImage>
 #include <QString>
 #include <vector>

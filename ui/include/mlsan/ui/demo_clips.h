@@ -4,7 +4,8 @@
 // speaker's face was unreliable for it, no face when the features say none was found), leaning
 // towards the speaker's resting expression, and a voice-like tone track whose pitch contour and
 // loudness follow the emotion the audio features show, in the speaker's own register. Rendered
-// with QPainter, encoded with FFmpeg, written to a cache folder on first use.
+// with QPainter (QImage, so any thread), encoded with FFmpeg, written to a cache folder on first
+// use. A DemoClipCache is used from one thread at a time.
 #include <QString>
 #include <memory>
 

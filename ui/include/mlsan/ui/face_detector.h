@@ -1,6 +1,7 @@
 #pragma once
 // OpenCV's frontal-face Haar cascade (from opencv-data), for the player's face box: the region
 // the visual features describe. Detection runs on a grey copy at most 320 pixels wide.
+// One detector per thread.
 #include <QImage>
 #include <QRectF>
 #include <memory>

@@ -3,7 +3,7 @@
 // utterance and y ML-SAN's audio and visual weights (normalised shares, or the raw mean gates),
 // points coloured by speaker, a cursor on the current utterance that follows stepping and
 // playback, tooltips with the numbers, click to jump. With only a MultiEMO run (no gate), it
-// says so instead of drawing nothing.
+// says so instead of drawing nothing. GUI thread only.
 #include <QWidget>
 #include <vector>
 

@@ -1,7 +1,7 @@
 #pragma once
 // The studio's main window: it composes the panels as docks around the player, owns the shared
 // StudioState, the menus and shortcuts, the status line, and the background work (opening a
-// corpus or a run, training the demo models). It holds no analysis logic.
+// corpus or a run, training the demo models). It holds no analysis logic. GUI thread only.
 #include <QMainWindow>
 #include <QStringList>
 #include <memory>

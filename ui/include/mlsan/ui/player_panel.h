@@ -4,13 +4,16 @@
 // audio under the video, an optional face box from OpenCV's frontal-face detector, and a
 // dialogue mode that plays utterance after utterance and steps every view along. With no audio
 // device, playback goes on silently and says so. A missing or unreadable clip shows a
-// placeholder that says what is wrong.
+// placeholder that says what is wrong. GUI thread only.
 #include <QElapsedTimer>
 #include <QImage>
+#include <QRectF>
 #include <QWidget>
 #include <memory>
 
 #include "mlsan/ui/clip_decoder.h"
+#include "mlsan/ui/video_view.h"
+#include "mlsan/ui/waveform_view.h"
 
 class QAudioSink;
 class QBuffer;
@@ -24,49 +27,6 @@ namespace mlsan::ui {
 
 class StudioState;
 class FaceDetector;
-
-/// Paints the current frame (kept in proportion), the face box, or a placeholder text.
-class VideoView : public QWidget {
-  Q_OBJECT
- public:
-  explicit VideoView(QWidget* parent = nullptr);
-  void setFrame(const QImage& frame);
-  void setPlaceholder(const QString& text);
-  void setFaceBox(const QRectF& box);  ///< in frame pixels; empty = none
-  const QImage& frame() const { return frame_; }
-  const QString& placeholder() const { return placeholder_; }
-  QSize sizeHint() const override { return {480, 300}; }
-
- protected:
-  void paintEvent(QPaintEvent*) override;
-
- private:
-  QImage frame_;
-  QString placeholder_;
-  QRectF face_;
-};
-
-/// The clip's audio envelope with the playhead; a click seeks.
-class WaveformView : public QWidget {
-  Q_OBJECT
- public:
-  explicit WaveformView(QWidget* parent = nullptr);
-  void setTrack(const AudioTrack* track, double duration, const QString& note = {});
-  void setPosition(double seconds);
-  QSize sizeHint() const override { return {480, 56}; }
-  QSize minimumSizeHint() const override { return {120, 40}; }
- signals:
-  void seekRequested(double seconds);
-
- protected:
-  void paintEvent(QPaintEvent*) override;
-  void mousePressEvent(QMouseEvent*) override;
-
- private:
-  const AudioTrack* track_ = nullptr;
-  double duration_ = 0, position_ = 0;
-  QString note_;
-};
 
 class PlayerPanel : public QWidget {
   Q_OBJECT

@@ -2,6 +2,7 @@
 // A trained run as the studio shows it: its per-utterance predictions, probabilities and gates
 // (predictions.csv) mapped onto the rows of the open corpus, and its headline figures
 // (config.json, metrics.json). Read without torch: browsing needs no model in memory.
+// load() may run on any thread; a loaded RunData is immutable and shared read-only.
 #include <QString>
 #include <memory>
 #include <stdexcept>

@@ -1,10 +1,11 @@
 #pragma once
 // Per speaker, over the whole corpus or the browser's filtered set: how many utterances, and
 // the primary (gated) run's mean audio and visual weight with their standard deviation, and
-// the raw mean gates. Sortable by any column.
-#include <QAbstractTableModel>
+// the raw mean gates. Sortable by any column. GUI thread only.
 #include <QWidget>
 #include <vector>
+
+#include "mlsan/ui/speaker_summary_model.h"
 
 class QComboBox;
 class QLabel;
@@ -14,29 +15,6 @@ class QTableView;
 namespace mlsan::ui {
 
 class StudioState;
-
-class SpeakerSummaryModel : public QAbstractTableModel {
-  Q_OBJECT
- public:
-  enum Column { Speaker = 0, Utterances, AudioMean, AudioSd, VisualMean, VisualSd, GateAudio, GateVisual, ColumnCount };
-  struct Row {
-    int speaker = -1;
-    int numSpeakers = 0;  ///< in the corpus (the last is "other", drawn grey)
-    QString name;
-    int utterances = 0;
-    double audioMean = 0, audioSd = 0, visualMean = 0, visualSd = 0, gateAudio = 0, gateVisual = 0;
-  };
-  using QAbstractTableModel::QAbstractTableModel;
-  void setRows(std::vector<Row> rows);
-  const std::vector<Row>& rows() const { return rows_; }
-  int rowCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : static_cast<int>(rows_.size()); }
-  int columnCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : ColumnCount; }
-  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-  QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-
- private:
-  std::vector<Row> rows_;
-};
 
 class SpeakerSummary : public QWidget {
   Q_OBJECT

@@ -1,8 +1,10 @@
 #pragma once
 // The current utterance: transcript, speaker, dialogue, time span, gold label, and for each
 // loaded run its prediction (marked right or wrong) with the class probabilities as bars and,
-// for ML-SAN, the audio/visual weights of its speaker gate.
+// for ML-SAN, the audio/visual weights of its speaker gate. GUI thread only.
 #include <QWidget>
+
+#include "mlsan/ui/probability_bars.h"
 #include <vector>
 
 class QLabel;
@@ -11,24 +13,6 @@ class QVBoxLayout;
 namespace mlsan::ui {
 
 class StudioState;
-
-/// Horizontal bars, one per class, with the gold class outlined and the predicted class filled.
-class ProbabilityBars : public QWidget {
-  Q_OBJECT
- public:
-  explicit ProbabilityBars(QWidget* parent = nullptr);
-  void setData(const QStringList& labels, const std::vector<float>& probabilities, int gold, int predicted);
-  QSize sizeHint() const override;
-  QSize minimumSizeHint() const override { return sizeHint(); }
-
- protected:
-  void paintEvent(QPaintEvent*) override;
-
- private:
-  QStringList labels_;
-  std::vector<float> p_;
-  int gold_ = -1, predicted_ = -1;
-};
 
 class UtterancePanel : public QWidget {
   Q_OBJECT

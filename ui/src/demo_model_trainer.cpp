@@ -1,56 +1,15 @@
-#include "mlsan/ui/background.h"
+#include "mlsan/ui/demo_model_trainer.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QPointer>
 #include <QStandardPaths>
 #include <QThread>
-#include <QtConcurrent/QtConcurrent>
 
 #include "mlsan/model/engine.h"
 
 namespace mlsan::ui {
-
-bool CorpusLoader::start(const QString& source) {
-  if (busy_) return false;
-  busy_ = true;
-  QPointer<CorpusLoader> self(this);
-  (void)QtConcurrent::run([self, source] {
-    auto result = std::make_shared<OpenedCorpus>();
-    result->source = source;
-    try {
-      const data::CorpusSource src = data::CorpusSource::parse(source.toStdString());
-      auto corpus = std::make_shared<data::Corpus>(data::openCorpus(src, &result->report));
-      result->corpus = std::move(corpus);
-      result->source = QString::fromStdString(src.toString());
-    } catch (const std::exception& e) {
-      result->error = QString::fromStdString(e.what());
-    }
-    QMetaObject::invokeMethod(qApp, [self, result] {
-      if (!self) return;
-      self->busy_ = false;
-      emit self->done(result);
-    }, Qt::QueuedConnection);
-  });
-  return true;
-}
-
-void RunLoader::start(const QString& dir, std::shared_ptr<const data::Corpus> corpus) {
-  QPointer<RunLoader> self(this);
-  (void)QtConcurrent::run([self, dir, corpus] {
-    std::shared_ptr<const RunData> run;
-    QString error;
-    try {
-      if (!corpus) throw std::runtime_error("open a corpus before a run");
-      run = RunData::load(dir, *corpus);
-    } catch (const std::exception& e) {
-      error = QString::fromStdString(e.what());
-    }
-    QMetaObject::invokeMethod(qApp, [self, run, error, dir] {
-      if (self) emit self->done(run, error, dir);
-    }, Qt::QueuedConnection);
-  });
-}
 
 namespace {
 

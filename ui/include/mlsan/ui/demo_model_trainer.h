@@ -1,52 +1,18 @@
 #pragma once
-// Work the studio does off the GUI thread: opening a corpus, loading a run, training the demo
-// models. Results come back on the GUI thread through signals; errors are messages that name
-// the file and the problem.
+// Trains the models a first start shows on the demo corpus (ML-SAN, then MultiEMO) on its own
+// worker thread into a cache folder, reporting progress as signals on the GUI thread; cancel()
+// stops it at the next batch and the destructor cancels and waits. Create and use on the GUI
+// thread.
 #include <QObject>
 #include <QString>
 #include <atomic>
 #include <memory>
 
+#include "mlsan/data/corpus.h"
+
 class QThread;
 
-#include "mlsan/data/corpus.h"
-#include "mlsan/data/corpus_source.h"
-#include "mlsan/ui/run_data.h"
-
 namespace mlsan::ui {
-
-/// What opening a corpus produced.
-struct OpenedCorpus {
-  std::shared_ptr<const data::Corpus> corpus;
-  data::OpenReport report;
-  QString source;   ///< the text form of the source
-  QString error;    ///< non-empty when it failed
-};
-
-/// Opens a corpus on a worker thread; `done` fires on the receiver's thread.
-class CorpusLoader : public QObject {
-  Q_OBJECT
- public:
-  using QObject::QObject;
-  /// Starts opening `source` (the CorpusSource text form). Ignored while busy; returns false then.
-  bool start(const QString& source);
-  bool busy() const { return busy_; }
- signals:
-  void done(std::shared_ptr<mlsan::ui::OpenedCorpus> result);
-
- private:
-  bool busy_ = false;
-};
-
-/// Loads a run directory for a corpus on a worker thread.
-class RunLoader : public QObject {
-  Q_OBJECT
- public:
-  using QObject::QObject;
-  void start(const QString& dir, std::shared_ptr<const data::Corpus> corpus);
- signals:
-  void done(std::shared_ptr<const mlsan::ui::RunData> run, QString error, QString dir);
-};
 
 /// Trains the models a first start shows on the demo corpus (ML-SAN, then MultiEMO), on one
 /// worker thread, into a cache folder; a finished run there is reused on the next start.
