@@ -226,7 +226,7 @@ TEST(DemoClips, TheFaceShowsWhatTheVisualFeaturesShowAndTheCacheRendersOnce) {
   };
   ASSERT_GE(a, 0);
   ASSERT_GE(b, 0);
-  int da, ua, db, ub;
+  int da = -1, ua = -1, db = -1, ub = -1;
   locate(a, &da, &ua);
   locate(b, &db, &ub);
   const ui::ClipContent joy = ui::renderDemoClip(*corpus, truth, da, ua);
