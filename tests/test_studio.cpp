@@ -228,6 +228,14 @@ TEST_F(Studio, FiltersNarrowTheTreeAndTheSummary) {
   ready();
   auto* browser = window->browser();
   const auto& c = *state().corpus();
+  // A filter that hides the current utterance leaves it current (the view must not pick
+  // another one on its own).
+  state().setCurrent(0, 0);
+  const int hiddenSpeaker = c.dialogues[0].utterances[0].speaker;
+  const int other = browser->speakerBox()->findData(hiddenSpeaker == 1 ? 2 : 1);
+  browser->speakerBox()->setCurrentIndex(other);
+  EXPECT_EQ(state().currentDialogue(), 0);
+  EXPECT_EQ(state().currentUtterance(), 0);
   // Speaker: the third named speaker.
   browser->speakerBox()->setCurrentIndex(3);
   const int speaker = browser->speakerBox()->currentData().toInt();
@@ -299,6 +307,18 @@ TEST_F(Studio, AMultiEmoRunAloneSaysThereIsNoGate) {
   saveShot(window->gateTimeline(), "gate_timeline_multiemo.png");
   state().addRun(runs[0]);
   EXPECT_TRUE(window->gateTimeline()->message().isEmpty());
+  EXPECT_EQ(state().runs().size(), 2u);
+  // A third run replaces the older of the two, whatever their order on screen.
+  auto copy = std::make_shared<ui::RunData>(*runs[0]);
+  copy->dir += "-copy";
+  copy->name = "ML-SAN (copy)";
+  state().addRun(copy);
+  ASSERT_EQ(state().runs().size(), 2u);
+  EXPECT_EQ(state().runs()[0], runs[0]);  // loaded after MultiEMO: kept
+  EXPECT_EQ(state().runs()[1]->name, "ML-SAN (copy)");
+  state().clearRuns();
+  state().addRun(runs[0]);
+  state().addRun(runs[1]);
   EXPECT_EQ(state().runs().size(), 2u);
 }
 

@@ -151,6 +151,7 @@ void BrowserPanel::refreshRunControls() {
                             : tr("Load two runs to compare their predictions"));
   if (!two) disagree_->setChecked(false);
   syncing_ = false;
+  applyFilter();  // controls reset above must reach the state's filter
 }
 
 void BrowserPanel::applyFilter() {
@@ -166,7 +167,11 @@ void BrowserPanel::applyFilter() {
 }
 
 void BrowserPanel::refilter() {
+  // Hiding the current row makes the view move its current index; that is not the user
+  // choosing another utterance.
+  syncing_ = true;
   proxy_->refresh();
+  syncing_ = false;
   if (!state_.filter().isEmpty()) tree_->expandToDepth(2);
   const std::size_t total = state_.hasCorpus() ? state_.corpus()->numUtterances() : 0;
   const std::size_t shown = state_.filter().isEmpty() ? total : state_.filteredRows().size();

@@ -106,7 +106,7 @@ void DemoModelTrainer::start(std::shared_ptr<const data::Corpus> corpus, int epo
           break;
         }
       }
-      QMetaObject::invokeMethod(qApp, [self, dir] { if (self) emit self->runReady(dir); }, Qt::QueuedConnection);
+      QMetaObject::invokeMethod(qApp, [self, dir, corpus] { if (self) emit self->runReady(dir, corpus); }, Qt::QueuedConnection);
     }
     QMetaObject::invokeMethod(qApp, [self, cancelled] {
       if (!self) return;

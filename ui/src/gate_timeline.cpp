@@ -104,6 +104,7 @@ void GateTimeline::setMode(Mode mode) {
   modeBox_->setCurrentIndex(mode == Mode::Weights ? 0 : 1);
   shownDialogue_ = -1;
   rebuild();
+  emit modeChanged(mode);
 }
 
 QChartView* GateTimeline::chartView() const { return view_; }

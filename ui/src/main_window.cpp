@@ -70,8 +70,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   });
 
   connect(corpusLoader_, &CorpusLoader::done, this, &MainWindow::corpusDone);
-  connect(runLoader_, &RunLoader::done, this, [this](std::shared_ptr<const RunData> run, QString error, QString dir) {
+  connect(runLoader_, &RunLoader::done, this, [this](std::shared_ptr<const RunData> run, QString error, QString dir,
+                                                     std::shared_ptr<const data::Corpus> corpus) {
     --runsLoading_;
+    if (corpus != state_->corpus()) return;  // loaded for a corpus that is no longer open
     if (!run) {
       showError(tr("Cannot open the run"), error);
       emit runOpened(false);
@@ -91,8 +93,13 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
     progress_->setValue(std::max(0, (batches > 0 ? epoch - 1 : epoch - 1) * 100 + within));
     setStatus(tr("%1: epoch %2 of %3. The studio is usable meanwhile; predictions appear when it is done.").arg(what).arg(epoch).arg(epochs));
   });
-  connect(trainer_, &DemoModelTrainer::runReady, this, [this](QString dir) { openRun(dir); });
-  connect(trainer_, &DemoModelTrainer::failed, this, [this](QString error) { showError(tr("Training the demo models failed"), error); });
+  connect(trainer_, &DemoModelTrainer::runReady, this, [this](QString dir, std::shared_ptr<const data::Corpus> corpus) {
+    if (corpus == state_->corpus()) openRun(dir);  // else the user has opened another corpus since
+  });
+  connect(trainer_, &DemoModelTrainer::failed, this, [this](QString error) {
+    trainingFailed_ = true;
+    showError(tr("Training the demo models failed"), error);
+  });
   connect(trainer_, &DemoModelTrainer::finishedAll, this, [this](bool cancelled) {
     progress_->setVisible(false);
     cancel_->setVisible(false);
@@ -102,7 +109,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
       if (state_->corpus() == corpus) trainer_->start(corpus, options_.demoEpochs);
       return;
     }
-    if (cancelled) setStatus(tr("Training the demo models stopped; they will be trained again on the next start."));
+    const bool failed = trainingFailed_;
+    trainingFailed_ = false;
+    if (cancelled && !failed) setStatus(tr("Training the demo models stopped; they will be trained again on the next start."));
   });
   connect(state_, &StudioState::corpusChanged, this, &MainWindow::updateTitle);
   connect(state_, &StudioState::runsChanged, this, &MainWindow::updateTitle);
@@ -182,6 +191,7 @@ void MainWindow::buildMenus() {
   QAction* raw = view->addAction(tr("Raw mean gates in the timeline"));
   raw->setCheckable(true);
   connect(raw, &QAction::toggled, this, [this](bool on) { timeline_->setMode(on ? GateTimeline::Mode::RawGates : GateTimeline::Mode::Weights); });
+  connect(timeline_, &GateTimeline::modeChanged, raw, [raw](GateTimeline::Mode m) { raw->setChecked(m == GateTimeline::Mode::RawGates); });
   view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));

@@ -119,6 +119,7 @@ void PlayerPanel::loadCurrent() {
   pendingFrame_ = false;
   slider_->setRange(0, 0);
   status_->clear();
+  audioStatus_.clear();
   waveform_->setTrack(nullptr, 0);
   play_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
   const long row = state_.currentRow();
@@ -285,7 +286,10 @@ void PlayerPanel::pause() {
   playing_ = false;
   timer_->stop();
   stopAudio();
-  shownTime_ = std::min(shownTime_, at);
+  // With video, the frame on screen is where playback resumes; with audio alone (or past the
+  // end of a truncated video), the clock is.
+  const double frame = 1.0 / std::max(1.0, decoder_.frameRate());
+  shownTime_ = decoder_.hasVideo() && shownTime_ >= 0 && at - shownTime_ < 2 * frame ? std::min(shownTime_, at) : at;
   play_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
   updateTimeLabel();
   emit playingChanged(false);

@@ -17,8 +17,8 @@ void RunLoader::start(const QString& dir, std::shared_ptr<const data::Corpus> co
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
     }
-    QMetaObject::invokeMethod(qApp, [self, run, error, dir] {
-      if (self) emit self->done(run, error, dir);
+    QMetaObject::invokeMethod(qApp, [self, run, error, dir, corpus] {
+      if (self) emit self->done(run, error, dir, corpus);
     }, Qt::QueuedConnection);
   });
 }

@@ -1,5 +1,7 @@
 #include "mlsan/ui/studio_state.h"
 
+#include <algorithm>
+
 #include "mlsan/ui/demo_clips.h"
 
 namespace mlsan::ui {
@@ -13,6 +15,7 @@ void StudioState::setCorpus(std::shared_ptr<const data::Corpus> corpus, const QS
   source_ = source;
   demoClips_ = std::move(demoClips);
   runs_.clear();
+  loadOrder_.clear();
   filter_ = UtteranceFilter{};
   dialogue_ = utterance_ = -1;
   lowerText_.clear();
@@ -38,11 +41,18 @@ void StudioState::addRun(std::shared_ptr<const RunData> run) {
   auto same = std::find_if(runs_.begin(), runs_.end(), [&](const auto& r) { return r->dir == run->dir; });
   if (same == runs_.end()) same = std::find_if(runs_.begin(), runs_.end(), [&](const auto& r) { return r->name == run->name; });
   if (same != runs_.end()) {
-    *same = std::move(run);
+    loadOrder_.erase(std::remove(loadOrder_.begin(), loadOrder_.end(), *same), loadOrder_.end());
+    *same = run;
   } else {
-    if (runs_.size() >= 2) runs_.erase(runs_.begin());
-    runs_.push_back(std::move(run));
+    if (runs_.size() >= 2) {
+      // The older of the two goes (by load order, not by position: runs_ is sorted below).
+      const auto oldest = loadOrder_.front();
+      loadOrder_.erase(loadOrder_.begin());
+      runs_.erase(std::remove(runs_.begin(), runs_.end(), oldest), runs_.end());
+    }
+    runs_.push_back(run);
   }
+  loadOrder_.push_back(std::move(run));
   // ML-SAN (gated) first: it is the primary run.
   std::stable_sort(runs_.begin(), runs_.end(), [](const auto& a, const auto& b) { return a->hasGate > b->hasGate; });
   emit runsChanged();
@@ -51,6 +61,7 @@ void StudioState::addRun(std::shared_ptr<const RunData> run) {
 
 void StudioState::clearRuns() {
   runs_.clear();
+  loadOrder_.clear();
   emit runsChanged();
   emit filterChanged();
 }

@@ -34,7 +34,7 @@ class DemoModelTrainer : public QObject {
   /// Progress of the run in training: "Training ML-SAN on the demo corpus", epoch, of epochs.
   void progress(QString what, int epoch, int epochs, int batch, int batches);
   /// One run is ready (finished before or just now).
-  void runReady(QString dir);
+  void runReady(QString dir, std::shared_ptr<const mlsan::data::Corpus> corpus);
   void failed(QString error);
   void finishedAll(bool cancelled);
 

@@ -34,6 +34,9 @@ class GateTimeline : public QWidget {
   /// The chart's view (clicks on it select utterances).
   QChartView* chartView() const;
 
+ signals:
+  void modeChanged(mlsan::ui::GateTimeline::Mode mode);
+
  private:
   void rebuild();        // new dialogue, run or mode
   void moveCursor();     // new utterance in the same dialogue

@@ -112,6 +112,7 @@ class MainWindow : public QMainWindow {
   QStringList pendingRuns_;
   int runsLoading_ = 0;
   QString lastError_;
+  bool trainingFailed_ = false;
   std::shared_ptr<const data::Corpus> trainAfterCancel_;  ///< demo models to train once the cancelled run stops
 };
 

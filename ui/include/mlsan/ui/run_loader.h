@@ -17,7 +17,9 @@ class RunLoader : public QObject {
   using QObject::QObject;
   void start(const QString& dir, std::shared_ptr<const data::Corpus> corpus);
  signals:
-  void done(std::shared_ptr<const mlsan::ui::RunData> run, QString error, QString dir);
+  /// `corpus` is the one the run was loaded for (the open corpus may have changed since).
+  void done(std::shared_ptr<const mlsan::ui::RunData> run, QString error, QString dir,
+            std::shared_ptr<const mlsan::data::Corpus> corpus);
 };
 
 }  // namespace mlsan::ui

@@ -87,6 +87,7 @@ class StudioState : public QObject {
   std::shared_ptr<const DemoClipCache> demoClips_;
   QString source_;
   std::vector<std::shared_ptr<const RunData>> runs_;
+  std::vector<std::shared_ptr<const RunData>> loadOrder_;  ///< runs_ in the order they were loaded
   int dialogue_ = -1, utterance_ = -1;
   UtteranceFilter filter_;
   std::vector<QString> lowerText_;  ///< per row: transcript and speaker, lower case (for search)
