@@ -1,0 +1,37 @@
+#pragma once
+// Numbers that say whether features were disentangled from the speaker (issue 5, the paper's
+// Fig. 5 as a measured statement): the silhouette of a labelling (by speaker, by emotion) and the
+// cross-validated accuracy of a linear probe that predicts a label from the features. Before and
+// after FiLM calibration, speakers should mix (silhouette and probe accuracy fall) while
+// emotions should not. Pure functions on a row-major [n x d] float matrix; any thread.
+#include <cstdint>
+#include <vector>
+
+namespace mlsan::analysis {
+
+/// scikit-learn's silhouette_score with the Euclidean metric: the mean over samples of
+/// (b - a) / max(a, b), where a is the mean distance to the sample's own cluster and b the
+/// smallest mean distance to another cluster; 0 for a sample alone in its cluster. Needs
+/// 2 <= number of labels <= n - 1 (std::invalid_argument otherwise). O(n^2 d): pass a subsample
+/// (silhouetteSubsample) for large n.
+double silhouetteScore(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels);
+
+/// Indices of a deterministic subsample of at most `maxSamples` rows (all rows when n is
+/// smaller), in increasing order.
+std::vector<std::size_t> subsampleRows(std::size_t n, std::size_t maxSamples, std::uint64_t seed);
+
+struct ProbeResult {
+  double accuracy = 0;        ///< mean held-out accuracy over the folds
+  double accuracyStd = 0;     ///< its standard deviation over the folds
+  double chance = 0;          ///< the majority class's share: what a probe learns from nothing
+  int folds = 0;
+};
+
+/// A linear probe: multinomial logistic regression on standardised features with an L2 penalty
+/// (scikit-learn's LogisticRegression(C) objective, C * sum of log-losses + |W|^2 / 2), fitted
+/// by full-batch L-BFGS, scored by stratified k-fold cross-validation with folds drawn from
+/// `seed`. Labels are any non-negative ints.
+ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels,
+                        int folds = 5, double c = 1.0, std::uint64_t seed = 1, int maxIterations = 200);
+
+}  // namespace mlsan::analysis

@@ -1,0 +1,280 @@
+#include "mlsan/analysis/disentangle.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+namespace mlsan::analysis {
+namespace {
+
+/// Maps arbitrary labels to 0..k-1 (in increasing label order).
+std::vector<int> denseLabels(const std::vector<int>& labels, int* k) {
+  std::map<int, int> id;
+  for (int l : labels) id.emplace(l, 0);
+  int next = 0;
+  for (auto& [l, v] : id) v = next++;
+  std::vector<int> out(labels.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) out[i] = id[labels[i]];
+  *k = next;
+  return out;
+}
+
+}  // namespace
+
+double silhouetteScore(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labelsIn) {
+  if (labelsIn.size() != n) throw std::invalid_argument("silhouette: labels and rows differ in number");
+  int k = 0;
+  const std::vector<int> labels = denseLabels(labelsIn, &k);
+  if (k < 2 || static_cast<std::size_t>(k) > n - 1)
+    throw std::invalid_argument("silhouette: needs 2 <= number of labels <= samples - 1 (got " + std::to_string(k) +
+                                " labels for " + std::to_string(n) + " samples)");
+  std::vector<long> size(static_cast<std::size_t>(k), 0);
+  for (int l : labels) ++size[static_cast<std::size_t>(l)];
+  std::vector<double> sums(static_cast<std::size_t>(k));
+  double total = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::fill(sums.begin(), sums.end(), 0.0);
+    const float* xi = x + i * d;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i) continue;
+      const float* xj = x + j * d;
+      double s = 0;
+      for (std::size_t t = 0; t < d; ++t) {
+        const double diff = static_cast<double>(xi[t]) - xj[t];
+        s += diff * diff;
+      }
+      sums[static_cast<std::size_t>(labels[j])] += std::sqrt(s);
+    }
+    const int own = labels[i];
+    if (size[static_cast<std::size_t>(own)] <= 1) continue;  // s(i) = 0
+    const double a = sums[static_cast<std::size_t>(own)] / static_cast<double>(size[static_cast<std::size_t>(own)] - 1);
+    double b = INFINITY;
+    for (int c = 0; c < k; ++c)
+      if (c != own && size[static_cast<std::size_t>(c)] > 0)
+        b = std::min(b, sums[static_cast<std::size_t>(c)] / static_cast<double>(size[static_cast<std::size_t>(c)]));
+    const double m = std::max(a, b);
+    total += m > 0 ? (b - a) / m : 0.0;
+  }
+  return total / static_cast<double>(n);
+}
+
+std::vector<std::size_t> subsampleRows(std::size_t n, std::size_t maxSamples, std::uint64_t seed) {
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  if (n <= maxSamples) return idx;
+  std::mt19937_64 g(seed);
+  // A partial Fisher-Yates shuffle with our own index draw (std::uniform_int_distribution is
+  // implementation-defined; this stays the same everywhere).
+  for (std::size_t i = 0; i < maxSamples; ++i) {
+    const std::size_t j = i + static_cast<std::size_t>(g() % (n - i));
+    std::swap(idx[i], idx[j]);
+  }
+  idx.resize(maxSamples);
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
+namespace {
+
+/// Multinomial logistic regression, fitted by L-BFGS on f(W) = C * sum(log-loss) + |W|^2 / 2
+/// (the bias is not penalised, as in scikit-learn). W is [k x (d + 1)], the last column the bias.
+class Softmax {
+ public:
+  Softmax(std::size_t d, int k) : d_(d), k_(k), w_(static_cast<std::size_t>(k) * (d + 1), 0.0) {}
+
+  void fit(const std::vector<double>& x, const std::vector<int>& y, double c, int maxIterations) {
+    const std::size_t p = w_.size();
+    const int m = 10;  // L-BFGS memory
+    std::vector<std::vector<double>> s, yv;
+    std::vector<double> rho;
+    std::vector<double> g(p), gNew(p), dir(p), wNew(p);
+    double f = objective(x, y, c, w_, &g);
+    for (int it = 0; it < maxIterations; ++it) {
+      // Two-loop recursion: dir = -H g.
+      dir = g;
+      std::vector<double> alpha(s.size());
+      for (int i = static_cast<int>(s.size()) - 1; i >= 0; --i) {
+        alpha[static_cast<std::size_t>(i)] = rho[static_cast<std::size_t>(i)] * dot(s[static_cast<std::size_t>(i)], dir);
+        axpy(-alpha[static_cast<std::size_t>(i)], yv[static_cast<std::size_t>(i)], dir);
+      }
+      if (!s.empty()) {
+        const double gamma = dot(s.back(), yv.back()) / dot(yv.back(), yv.back());
+        for (double& v : dir) v *= gamma;
+      } else {
+        const double gn = std::sqrt(dot(g, g));
+        for (double& v : dir) v /= std::max(1.0, gn);
+      }
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        const double beta = rho[i] * dot(yv[i], dir);
+        axpy(alpha[i] - beta, s[i], dir);
+      }
+      for (double& v : dir) v = -v;
+      double slope = dot(g, dir);
+      if (slope >= 0) {  // not a descent direction: restart from the gradient
+        s.clear(); yv.clear(); rho.clear();
+        for (std::size_t i = 0; i < p; ++i) dir[i] = -g[i];
+        slope = dot(g, dir);
+      }
+      // Backtracking line search (Armijo).
+      double step = 1.0, fNew = 0;
+      bool ok = false;
+      for (int ls = 0; ls < 40; ++ls) {
+        for (std::size_t i = 0; i < p; ++i) wNew[i] = w_[i] + step * dir[i];
+        fNew = objective(x, y, c, wNew, &gNew);
+        if (std::isfinite(fNew) && fNew <= f + 1e-4 * step * slope) { ok = true; break; }
+        step *= 0.5;
+      }
+      if (!ok) break;
+      std::vector<double> si(p), yi(p);
+      for (std::size_t i = 0; i < p; ++i) { si[i] = wNew[i] - w_[i]; yi[i] = gNew[i] - g[i]; }
+      const double sy = dot(si, yi);
+      w_.swap(wNew);
+      g.swap(gNew);
+      const double improvement = f - fNew;
+      f = fNew;
+      if (sy > 1e-12) {
+        s.push_back(std::move(si)); yv.push_back(std::move(yi)); rho.push_back(1.0 / sy);
+        if (static_cast<int>(s.size()) > m) { s.erase(s.begin()); yv.erase(yv.begin()); rho.erase(rho.begin()); }
+      }
+      double gmax = 0;
+      for (double v : g) gmax = std::max(gmax, std::abs(v));
+      if (gmax < 1e-4 || improvement < 1e-10 * std::max(1.0, std::abs(f))) break;
+    }
+  }
+
+  int predict(const double* xi) const {
+    int best = 0;
+    double bestV = -INFINITY;
+    for (int c = 0; c < k_; ++c) {
+      const double* wc = w_.data() + static_cast<std::size_t>(c) * (d_ + 1);
+      double v = wc[d_];
+      for (std::size_t t = 0; t < d_; ++t) v += wc[t] * xi[t];
+      if (v > bestV) { bestV = v; best = c; }
+    }
+    return best;
+  }
+
+ private:
+  static double dot(const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+    return s;
+  }
+  static void axpy(double a, const std::vector<double>& x, std::vector<double>& y) {
+    for (std::size_t i = 0; i < x.size(); ++i) y[i] += a * x[i];
+  }
+
+  double objective(const std::vector<double>& x, const std::vector<int>& y, double c, const std::vector<double>& w,
+                   std::vector<double>* grad) const {
+    const std::size_t n = y.size(), k = static_cast<std::size_t>(k_), stride = d_ + 1;
+    std::vector<double>& g = *grad;
+    g.assign(w.size(), 0.0);
+    double loss = 0;
+    std::vector<double> z(k);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double* xi = x.data() + i * d_;
+      double zmax = -INFINITY;
+      for (std::size_t cl = 0; cl < k; ++cl) {
+        const double* wc = w.data() + cl * stride;
+        double v = wc[d_];
+        for (std::size_t t = 0; t < d_; ++t) v += wc[t] * xi[t];
+        z[cl] = v;
+        zmax = std::max(zmax, v);
+      }
+      double sum = 0;
+      for (std::size_t cl = 0; cl < k; ++cl) { z[cl] = std::exp(z[cl] - zmax); sum += z[cl]; }
+      const std::size_t yi = static_cast<std::size_t>(y[i]);
+      loss += -(std::log(z[yi] / sum));
+      for (std::size_t cl = 0; cl < k; ++cl) {
+        const double r = c * (z[cl] / sum - (cl == yi ? 1.0 : 0.0));
+        double* gc = g.data() + cl * stride;
+        for (std::size_t t = 0; t < d_; ++t) gc[t] += r * xi[t];
+        gc[d_] += r;
+      }
+    }
+    double reg = 0;
+    for (std::size_t cl = 0; cl < k; ++cl)
+      for (std::size_t t = 0; t < d_; ++t) {
+        const double v = w[cl * stride + t];
+        reg += v * v;
+        g[cl * stride + t] += v;
+      }
+    return c * loss + 0.5 * reg;
+  }
+
+  std::size_t d_;
+  int k_;
+  std::vector<double> w_;
+};
+
+}  // namespace
+
+ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labelsIn, int folds,
+                        double c, std::uint64_t seed, int maxIterations) {
+  if (labelsIn.size() != n) throw std::invalid_argument("linear probe: labels and rows differ in number");
+  if (folds < 2) throw std::invalid_argument("linear probe: needs at least 2 folds");
+  int k = 0;
+  const std::vector<int> labels = denseLabels(labelsIn, &k);
+  if (k < 2) throw std::invalid_argument("linear probe: needs at least 2 labels");
+  ProbeResult result;
+  result.folds = folds;
+  std::vector<long> count(static_cast<std::size_t>(k), 0);
+  for (int l : labels) ++count[static_cast<std::size_t>(l)];
+  result.chance = static_cast<double>(*std::max_element(count.begin(), count.end())) / static_cast<double>(n);
+
+  // Stratified folds: each class's rows, shuffled by seed, dealt round-robin.
+  std::vector<int> foldOf(n);
+  std::mt19937_64 g(seed);
+  std::vector<std::vector<std::size_t>> byClass(static_cast<std::size_t>(k));
+  for (std::size_t i = 0; i < n; ++i) byClass[static_cast<std::size_t>(labels[i])].push_back(i);
+  int dealt = 0;
+  for (auto& rows : byClass) {
+    for (std::size_t i = rows.size(); i > 1; --i) std::swap(rows[i - 1], rows[static_cast<std::size_t>(g() % i)]);
+    for (std::size_t r : rows) foldOf[r] = dealt++ % folds;
+  }
+
+  std::vector<double> accs;
+  for (int f = 0; f < folds; ++f) {
+    std::vector<std::size_t> train, test;
+    for (std::size_t i = 0; i < n; ++i) (foldOf[i] == f ? test : train).push_back(i);
+    if (test.empty() || train.empty()) continue;
+    // Standardise with the training rows' mean and s.d.
+    std::vector<double> mean(d, 0.0), sd(d, 0.0);
+    for (std::size_t r : train)
+      for (std::size_t t = 0; t < d; ++t) mean[t] += x[r * d + t];
+    for (double& v : mean) v /= static_cast<double>(train.size());
+    for (std::size_t r : train)
+      for (std::size_t t = 0; t < d; ++t) { const double u = x[r * d + t] - mean[t]; sd[t] += u * u; }
+    for (double& v : sd) { v = std::sqrt(v / static_cast<double>(train.size())); if (v < 1e-12) v = 1.0; }
+    auto gather = [&](const std::vector<std::size_t>& rows, std::vector<double>* out, std::vector<int>* y) {
+      out->resize(rows.size() * d);
+      y->resize(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (std::size_t t = 0; t < d; ++t) (*out)[i * d + t] = (x[rows[i] * d + t] - mean[t]) / sd[t];
+        (*y)[i] = labels[rows[i]];
+      }
+    };
+    std::vector<double> xtr, xte;
+    std::vector<int> ytr, yte;
+    gather(train, &xtr, &ytr);
+    gather(test, &xte, &yte);
+    Softmax model(d, k);
+    model.fit(xtr, ytr, c, maxIterations);
+    long right = 0;
+    for (std::size_t i = 0; i < yte.size(); ++i) right += model.predict(xte.data() + i * d) == yte[i];
+    accs.push_back(static_cast<double>(right) / static_cast<double>(yte.size()));
+  }
+  double m = 0;
+  for (double a : accs) m += a;
+  m /= static_cast<double>(accs.size());
+  double v = 0;
+  for (double a : accs) v += (a - m) * (a - m);
+  result.accuracy = m;
+  result.accuracyStd = accs.size() > 1 ? std::sqrt(v / static_cast<double>(accs.size() - 1)) : 0.0;
+  return result;
+}
+
+}  // namespace mlsan::analysis
