@@ -107,6 +107,15 @@ string(JSON n GET "${OUT}" utterances)
 run(TRUE ${MLSAN} compare ${WORK}/multiemo ${WORK}/mlsan)
 expect_in("${OUT}" "McNemar")
 
+# Disentanglement numbers for the ML-SAN run (issue 5): every feature set measured.
+run(TRUE ${MLSAN} disentangle ${WORK}/mlsan --max-samples 200 --folds 3 --iterations 30 --json)
+foreach(fs audio_raw audio_film visual_raw visual_film fused)
+  string(JSON sil GET "${OUT}" features ${fs} silhouette_speaker)
+  string(JSON acc GET "${OUT}" features ${fs} speaker_probe_accuracy)
+endforeach()
+run(TRUE ${MLSAN} disentangle ${WORK}/mlsan --max-samples 200 --folds 3 --iterations 30)
+expect_in("${OUT}" "speaker probe")
+
 # Resume a finished run with more epochs; resume with another configuration is refused.
 run(TRUE ${MLSAN} train ${common} --epochs 3 --variant multiemo --out ${WORK}/multiemo --resume)
 run(FALSE ${MLSAN} train ${common} --epochs 4 --variant mlsan --out ${WORK}/multiemo --resume)

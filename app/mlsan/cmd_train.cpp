@@ -143,6 +143,26 @@ void printEval(const json& j, const std::vector<std::string>& labels) {
 }
 }  // namespace
 
+model::Model openRunModel(const std::string& run, const std::string& corpusOverride, data::Corpus* corpus) {
+  const model::RunPaths paths(run);
+  if (!fs::exists(paths.bestCheckpoint()))
+    throw std::runtime_error(run + ": no trained model (" + paths.bestCheckpoint() + " is missing)");
+  std::string source = corpusOverride;
+  if (source.empty()) {
+    try {
+      source = json::parse(data::readFile(paths.config())).at("corpus").at("source").get<std::string>();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(paths.config() + ": cannot tell which corpus the run used (" + e.what() + "); pass --corpus");
+    }
+  }
+  *corpus = data::openCorpus(data::CorpusSource::parse(source));
+  model::Model m = model::Model::load(paths.bestCheckpoint());
+  if (m.corpusSignature() != corpus->signature())
+    std::fprintf(stderr, "note: corpus '%s' is not the one the run was trained on (signature %s vs %s)\n", corpus->name.c_str(),
+                 corpus->signature().c_str(), m.corpusSignature().c_str());
+  return m;
+}
+
 void addTrainCommands(CLI::App& app) {
   auto opts = std::make_shared<TrainOptions>();
   auto out = std::make_shared<std::string>();
@@ -188,23 +208,9 @@ void addTrainCommands(CLI::App& app) {
   eval->add_option("--threads", *threads, "CPU threads")->capture_default_str();
   eval->add_flag("--json", *evalJson, "Print one JSON object");
   eval->callback([run, corpusOverride, split, evalJson, threads] {
-    const model::RunPaths paths(*run);
-    if (!fs::exists(paths.bestCheckpoint()))
-      throw std::runtime_error(*run + ": no trained model (" + paths.bestCheckpoint() + " is missing)");
-    std::string source = *corpusOverride;
-    if (source.empty()) {
-      try {
-        source = json::parse(data::readFile(paths.config())).at("corpus").at("source").get<std::string>();
-      } catch (const std::exception& e) {
-        throw std::runtime_error(paths.config() + ": cannot tell which corpus the run used (" + e.what() + "); pass --corpus");
-      }
-    }
     model::setThreads(*threads);
-    const data::Corpus corpus = data::openCorpus(source);
-    model::Model m = model::Model::load(paths.bestCheckpoint());
-    if (m.corpusSignature() != corpus.signature())
-      std::fprintf(stderr, "note: corpus '%s' is not the one the run was trained on (signature %s vs %s)\n", corpus.name.c_str(),
-                   corpus.signature().c_str(), m.corpusSignature().c_str());
+    data::Corpus corpus;
+    model::Model m = openRunModel(*run, *corpusOverride, &corpus);
     const auto s = data::parseSplit(*split);
     const auto inf = m.infer(corpus, model::dialoguesOf(corpus, s));
     json j = model::evaluationJson(corpus, inf, s);

@@ -17,6 +17,11 @@ void addTrainCommands(CLI::App& app);    // train, eval
 void addCompareCommand(CLI::App& app);   // compare
 void addAblationCommands(CLI::App& app); // ablation, demo
 void addBenchCommand(CLI::App& app);     // bench train|infer|load
+void addDisentangleCommand(CLI::App& app); // disentangle
+
+/// A run's selected model and the corpus it was trained on (or `corpusOverride`), for eval and
+/// disentangle. Throws naming the file when the run has no model or no recorded corpus.
+model::Model openRunModel(const std::string& run, const std::string& corpusOverride, data::Corpus* corpus);
 /// `mlsan bench load` (bench_load.cpp): one JSON object with the figures; progress on stderr unless quiet.
 nlohmann::json benchLoad(int repeats, const std::string& workDir, bool quiet);
 void printLoad(const nlohmann::json& j);

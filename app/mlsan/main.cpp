@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   mlsan::app::addTrainCommands(app);
   mlsan::app::addCompareCommand(app);
   mlsan::app::addAblationCommands(app);
+  mlsan::app::addDisentangleCommand(app);
   mlsan::app::addBenchCommand(app);
   mlsan::app::TerminalProgress::installInterruptHandler();
   try {
