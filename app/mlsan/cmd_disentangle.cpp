@@ -71,10 +71,14 @@ void addDisentangleCommand(CLI::App& app) {
     // Speakers with a global identity only: "other" is many people under one name.
     const int other = !corpus.speakers.empty() && corpus.speakers.back() == "other" ? static_cast<int>(corpus.speakers.size()) - 1 : -1;
     std::vector<std::size_t> usable;
+    std::vector<int> speakerOf;  // of each usable utterance
     for (std::size_t i = 0; i < inf.utterances.size(); ++i) {
       const auto& u = inf.utterances[i];
       const int spk = corpus.dialogues[static_cast<std::size_t>(u.dialogue)].utterances[static_cast<std::size_t>(u.index)].speaker;
-      if (spk != other && u.label >= 0) usable.push_back(i);
+      if (spk != other && u.label >= 0) {
+        usable.push_back(i);
+        speakerOf.push_back(spk);
+      }
     }
     const auto pick = analysis::subsampleRows(usable.size(), static_cast<std::size_t>(std::max(10, *maxSamples)), *seed);
     std::vector<FeatureSet> sets(5);
@@ -86,7 +90,7 @@ void addDisentangleCommand(CLI::App& app) {
     for (std::size_t k : pick) {
       const std::size_t i = usable[k];
       const auto& u = inf.utterances[i];
-      const int spk = corpus.dialogues[static_cast<std::size_t>(u.dialogue)].utterances[static_cast<std::size_t>(u.index)].speaker;
+      const int spk = speakerOf[k];
       const float* rawA = corpus.audioRow(u.row);
       const float* rawV = corpus.visualRow(u.row);
       bool face = false;

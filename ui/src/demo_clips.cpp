@@ -1,11 +1,12 @@
 #include "mlsan/ui/demo_clips.h"
 
+#include "mlsan/data/corpus_cache.h"
+
 #include <QColor>
 #include <QDir>
 #include <QFileInfo>
 #include <QPainter>
 #include <QPainterPath>
-#include <QStandardPaths>
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -238,11 +239,7 @@ ClipContent renderDemoClip(const data::Corpus& corpus, const data::DemoTruth& tr
 DemoClipCache::DemoClipCache(std::shared_ptr<const data::Corpus> corpus, const data::DemoConfig& config,
                              const data::DemoTruth& truth, QString root)
     : corpus_(std::move(corpus)), truth_(truth) {
-  if (root.isEmpty()) {
-    const QByteArray env = qgetenv("MLSAN_CACHE_DIR");
-    root = !env.isEmpty() ? QString::fromLocal8Bit(env) + "/demo-clips"
-                          : QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) + "/mlsan/demo-clips";
-  }
+  if (root.isEmpty()) root = QString::fromStdString(data::defaultCacheDir()) + "/demo-clips";
   // One folder per corpus content and renderer version, so a changed generator never shows
   // stale clips.
   const QString sig = QString::fromStdString(corpus_->signature()).left(16);

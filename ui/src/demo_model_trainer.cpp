@@ -4,9 +4,9 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QPointer>
-#include <QStandardPaths>
 #include <QThread>
 
+#include "mlsan/data/corpus_cache.h"
 #include "mlsan/model/engine.h"
 
 namespace mlsan::ui {
@@ -46,11 +46,7 @@ class Forwarder : public model::Progress {
 
 DemoModelTrainer::DemoModelTrainer(QObject* parent, QString root)
     : QObject(parent), root_(std::move(root)), cancel_(std::make_shared<std::atomic<bool>>(false)) {
-  if (root_.isEmpty()) {
-    const QByteArray env = qgetenv("MLSAN_CACHE_DIR");
-    root_ = !env.isEmpty() ? QString::fromLocal8Bit(env) + "/demo-runs"
-                           : QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) + "/mlsan/demo-runs";
-  }
+  if (root_.isEmpty()) root_ = QString::fromStdString(data::defaultCacheDir()) + "/demo-runs";
 }
 
 DemoModelTrainer::~DemoModelTrainer() {

@@ -21,7 +21,7 @@ ClipContent renderDemoClip(const data::Corpus& corpus, const data::DemoTruth& tr
 /// Where the demo clips of one demo configuration live, and rendering them on demand.
 class DemoClipCache {
  public:
-  /// `root` = "" uses $MLSAN_CACHE_DIR/demo-clips, else the user's cache folder.
+  /// `root` = "" uses data::defaultCacheDir()/demo-clips (the cache every part of the product shares).
   DemoClipCache(std::shared_ptr<const data::Corpus> corpus, const data::DemoConfig& config, const data::DemoTruth& truth,
                 QString root = {});
   /// The folder for this configuration (created on first render).

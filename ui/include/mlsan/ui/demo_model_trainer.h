@@ -19,7 +19,7 @@ namespace mlsan::ui {
 class DemoModelTrainer : public QObject {
   Q_OBJECT
  public:
-  /// `root` = "" uses $MLSAN_CACHE_DIR/demo-runs or the user's cache folder.
+  /// `root` = "" uses data::defaultCacheDir()/demo-runs (the cache every part of the product shares).
   explicit DemoModelTrainer(QObject* parent = nullptr, QString root = {});
   ~DemoModelTrainer() override;
   /// The run folder for a variant ("mlsan" or "multiemo") of this corpus.

@@ -34,7 +34,7 @@ struct StudioOptions {
   bool trainDemoModels = true; ///< on the demo corpus with no runs given: train (or reuse) ML-SAN and MultiEMO
   int demoEpochs = 0;          ///< 0 = the demo preset's
   bool useSettings = true;     ///< restore and save layout and recent lists (QSettings)
-  QString cacheRoot;           ///< "" = $MLSAN_CACHE_DIR or the user's cache folder
+  QString cacheRoot;           ///< "" = data::defaultCacheDir() ($MLSAN_CACHE_DIR, else ~/.cache/mlsan-studio)
 };
 
 class MainWindow : public QMainWindow {
