@@ -277,4 +277,22 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
   return result;
 }
 
+DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::size_t d, const std::vector<int>& speaker,
+                                          const std::vector<int>& emotion, int folds, std::uint64_t seed, int iterations) {
+  DisentangleNumbers r;
+  r.samples = n;
+  r.dims = d;
+  const double nan = std::nan("");
+  r.silhouetteSpeaker = r.silhouetteEmotion = nan;
+  r.speakerProbe.accuracy = r.speakerProbe.accuracyStd = r.speakerProbe.chance = nan;
+  try {
+    r.silhouetteSpeaker = silhouetteScore(x, n, d, speaker);
+    r.silhouetteEmotion = silhouetteScore(x, n, d, emotion);
+    r.speakerProbe = linearProbe(x, n, d, speaker, folds, 1.0, seed, iterations);
+  } catch (const std::invalid_argument& e) {
+    r.error = e.what();
+  }
+  return r;
+}
+
 }  // namespace mlsan::analysis

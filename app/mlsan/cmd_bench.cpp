@@ -30,8 +30,20 @@ void addBenchCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Benchmarks on a MELD-sized (or IEMOCAP-sized) generated corpus: prints figures");
   auto repeats = std::make_shared<int>(3);
   auto workDir = std::make_shared<std::string>();
-  cmd->add_option("what", *what, "train, infer, or load (open MELD-sized MultiEMO pickles, then from the cache)")
-      ->required()->check(CLI::IsMember({"train", "infer", "load"}));
+  auto tsneDims = std::make_shared<std::string>("both");
+  auto tsneInput = std::make_shared<std::string>();
+  auto tsneWrite = std::make_shared<std::string>();
+  auto tsneIterations = std::make_shared<int>(1000);
+  auto tsneGradient = std::make_shared<std::string>("auto");
+  cmd->add_option("what", *what,
+                  "train, infer, load (open MELD-sized MultiEMO pickles, then from the cache) or tsne (13,708 x 256 points)")
+      ->required()->check(CLI::IsMember({"train", "infer", "load", "tsne"}));
+  cmd->add_option("--dims", *tsneDims, "tsne: 2, 3 or both")->check(CLI::IsMember({"2", "3", "both"}))->capture_default_str();
+  cmd->add_option("--input", *tsneInput, "tsne: embed this .npy/CSV matrix instead of the generated one");
+  cmd->add_option("--write-input", *tsneWrite, "tsne: also write the generated matrix as .npy (for tools/bench_tsne_sklearn.py)");
+  cmd->add_option("--iterations", *tsneIterations, "tsne: iterations")->capture_default_str();
+  cmd->add_option("--gradient", *tsneGradient, "tsne: auto, exact, barnes-hut or fft")
+      ->check(CLI::IsMember({"auto", "exact", "barnes-hut", "fft"}))->capture_default_str();
   cmd->add_option("--repeats", *repeats, "load: timed opens per form (the best is reported)")->capture_default_str();
   cmd->add_option("--work-dir", *workDir, "load: where to write the pickles (default: a temporary folder, removed after)");
   cmd->add_option("--preset", *presetName, "meld or iemocap")->check(CLI::IsMember({"meld", "iemocap"}))->capture_default_str();
@@ -43,6 +55,15 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("--micro-batch", *micro, "Dialogues per forward pass within a batch, 0 = whole batch (default: the preset's)");
   cmd->add_flag("--json", *asJson, "Print one JSON object");
   cmd->callback([=] {
+    if (*what == "tsne") {
+      std::vector<int> dl;
+      if (*tsneDims != "3") dl.push_back(2);
+      if (*tsneDims != "2") dl.push_back(3);
+      const json j = benchTsne(*tsneInput, *tsneWrite, dl, *threads, *tsneIterations, *tsneGradient, *asJson);
+      if (*asJson) printJson(j);
+      else printTsneBench(j);
+      return;
+    }
     if (*what == "load") {
       const json j = benchLoad(std::max(1, *repeats), *workDir, *asJson);
       if (*asJson) printJson(j);

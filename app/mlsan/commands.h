@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "mlsan/analysis/disentangle.h"
 #include "mlsan/data/corpus.h"
 #include "mlsan/data/corpus_source.h"
 #include "mlsan/model/config.h"
@@ -18,6 +19,7 @@ void addCompareCommand(CLI::App& app);   // compare
 void addAblationCommands(CLI::App& app); // ablation, demo
 void addBenchCommand(CLI::App& app);     // bench train|infer|load
 void addDisentangleCommand(CLI::App& app); // disentangle
+void addTsneCommand(CLI::App& app);        // tsne
 
 /// A run's selected model and the corpus it was trained on (or `corpusOverride`), for eval and
 /// disentangle. Throws naming the file when the run has no model or no recorded corpus.
@@ -25,6 +27,14 @@ model::Model openRunModel(const std::string& run, const std::string& corpusOverr
 /// `mlsan bench load` (bench_load.cpp): one JSON object with the figures; progress on stderr unless quiet.
 nlohmann::json benchLoad(int repeats, const std::string& workDir, bool quiet);
 void printLoad(const nlohmann::json& j);
+
+/// The JSON form of one feature set's disentanglement numbers (cmd_disentangle.cpp).
+nlohmann::json disentangleJson(const analysis::DisentangleNumbers& r);
+/// `mlsan bench tsne` (cmd_tsne.cpp): the t-SNE engine on a MELD-sized clustered matrix (or
+/// `input`), once per entry of dimsList; writes the generated matrix to writeInput when given.
+nlohmann::json benchTsne(const std::string& input, const std::string& writeInput, const std::vector<int>& dimsList, int threads,
+                         int iterations, const std::string& gradient, bool quiet);
+void printTsneBench(const nlohmann::json& j);
 
 /// The help text of a corpus argument.
 extern const char* const kCorpusHelp;

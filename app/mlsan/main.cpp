@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   mlsan::app::addCompareCommand(app);
   mlsan::app::addAblationCommands(app);
   mlsan::app::addDisentangleCommand(app);
+  mlsan::app::addTsneCommand(app);
   mlsan::app::addBenchCommand(app);
   mlsan::app::TerminalProgress::installInterruptHandler();
   try {

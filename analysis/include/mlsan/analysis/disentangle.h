@@ -5,6 +5,7 @@
 // after FiLM calibration, speakers should mix (silhouette and probe accuracy fall) while
 // emotions should not. Pure functions on a row-major [n x d] float matrix; any thread.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace mlsan::analysis {
@@ -33,5 +34,18 @@ struct ProbeResult {
 /// `seed`. Labels are any non-negative ints.
 ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels,
                         int folds = 5, double c = 1.0, std::uint64_t seed = 1, int maxIterations = 200);
+
+/// The numbers the embedding views and `mlsan disentangle` show for one feature set: silhouette
+/// by speaker and by emotion, and the speaker probe. `error` is set (and the numbers left NaN)
+/// when a measure is undefined, e.g. fewer than two speakers.
+struct DisentangleNumbers {
+  std::size_t samples = 0, dims = 0;
+  double silhouetteSpeaker = 0, silhouetteEmotion = 0;
+  ProbeResult speakerProbe;
+  std::string error;
+};
+DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::size_t d, const std::vector<int>& speaker,
+                                          const std::vector<int>& emotion, int folds = 5, std::uint64_t seed = 1,
+                                          int iterations = 100);
 
 }  // namespace mlsan::analysis
