@@ -157,7 +157,7 @@ TEST_P(RepulsionAccuracy, FftAndBarnesHutMatchTheExactSums) {
   EXPECT_NEAR(mlsan::analysis::detail::exactZ(y.data(), n, dims, 2) / zExact, 1.0, 1e-5);
   std::vector<std::unique_ptr<mlsan::analysis::detail::Repulsion>> methods;
   methods.push_back(mlsan::analysis::detail::makeBarnesHutRepulsion(0.5, 2));
-  if (dims == 2) methods.push_back(mlsan::analysis::detail::makeFftRepulsion(0.7, 20, 5, 2));
+  if (dims == 2) methods.push_back(mlsan::analysis::detail::makeFftRepulsion(0.8, 20, 6, 2));
   for (auto& m : methods) {
     const double z = m->compute(y.data(), n, dims, approx.data());
     std::printf("%s %d-D: Z ratio %.6f\n", m->name(), dims, z / zExact);

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "commands.h"
+#include "mlsan/analysis/comparison.h"
 #include "mlsan/analysis/metrics.h"
 #include "mlsan/analysis/stats.h"
 #include "mlsan/model/run.h"
@@ -9,42 +10,101 @@
 namespace mlsan::app {
 using nlohmann::json;
 
-json compareRuns(const std::string& runA, const std::string& runB) {
-  std::vector<std::string> labelsA, labelsB;
-  const auto a = model::readPredictions(model::RunPaths(runA).predictions(), &labelsA);
-  const auto b = model::readPredictions(model::RunPaths(runB).predictions(), &labelsB);
-  if (labelsA != labelsB) throw std::runtime_error("runs " + runA + " and " + runB + " use different label sets");
-  std::map<std::pair<std::string, int>, const model::PredictionRow*> byKey;
-  for (const auto& r : b)
-    if (r.split == data::Split::Test) byKey[{r.dialogue, r.index}] = &r;
-  std::vector<int> gold, pa, pb;
-  for (const auto& r : a) {
-    if (r.split != data::Split::Test || r.label < 0) continue;
-    const auto it = byKey.find({r.dialogue, r.index});
-    if (it == byKey.end())
-      throw std::runtime_error("runs do not align: " + runB + " has no test prediction for dialogue " + r.dialogue + ", utterance " +
-                               std::to_string(r.index) + " (were they trained on the same corpus?)");
-    if (it->second->label != r.label)
-      throw std::runtime_error("runs disagree on the gold label of dialogue " + r.dialogue + ", utterance " + std::to_string(r.index));
-    gold.push_back(r.label);
-    pa.push_back(r.prediction);
-    pb.push_back(it->second->prediction);
+namespace {
+
+/// A run's labelled test predictions keyed by (dialogue, position).
+struct TestPredictions {
+  std::vector<std::string> labels;
+  std::map<std::pair<std::string, int>, std::pair<int, int>> byKey;  ///< gold, prediction
+};
+
+TestPredictions readTest(const std::string& run) {
+  TestPredictions t;
+  for (const auto& r : model::readPredictions(model::RunPaths(run).predictions(), &t.labels))
+    if (r.split == data::Split::Test && r.label >= 0) t.byKey[{r.dialogue, r.index}] = {r.label, r.prediction};
+  if (t.byKey.empty()) throw std::runtime_error(run + ": no labelled test predictions");
+  return t;
+}
+
+/// `other`'s predictions in the order of `ref`'s keys; throws naming the runs when they do not align.
+std::vector<int> aligned(const TestPredictions& ref, const std::string& refName, const TestPredictions& other, const std::string& name) {
+  if (other.labels != ref.labels) throw std::runtime_error("runs " + refName + " and " + name + " use different label sets");
+  std::vector<int> pred;
+  pred.reserve(ref.byKey.size());
+  for (const auto& [key, gp] : ref.byKey) {
+    const auto it = other.byKey.find(key);
+    if (it == other.byKey.end())
+      throw std::runtime_error("runs do not align: " + name + " has no test prediction for dialogue " + key.first + ", utterance " +
+                               std::to_string(key.second) + " (were they trained on the same corpus?)");
+    if (it->second.first != gp.first)
+      throw std::runtime_error("runs disagree on the gold label of dialogue " + key.first + ", utterance " + std::to_string(key.second));
+    pred.push_back(it->second.second);
   }
-  if (gold.empty()) throw std::runtime_error("no labelled test utterances to compare");
-  std::vector<int> all(labelsA.size());
-  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-  const auto ra = analysis::classificationReport(gold, pa, all);
-  const auto rb = analysis::classificationReport(gold, pb, all);
-  const auto mc = analysis::mcnemar(gold, pa, pb);
+  return pred;
+}
+
+json interval(const analysis::Interval& i) { return json{{"low", 100 * i.low}, {"high", 100 * i.high}, {"level", i.level}, {"resamples", i.resamples}}; }
+
+}  // namespace
+
+json compareRuns(const std::string& runA, const std::string& runB, const std::vector<std::string>& moreA,
+                 const std::vector<std::string>& moreB, int resamples) {
+  const TestPredictions ta = readTest(runA);
+  std::vector<int> gold, pa;
+  for (const auto& [key, gp] : ta.byKey) {
+    gold.push_back(gp.first);
+    pa.push_back(gp.second);
+  }
+  const std::vector<int> pb = aligned(ta, runA, readTest(runB), runB);
+  const std::vector<std::string>& labels = ta.labels;
+  const int k = static_cast<int>(labels.size());
+  const auto cmp = analysis::comparePredictions(gold, pa, pb, k, resamples, 1);
+  const auto& ra = cmp.a;
+  const auto& rb = cmp.b;
   json perClass = json::array();
-  for (std::size_t i = 0; i < all.size(); ++i)
-    perClass.push_back({{"label", labelsA[i]}, {"support", ra.support[i]}, {"f1_a", 100 * ra.f1[i]}, {"f1_b", 100 * rb.f1[i]},
-                        {"delta", 100 * (rb.f1[i] - ra.f1[i])}, {"recall_a", 100 * ra.recall[i]}, {"recall_b", 100 * rb.recall[i]}});
-  return json{{"run_a", runA}, {"run_b", runB}, {"utterances", gold.size()},
-              {"weighted_f1_a", 100 * ra.weightedF1}, {"weighted_f1_b", 100 * rb.weightedF1},
-              {"delta", 100 * (rb.weightedF1 - ra.weightedF1)}, {"accuracy_a", 100 * ra.accuracy}, {"accuracy_b", 100 * rb.accuracy},
-              {"per_class", perClass}, {"labels", labelsA}, {"confusion_a", ra.confusion}, {"confusion_b", rb.confusion},
-              {"mcnemar", {{"a_right_b_wrong", mc.statistic}, {"discordant", mc.df}, {"p_value", mc.pValue}}}};
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    perClass.push_back({{"label", labels[i]}, {"support", ra.support[i]}, {"f1_a", 100 * ra.f1[i]}, {"f1_b", 100 * rb.f1[i]},
+                        {"delta", 100 * (rb.f1[i] - ra.f1[i])}, {"recall_a", 100 * ra.recall[i]}, {"recall_b", 100 * rb.recall[i]},
+                        {"precision_a", 100 * ra.precision[i]}, {"precision_b", 100 * rb.precision[i]},
+                        {"delta_precision", 100 * (rb.precision[i] - ra.precision[i])}, {"delta_recall", 100 * (rb.recall[i] - ra.recall[i])}});
+  json j{{"run_a", runA}, {"run_b", runB}, {"utterances", gold.size()},
+         {"weighted_f1_a", 100 * ra.weightedF1}, {"weighted_f1_b", 100 * rb.weightedF1},
+         {"delta", 100 * (rb.weightedF1 - ra.weightedF1)}, {"accuracy_a", 100 * ra.accuracy}, {"accuracy_b", 100 * rb.accuracy},
+         {"weighted_f1_ci_a", interval(cmp.ciA)}, {"weighted_f1_ci_b", interval(cmp.ciB)}, {"delta_ci", interval(cmp.ciDelta)},
+         {"per_class", perClass}, {"labels", labels}, {"confusion_a", ra.confusion}, {"confusion_b", rb.confusion},
+         {"confusion_difference", cmp.differenceCounts}, {"confusion_difference_normalised", cmp.differenceRates},
+         {"mcnemar", {{"a_right_b_wrong", cmp.mcnemar.statistic}, {"discordant", cmp.mcnemar.df}, {"p_value", cmp.mcnemar.pValue}}}};
+  if (!moreA.empty() || !moreB.empty()) {
+    // Seeds: every run of a side scored on the same utterances.
+    auto side = [&](const std::string& first, const std::vector<int>& firstPred, const std::vector<std::string>& more) {
+      std::vector<analysis::ClassReport> reports;
+      std::vector<int> all(static_cast<std::size_t>(k));
+      for (int i = 0; i < k; ++i) all[static_cast<std::size_t>(i)] = i;
+      reports.push_back(analysis::classificationReport(gold, firstPred, all));
+      json runs = json::array({first});
+      for (const auto& r : more) {
+        reports.push_back(analysis::classificationReport(gold, aligned(ta, runA, readTest(r), r), all));
+        runs.push_back(r);
+      }
+      const auto s = analysis::summariseSeeds(reports);
+      json f1 = json::object();
+      for (std::size_t i = 0; i < labels.size(); ++i) f1[labels[i]] = {{"mean", 100 * s.f1[i].mean}, {"std", 100 * s.f1[i].std}};
+      std::vector<double> w;
+      for (const auto& r : reports) w.push_back(r.weightedF1);
+      return std::make_pair(json{{"runs", runs}, {"seeds", s.seeds}, {"weighted_f1_mean", 100 * s.weightedF1.mean},
+                                 {"weighted_f1_std", 100 * s.weightedF1.std}, {"per_class_f1", f1}},
+                            w);
+    };
+    auto [sa, wa] = side(runA, pa, moreA);
+    auto [sb, wb] = side(runB, pb, moreB);
+    json seeds{{"a", sa}, {"b", sb}};
+    if (wa.size() == wb.size() && wa.size() >= 2) {
+      const auto t = analysis::pairedTTest(wb, wa);
+      seeds["paired_t_test"] = {{"t", t.statistic}, {"df", t.df}, {"p_value", t.pValue}};
+    }
+    j["seeds"] = seeds;
+  }
+  return j;
 }
 
 void printComparison(const json& j) {
@@ -52,25 +112,65 @@ void printComparison(const json& j) {
               j["utterances"].get<long>());
   std::printf("weighted F1   A %.2f   B %.2f   delta %+.2f\n", j["weighted_f1_a"].get<double>(), j["weighted_f1_b"].get<double>(),
               j["delta"].get<double>());
+  const auto& ca = j["weighted_f1_ci_a"];
+  const auto& cb = j["weighted_f1_ci_b"];
+  const auto& cd = j["delta_ci"];
+  std::printf("95%% bootstrap CI (%d resamples): A [%.2f, %.2f]   B [%.2f, %.2f]   delta [%+.2f, %+.2f]\n", ca["resamples"].get<int>(),
+              ca["low"].get<double>(), ca["high"].get<double>(), cb["low"].get<double>(), cb["high"].get<double>(),
+              cd["low"].get<double>(), cd["high"].get<double>());
   std::printf("accuracy      A %.2f   B %.2f\n\n", j["accuracy_a"].get<double>(), j["accuracy_b"].get<double>());
-  std::printf("%-12s %8s %8s %8s %8s\n", "label", "support", "F1 A", "F1 B", "delta");
+  std::printf("%-12s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n", "label", "support", "P A", "P B", "dP", "R A", "R B", "dR", "F1 A",
+              "F1 B", "dF1");
   for (const auto& c : j["per_class"])
-    std::printf("%-12s %8ld %8.2f %8.2f %+8.2f\n", c["label"].get<std::string>().c_str(), c["support"].get<long>(),
-                c["f1_a"].get<double>(), c["f1_b"].get<double>(), c["delta"].get<double>());
+    std::printf("%-12s %8ld %7.2f %7.2f %+7.2f %7.2f %7.2f %+7.2f %7.2f %7.2f %+7.2f\n", c["label"].get<std::string>().c_str(),
+                c["support"].get<long>(), c["precision_a"].get<double>(), c["precision_b"].get<double>(),
+                c["delta_precision"].get<double>(), c["recall_a"].get<double>(), c["recall_b"].get<double>(),
+                c["delta_recall"].get<double>(), c["f1_a"].get<double>(), c["f1_b"].get<double>(), c["delta"].get<double>());
+  const auto labels = j["labels"].get<std::vector<std::string>>();
+  std::printf("\nConfusion matrix difference B - A (rows true, columns predicted; + on the diagonal is a gain):\n%-12s", "");
+  for (const auto& l : labels) std::printf(" %8.8s", l.c_str());
+  std::printf("\n");
+  const auto diff = j["confusion_difference"].get<std::vector<std::vector<long>>>();
+  for (std::size_t r = 0; r < labels.size(); ++r) {
+    std::printf("%-12s", labels[r].c_str());
+    for (long v : diff[r]) std::printf(" %+8ld", v);
+    std::printf("\n");
+  }
   const auto& m = j["mcnemar"];
   std::printf("\nMcNemar (exact): %.0f discordant utterances, A right/B wrong %.0f, p = %.3g\n", m["discordant"].get<double>(),
               m["a_right_b_wrong"].get<double>(), m["p_value"].get<double>());
+  if (j.contains("seeds")) {
+    const auto& s = j["seeds"];
+    std::printf("\nOver seeds: A %.2f +- %.2f (%d runs)   B %.2f +- %.2f (%d runs)\n", s["a"]["weighted_f1_mean"].get<double>(),
+                s["a"]["weighted_f1_std"].get<double>(), s["a"]["seeds"].get<int>(), s["b"]["weighted_f1_mean"].get<double>(),
+                s["b"]["weighted_f1_std"].get<double>(), s["b"]["seeds"].get<int>());
+    for (const auto& l : labels)
+      std::printf("  %-12s A %6.2f +- %5.2f   B %6.2f +- %5.2f\n", l.c_str(), s["a"]["per_class_f1"][l]["mean"].get<double>(),
+                  s["a"]["per_class_f1"][l]["std"].get<double>(), s["b"]["per_class_f1"][l]["mean"].get<double>(),
+                  s["b"]["per_class_f1"][l]["std"].get<double>());
+    if (s.contains("paired_t_test"))
+      std::printf("Paired t-test over seeds (B - A): t = %.3f, p = %.3g\n", s["paired_t_test"]["t"].get<double>(),
+                  s["paired_t_test"]["p_value"].get<double>());
+  }
 }
 
 void addCompareCommand(CLI::App& app) {
   auto a = std::make_shared<std::string>(), b = std::make_shared<std::string>();
   auto asJson = std::make_shared<bool>(false);
-  auto* cmd = app.add_subcommand("compare", "Compare two runs on the same corpus: weighted F1, per-class F1, McNemar's test");
+  auto moreA = std::make_shared<std::vector<std::string>>(), moreB = std::make_shared<std::vector<std::string>>();
+  auto resamples = std::make_shared<int>(1000);
+  auto* cmd = app.add_subcommand("compare",
+                                 "Compare two runs on the same corpus: weighted F1 with bootstrap CIs, per-class P/R/F1, confusion "
+                                 "matrices and their difference, McNemar's test; mean +- std over seeds");
   cmd->add_option("run_a", *a, "First run folder (e.g. MultiEMO)")->required();
   cmd->add_option("run_b", *b, "Second run folder (e.g. ML-SAN); deltas are B - A")->required();
+  cmd->add_option("--seeds-a", *moreA, "More runs of A's configuration (other seeds): mean +- std and a paired t-test");
+  cmd->add_option("--seeds-b", *moreB, "More runs of B's configuration (other seeds)");
+  cmd->add_option("--bootstrap", *resamples, "Bootstrap resamples for the confidence intervals")->capture_default_str()
+      ->check(CLI::Range(10, 100000));
   cmd->add_flag("--json", *asJson, "Print one JSON object");
-  cmd->callback([a, b, asJson] {
-    const json j = compareRuns(*a, *b);
+  cmd->callback([a, b, asJson, moreA, moreB, resamples] {
+    const json j = compareRuns(*a, *b, *moreA, *moreB, *resamples);
     if (*asJson) printJson(j);
     else printComparison(j);
   });

@@ -87,6 +87,7 @@ std::string timestampedDir(const std::string& base, const std::string& name);
 namespace mlsan::app {
 /// Compares two runs' test predictions (aligned by dialogue and position): weighted F1 of
 /// each, per-class F1 with deltas, and McNemar's p. Throws when the runs do not align.
-nlohmann::json compareRuns(const std::string& runA, const std::string& runB);
+nlohmann::json compareRuns(const std::string& runA, const std::string& runB, const std::vector<std::string>& moreA = {},
+                           const std::vector<std::string>& moreB = {}, int resamples = 1000);
 void printComparison(const nlohmann::json& j);
 }  // namespace mlsan::app

@@ -30,9 +30,9 @@ struct TsneConfig {
   TsneInit init = TsneInit::Pca;       ///< PCA scaled to a first-axis s.d. of 1e-4, as scikit-learn
   TsneGradient gradient = TsneGradient::Auto;  ///< Auto: exact below 1,000 points, else FFT (2-D) or Barnes-Hut (3-D)
   double theta = 0.5;                  ///< Barnes-Hut opening angle
-  double intervalsPerUnit = 0.7;       ///< FFT: grid nodes are 1 / (3 * intervalsPerUnit) apart
+  double intervalsPerUnit = 0.8;       ///< FFT: grid nodes are 1 / (3 * intervalsPerUnit) apart
   int minIntervals = 20;               ///< FFT: at least 3 * minIntervals nodes per axis
-  int stencil = 5;                     ///< FFT: each point interpolates from the stencil x stencil nodes around it
+  int stencil = 6;                     ///< FFT: each point interpolates from the stencil x stencil nodes around it
   std::uint64_t seed = 1;              ///< random initialisation (and nothing else)
   int threads = 0;                     ///< 0 = all cores
   int reportEvery = 25;                ///< progress callback period, in iterations
