@@ -9,6 +9,10 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QListWidget>
+#include <QTabWidget>
+#include <QTableWidget>
 #include <QLineEdit>
 #include <QMediaDevices>
 #include <QAudioDevice>
@@ -24,6 +28,8 @@
 #include <memory>
 
 #include "mlsan/ui/browser_panel.h"
+#include "mlsan/ui/confusion_matrix_view.h"
+#include "mlsan/ui/confusion_panel.h"
 #include "mlsan/ui/corpus_tree_model.h"
 #include "mlsan/ui/gate_timeline.h"
 #include "mlsan/ui/main_window.h"
@@ -398,4 +404,88 @@ TEST_F(Studio, MissingAndDamagedClipsShowAPlaceholderNotACrash) {
   state().setCorpus(keepCorpus, keepSource, keepClips);
   for (const auto& r : keepRuns) state().addRun(r);
   EXPECT_TRUE(window->player()->hasClip());
+}
+
+TEST_F(Studio, ConfusionMatricesCompareTheRunsAndOpenACellsUtterances) {
+  ready();
+  auto* panel = window->confusionPanel();
+  window->centreTabs()->setCurrentWidget(panel);
+  QApplication::processEvents();
+  // Defaults: A = MultiEMO (no gate), B = ML-SAN.
+  ASSERT_GT(panel->compared(), 100u) << panel->message().toStdString();
+  EXPECT_EQ(state().runs()[static_cast<std::size_t>(panel->runA())]->name, "MultiEMO");
+  EXPECT_EQ(state().runs()[static_cast<std::size_t>(panel->runB())]->name, "ML-SAN");
+  const int k = panel->viewA()->size();
+  ASSERT_EQ(k, 7);
+  // Row-normalised: every row with support sums to 1; the difference is B - A cell by cell.
+  for (int r = 0; r < k; ++r) {
+    double sa = 0;
+    for (int c = 0; c < k; ++c) {
+      sa += panel->viewA()->value(r, c);
+      EXPECT_NEAR(panel->viewDifference()->value(r, c), panel->viewB()->value(r, c) - panel->viewA()->value(r, c), 1e-9);
+    }
+    if (sa > 0) EXPECT_NEAR(sa, 1.0, 1e-9);
+  }
+  EXPECT_TRUE(panel->summaryText().contains("bootstrap")) << panel->summaryText().toStdString();
+  EXPECT_TRUE(panel->summaryText().contains("McNemar"));
+  EXPECT_EQ(panel->table()->rowCount(), k);
+  saveShot(panel, "confusion_rownorm.png");
+  // Counts: the matrices add up to the compared utterances.
+  panel->setMode(ui::ConfusionPanel::Mode::Counts);
+  double total = 0;
+  for (int r = 0; r < k; ++r)
+    for (int c = 0; c < k; ++c) total += panel->viewB()->value(r, c);
+  EXPECT_EQ(total, static_cast<double>(panel->compared()));
+  saveShot(panel, "confusion_counts.png");
+  // Click the cell of gold neutral (0) predicted neutral in B: its utterances are listed.
+  QApplication::processEvents();
+  const QRect cell = panel->viewB()->cellRect(0, 0);
+  QTest::mouseClick(panel->viewB(), Qt::LeftButton, {}, cell.center());
+  EXPECT_EQ(panel->viewB()->selectedRow(), 0);
+  EXPECT_EQ(panel->cellList()->count(), static_cast<int>(panel->viewB()->value(0, 0)));
+  ASSERT_GT(panel->cellList()->count(), 0);
+  // Clicking a listed utterance opens it in the browser and the player.
+  QListWidgetItem* item = panel->cellList()->item(panel->cellList()->count() - 1);
+  const int d = item->data(Qt::UserRole).toInt(), u = item->data(Qt::UserRole + 1).toInt();
+  const QRect ir = panel->cellList()->visualItemRect(item);
+  panel->cellList()->scrollToItem(item);
+  QApplication::processEvents();
+  QTest::mouseClick(panel->cellList()->viewport(), Qt::LeftButton, {}, panel->cellList()->visualItemRect(item).center());
+  (void)ir;
+  EXPECT_EQ(state().currentDialogue(), d);
+  EXPECT_EQ(state().currentUtterance(), u);
+  EXPECT_EQ(window->centreTabs()->currentWidget(), window->player());
+  const auto& utt = state().corpus()->dialogues[static_cast<std::size_t>(d)].utterances[static_cast<std::size_t>(u)];
+  EXPECT_EQ(utt.label, 0);
+  // Exports: PNG, SVG and CSV written whole; a bad extension is refused with a message.
+  QTemporaryDir out;
+  QString error;
+  for (const char* ext : {"png", "svg", "csv"}) {
+    const QString path = out.filePath(QString("confusion.") + ext);
+    ASSERT_TRUE(panel->exportTo(path, &error)) << error.toStdString();
+    EXPECT_GT(QFileInfo(path).size(), 500) << ext;
+  }
+  QFile csv(out.filePath("confusion.csv"));
+  ASSERT_TRUE(csv.open(QIODevice::ReadOnly));
+  const QString text = QString::fromUtf8(csv.readAll());
+  EXPECT_TRUE(text.contains("B \u2212 A")) << text.left(200).toStdString();
+  EXPECT_TRUE(text.contains("F1 A"));
+  EXPECT_FALSE(panel->exportTo(out.filePath("confusion.bmpx"), &error));
+  EXPECT_TRUE(error.contains(".png, .svg or .csv"));
+  EXPECT_EQ(QDir(out.path()).entryList(QDir::Files).size(), 3) << "no temporary files left behind";
+  // Seeds: a side with several runs shows mean +- s.d.
+  const auto runs = state().runs();
+  auto seeded = std::make_shared<ui::RunData>(*runs[static_cast<std::size_t>(panel->runB())]);
+  seeded->seeds = {runs[static_cast<std::size_t>(panel->runB())], runs[static_cast<std::size_t>(panel->runB())]};
+  seeded->dir += "-seeds";
+  state().addRun(seeded);
+  window->centreTabs()->setCurrentWidget(panel);
+  QApplication::processEvents();
+  EXPECT_TRUE(panel->summaryText().contains("Over seeds")) << panel->summaryText().toStdString();
+  EXPECT_TRUE(panel->table()->item(0, 9)->text().contains("\u00b1"));
+  saveShot(panel, "confusion_seeds.png");
+  state().clearRuns();
+  state().addRun(runs[0]);
+  state().addRun(runs[1]);
+  panel->setMode(ui::ConfusionPanel::Mode::RowNormalised);
 }

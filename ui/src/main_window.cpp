@@ -14,8 +14,10 @@
 #include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QToolButton>
 
+#include "mlsan/ui/confusion_panel.h"
 #include "mlsan/ui/corpus_loader.h"
 #include "mlsan/ui/demo_model_trainer.h"
 #include "mlsan/ui/run_loader.h"
@@ -48,8 +50,17 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   resize(1400, 900);
   setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
 
+  // The centre: the player, and the analysis views as tabs beside it.
   player_ = new PlayerPanel(*state_);
-  setCentralWidget(player_);
+  confusion_ = new ConfusionPanel(*state_);
+  confusion_->setObjectName("confusionPanel");
+  centre_ = new QTabWidget;
+  centre_->setObjectName("centreTabs");
+  centre_->setDocumentMode(true);
+  centre_->addTab(player_, tr("Player"));
+  centre_->addTab(confusion_, tr("Confusion matrices"));
+  setCentralWidget(centre_);
+  connect(confusion_, &ConfusionPanel::openUtterance, this, &MainWindow::openUtterance);
   buildDocks();
   buildMenus();
 
@@ -130,6 +141,11 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
 
 MainWindow::~MainWindow() = default;
 
+void MainWindow::openUtterance(int dialogue, int utterance) {
+  state_->setCurrent(dialogue, utterance);
+  centre_->setCurrentWidget(player_);
+}
+
 void MainWindow::buildDocks() {
   auto dock = [this](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
     auto* d = new QDockWidget(title, this);
@@ -192,6 +208,12 @@ void MainWindow::buildMenus() {
   raw->setCheckable(true);
   connect(raw, &QAction::toggled, this, [this](bool on) { timeline_->setMode(on ? GateTimeline::Mode::RawGates : GateTimeline::Mode::Weights); });
   connect(timeline_, &GateTimeline::modeChanged, raw, [raw](GateTimeline::Mode m) { raw->setChecked(m == GateTimeline::Mode::RawGates); });
+  view->addSeparator();
+  QAction* showPlayer = view->addAction(tr("&Player"), this, [this] { centre_->setCurrentWidget(player_); });
+  showPlayer->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
+  QAction* showConfusion = view->addAction(tr("&Confusion matrices"), this, [this] { centre_->setCurrentWidget(confusion_); });
+  showConfusion->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
+  view->addSeparator();
   view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));

@@ -105,4 +105,22 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
   return run;
 }
 
+std::shared_ptr<const RunData> RunData::loadWithSeeds(const QString& dirIn, const data::Corpus& corpus) {
+  const QDir dir(dirIn);
+  if (QFileInfo(dir.filePath("config.json")).exists() || !dir.exists()) return load(dirIn, corpus);
+  QStringList runs;
+  for (const QString& sub : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+    if (QFileInfo(dir.filePath(sub + "/config.json")).exists()) runs << dir.filePath(sub);
+  if (runs.isEmpty()) return load(dirIn, corpus);  // its error names the missing config.json
+  auto first = std::const_pointer_cast<RunData>(load(runs.front(), corpus));
+  for (int i = 1; i < runs.size(); ++i) {
+    auto other = load(runs[i], corpus);
+    if (other->name != first->name)
+      throw std::runtime_error(runs[i].toStdString() + ": a " + other->name.toStdString() + " run among " +
+                               first->name.toStdString() + " seeds");
+    first->seeds.push_back(std::move(other));
+  }
+  return first;
+}
+
 }  // namespace mlsan::ui

@@ -13,7 +13,7 @@ void RunLoader::start(const QString& dir, std::shared_ptr<const data::Corpus> co
     QString error;
     try {
       if (!corpus) throw std::runtime_error("open a corpus before a run");
-      run = RunData::load(dir, *corpus);
+      run = RunData::loadWithSeeds(dir, *corpus);
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
     }

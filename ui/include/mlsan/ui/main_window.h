@@ -13,11 +13,13 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QTabWidget;
 class QToolButton;
 
 namespace mlsan::ui {
 
 class BrowserPanel;
+class ConfusionPanel;
 class CorpusLoader;
 class DemoModelTrainer;
 class GateTimeline;
@@ -49,6 +51,8 @@ class MainWindow : public QMainWindow {
   PlayerPanel* player() const { return player_; }
   GateTimeline* gateTimeline() const { return timeline_; }
   SpeakerSummary* speakerSummary() const { return summary_; }
+  ConfusionPanel* confusionPanel() const { return confusion_; }
+  QTabWidget* centreTabs() const { return centre_; }
   QString statusText() const;
   bool busy() const;
   /// Training the demo models in the background.
@@ -70,6 +74,8 @@ class MainWindow : public QMainWindow {
   void openRun(const QString& dir);
   void openCorpusDialog();
   void openRunDialog();
+  /// Selects an utterance (browser, player and every view follow) and shows the player.
+  void openUtterance(int dialogue, int utterance);
   void resetLayout();
   void about();
 
@@ -99,6 +105,8 @@ class MainWindow : public QMainWindow {
   PlayerPanel* player_ = nullptr;
   GateTimeline* timeline_ = nullptr;
   SpeakerSummary* summary_ = nullptr;
+  ConfusionPanel* confusion_ = nullptr;
+  QTabWidget* centre_ = nullptr;
   QDockWidget *browserDock_ = nullptr, *utteranceDock_ = nullptr, *timelineDock_ = nullptr, *summaryDock_ = nullptr;
   CorpusLoader* corpusLoader_ = nullptr;
   RunLoader* runLoader_ = nullptr;

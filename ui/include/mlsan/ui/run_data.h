@@ -23,6 +23,9 @@ struct RunData {
   std::vector<float> probabilities;      ///< [rows x numClasses]
   std::vector<float> gateAudio, gateVisual, weightAudio, weightVisual;  ///< per row; NaN without a gate
   int covered = 0;                       ///< rows with a prediction
+  /// Other seeds of the same configuration (loaded from a folder of runs, e.g. an ablation's
+  /// `full/` with seed1/, seed2/, ...): the analysis views show mean +- std over all of them.
+  std::vector<std::shared_ptr<const RunData>> seeds;
 
   bool has(std::size_t row) const { return row < prediction.size() && prediction[row] >= 0; }
   const float* probs(std::size_t row) const { return probabilities.data() + row * static_cast<std::size_t>(numClasses); }
@@ -30,6 +33,10 @@ struct RunData {
   /// Loads `dir` for `corpus`. Throws std::runtime_error naming the file and the problem (not a
   /// run, trained on another corpus, predictions that do not fit the corpus).
   static std::shared_ptr<const RunData> load(const QString& dir, const data::Corpus& corpus);
+  /// As load(), and when `dir` is not a run but holds runs (sub-folders with a config.json, in
+  /// name order), loads them all: the first is returned, the others become its `seeds`. They
+  /// must share one configuration (else std::runtime_error naming the odd one).
+  static std::shared_ptr<const RunData> loadWithSeeds(const QString& dir, const data::Corpus& corpus);
 };
 
 /// A human name for a run's configuration ("ML-SAN", "ML-SAN w/o FiLM", "MultiEMO").
