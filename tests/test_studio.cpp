@@ -30,6 +30,8 @@
 #include "mlsan/ui/browser_panel.h"
 #include "mlsan/ui/confusion_matrix_view.h"
 #include "mlsan/ui/confusion_panel.h"
+#include "mlsan/ui/embedding_panel.h"
+#include "mlsan/ui/embedding_view_3d.h"
 #include "mlsan/ui/corpus_tree_model.h"
 #include "mlsan/ui/gate_timeline.h"
 #include "mlsan/ui/main_window.h"
@@ -488,4 +490,70 @@ TEST_F(Studio, ConfusionMatricesCompareTheRunsAndOpenACellsUtterances) {
   state().addRun(runs[0]);
   state().addRun(runs[1]);
   panel->setMode(ui::ConfusionPanel::Mode::RowNormalised);
+}
+
+TEST_F(Studio, EmbeddingMapsFillInWithNumbersAndOpenUtterances) {
+  ready();
+  auto* panel = window->embeddingPanel();
+  panel->setIterations(300);
+  panel->setMaxPoints(500);
+  panel->setFeatures(model::FeatureKind::AudioFilm);
+  QSignalSpy computed(panel, &ui::EmbeddingPanel::computed);
+  window->centreTabs()->setCurrentWidget(panel);  // the first show computes
+  QApplication::processEvents();
+  if (computed.isEmpty() && !panel->busy()) panel->compute();
+  ASSERT_TRUE(computed.wait(300000));
+  ASSERT_TRUE(computed.front().front().toBool());
+  ASSERT_NE(panel->result(), nullptr);
+  EXPECT_GT(panel->partialUpdates(), 0) << "maps are drawn while t-SNE runs";
+  ASSERT_EQ(panel->result()->maps.size(), 2u);
+  const auto& before = *panel->result()->maps[0];
+  const auto& after = *panel->result()->maps[1];
+  EXPECT_EQ(before.kind, model::FeatureKind::AudioRaw);
+  EXPECT_EQ(after.kind, model::FeatureKind::AudioFilm);
+  EXPECT_EQ(before.speaker, after.speaker) << "the same utterances on both maps";
+  EXPECT_GT(panel->before()->points(), 100);
+  EXPECT_EQ(panel->before()->points(), panel->after()->points());
+  // Numbers beside the maps: silhouettes and the probe, before and after, and a verdict.
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) ASSERT_NE(panel->numbers()->item(r, c), nullptr) << r << "," << c;
+  EXPECT_NEAR(panel->numbers()->item(0, 0)->text().toDouble(), before.numbers.silhouetteSpeaker, 1e-3);
+  EXPECT_FALSE(panel->verdict().isEmpty());
+  EXPECT_TRUE(panel->legendText().contains("Speakers"));
+  saveShot(panel, "embeddings_speaker.png");
+  panel->setColourBy(ui::EmbeddingMapView::ColourBy::Emotion);
+  EXPECT_TRUE(panel->legendText().contains("neutral")) << panel->legendText().toStdString();
+  saveShot(panel, "embeddings_emotion.png");
+  // Click a point of the calibrated map: its utterance opens.
+  auto* view = panel->after()->chartView();
+  const QPoint p = panel->after()->pointPosition(0);
+  QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, p);
+  QApplication::processEvents();
+  EXPECT_EQ(state().currentDialogue(), after.dialogue[0]);
+  EXPECT_EQ(state().currentUtterance(), after.index[0]);
+  EXPECT_EQ(window->centreTabs()->currentWidget(), window->player());
+  // The fused representation: one map, and the left side says why.
+  window->centreTabs()->setCurrentWidget(panel);
+  panel->setFeatures(model::FeatureKind::Fused);
+  computed.clear();
+  panel->compute();
+  ASSERT_TRUE(computed.wait(300000));
+  EXPECT_EQ(panel->result()->maps.size(), 1u);
+  EXPECT_TRUE(panel->before()->message().contains("no uncalibrated form")) << panel->before()->message().toStdString();
+  EXPECT_GT(panel->after()->points(), 100);
+  // Offscreen there is no OpenGL: the 3-D view says so and the 2-D maps keep working.
+  if (!ui::EmbeddingView3D::openGLAvailable()) {
+    panel->setDims(3);
+    EXPECT_TRUE(panel->after3D()->message().contains("OpenGL")) << panel->after3D()->message().toStdString();
+    panel->cancel();
+    panel->setDims(2);
+  }
+  // Cancel stops a computation and keeps the window responsive.
+  panel->setFeatures(model::FeatureKind::VisualFilm);
+  panel->setIterations(1000);
+  panel->compute();
+  EXPECT_TRUE(panel->busy());
+  panel->cancel();
+  EXPECT_FALSE(panel->busy());
+  panel->setColourBy(ui::EmbeddingMapView::ColourBy::Speaker);
 }

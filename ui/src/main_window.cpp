@@ -19,6 +19,7 @@
 
 #include "mlsan/ui/confusion_panel.h"
 #include "mlsan/ui/corpus_loader.h"
+#include "mlsan/ui/embedding_panel.h"
 #include "mlsan/ui/demo_model_trainer.h"
 #include "mlsan/ui/run_loader.h"
 #include "mlsan/ui/browser_panel.h"
@@ -59,6 +60,10 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   centre_->setDocumentMode(true);
   centre_->addTab(player_, tr("Player"));
   centre_->addTab(confusion_, tr("Confusion matrices"));
+  embedding_ = new EmbeddingPanel(*state_);
+  embedding_->setObjectName("embeddingPanel");
+  centre_->addTab(embedding_, tr("Embeddings"));
+  connect(embedding_, &EmbeddingPanel::openUtterance, this, &MainWindow::openUtterance);
   setCentralWidget(centre_);
   connect(confusion_, &ConfusionPanel::openUtterance, this, &MainWindow::openUtterance);
   buildDocks();
@@ -213,6 +218,8 @@ void MainWindow::buildMenus() {
   showPlayer->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
   QAction* showConfusion = view->addAction(tr("&Confusion matrices"), this, [this] { centre_->setCurrentWidget(confusion_); });
   showConfusion->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
+  QAction* showEmbeddings = view->addAction(tr("&Embeddings (t-SNE)"), this, [this] { centre_->setCurrentWidget(embedding_); });
+  showEmbeddings->setShortcut(QKeySequence(Qt::ALT | Qt::Key_3));
   view->addSeparator();
   view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
 

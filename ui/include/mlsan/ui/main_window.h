@@ -20,6 +20,7 @@ namespace mlsan::ui {
 
 class BrowserPanel;
 class ConfusionPanel;
+class EmbeddingPanel;
 class CorpusLoader;
 class DemoModelTrainer;
 class GateTimeline;
@@ -52,6 +53,7 @@ class MainWindow : public QMainWindow {
   GateTimeline* gateTimeline() const { return timeline_; }
   SpeakerSummary* speakerSummary() const { return summary_; }
   ConfusionPanel* confusionPanel() const { return confusion_; }
+  EmbeddingPanel* embeddingPanel() const { return embedding_; }
   QTabWidget* centreTabs() const { return centre_; }
   QString statusText() const;
   bool busy() const;
@@ -106,6 +108,7 @@ class MainWindow : public QMainWindow {
   GateTimeline* timeline_ = nullptr;
   SpeakerSummary* summary_ = nullptr;
   ConfusionPanel* confusion_ = nullptr;
+  EmbeddingPanel* embedding_ = nullptr;
   QTabWidget* centre_ = nullptr;
   QDockWidget *browserDock_ = nullptr, *utteranceDock_ = nullptr, *timelineDock_ = nullptr, *summaryDock_ = nullptr;
   CorpusLoader* corpusLoader_ = nullptr;

@@ -1,0 +1,369 @@
+#include "mlsan/ui/embedding_panel.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QShowEvent>
+#include <QStackedWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "mlsan/ui/embedding_view_3d.h"
+#include "mlsan/ui/emotion_colors.h"
+#include "mlsan/ui/speaker_colors.h"
+#include "mlsan/ui/studio_state.h"
+
+namespace mlsan::ui {
+namespace {
+const model::FeatureKind kKinds[] = {model::FeatureKind::AudioFilm, model::FeatureKind::VisualFilm, model::FeatureKind::Fused};
+const int kPoints[] = {500, 1500, 3000, 0};
+}  // namespace
+
+EmbeddingPanel::EmbeddingPanel(StudioState& state, QWidget* parent) : QWidget(parent), state_(state) {
+  job_ = new EmbeddingJob(this);
+  runBox_ = new QComboBox;
+  featureBox_ = new QComboBox;
+  featureBox_->addItems({tr("Audio: raw vs FiLM-calibrated"), tr("Visual: raw vs FiLM-calibrated"), tr("Fused representation")});
+  colourBox_ = new QComboBox;
+  colourBox_->addItems({tr("Colour by speaker"), tr("Colour by emotion")});
+  pointsBox_ = new QComboBox;
+  pointsBox_->addItems({tr("500 points"), tr("1,500 points"), tr("3,000 points"), tr("All points")});
+  pointsBox_->setCurrentIndex(1);
+  splitBox_ = new QComboBox;
+  splitBox_->addItems({tr("test"), tr("dev"), tr("train")});
+  dimsBox_ = new QComboBox;
+  dimsBox_->addItems({tr("2-D"), tr("3-D")});
+  compute_ = new QPushButton(tr("Compute"));
+  compute_->setObjectName("embeddingCompute");
+  cancel_ = new QPushButton(tr("Cancel"));
+  cancel_->setEnabled(false);
+  progress_ = new QProgressBar;
+  progress_->setRange(0, 100);
+  progress_->setMaximumWidth(160);
+  progress_->setVisible(false);
+  stage_ = new QLabel;
+  auto* top = new QHBoxLayout;
+  top->addWidget(runBox_, 1);
+  top->addWidget(featureBox_, 2);
+  top->addWidget(colourBox_);
+  top->addWidget(pointsBox_);
+  top->addWidget(splitBox_);
+  top->addWidget(dimsBox_);
+  top->addWidget(compute_);
+  top->addWidget(cancel_);
+  top->addWidget(progress_);
+
+  auto* mapsRow = new QHBoxLayout;
+  for (int s = 0; s < 2; ++s) {
+    maps_[s] = new EmbeddingMapView;
+    views3d_[s] = new EmbeddingView3D;
+    sides_[s] = new QStackedWidget;
+    sides_[s]->addWidget(maps_[s]);
+    sides_[s]->addWidget(views3d_[s]);
+    mapsRow->addWidget(sides_[s], 1);
+    connect(maps_[s], &EmbeddingMapView::pointClicked, this, &EmbeddingPanel::openUtterance);
+    connect(views3d_[s], &EmbeddingView3D::pointClicked, this, &EmbeddingPanel::openUtterance);
+  }
+  legend_ = new QLabel;
+  legend_->setWordWrap(true);
+  legend_->setTextFormat(Qt::RichText);
+  numbers_ = new QTableWidget(4, 3);
+  numbers_->setObjectName("embeddingNumbers");
+  numbers_->setHorizontalHeaderLabels({tr("before: raw"), tr("after: FiLM"), tr("change")});
+  numbers_->setVerticalHeaderLabels({tr("speaker silhouette"), tr("emotion silhouette"), tr("speaker probe accuracy"), tr("probe chance level")});
+  numbers_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  numbers_->setSelectionMode(QAbstractItemView::NoSelection);
+  numbers_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  numbers_->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  numbers_->setMaximumHeight(numbers_->horizontalHeader()->sizeHint().height() + 4 * (numbers_->fontMetrics().height() + 10) + 4);
+  verdict_ = new QLabel;
+  verdict_->setWordWrap(true);
+  verdict_->setTextFormat(Qt::RichText);
+  auto* bottom = new QHBoxLayout;
+  auto* left = new QVBoxLayout;
+  left->addWidget(legend_);
+  left->addWidget(stage_);
+  left->addStretch();
+  bottom->addLayout(left, 2);
+  auto* right = new QVBoxLayout;
+  right->addWidget(numbers_);
+  right->addWidget(verdict_);
+  bottom->addLayout(right, 3);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(top);
+  layout->addLayout(mapsRow, 1);
+  layout->addLayout(bottom);
+
+  connect(compute_, &QPushButton::clicked, this, &EmbeddingPanel::compute);
+  connect(cancel_, &QPushButton::clicked, this, &EmbeddingPanel::cancel);
+  connect(colourBox_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (!updating_) setColourBy(i == 0 ? EmbeddingMapView::ColourBy::Speaker : EmbeddingMapView::ColourBy::Emotion);
+  });
+  connect(dimsBox_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (!updating_) setDims(i + 2);
+  });
+  connect(job_, &EmbeddingJob::progress, this, [this](const QString& stage, int percent) {
+    progress_->setValue(percent);
+    stage_->setText(stage + QString::fromUtf8("\u2026"));
+  });
+  connect(job_, &EmbeddingJob::partial, this, [this](int side, std::shared_ptr<const EmbeddingMap> map) {
+    ++partials_;
+    showMap(side, map);
+  });
+  connect(job_, &EmbeddingJob::finished, this, [this](std::shared_ptr<const EmbeddingResult> r) {
+    cache_.push_back(r);
+    if (cache_.size() > 8) cache_.erase(cache_.begin());
+    showResult(r);
+    emit computed(true);
+  });
+  connect(job_, &EmbeddingJob::failed, this, [this](const QString& error) {
+    progress_->setVisible(false);
+    compute_->setEnabled(true);
+    cancel_->setEnabled(false);
+    stage_->setText(tr("<span style='color:#b2182b'>Failed: %1</span>").arg(error.toHtmlEscaped()));
+    emit computed(false);
+  });
+  connect(job_, &EmbeddingJob::cancelled, this, [this] {
+    progress_->setVisible(false);
+    compute_->setEnabled(true);
+    cancel_->setEnabled(false);
+    stage_->setText(tr("Cancelled; the maps show the last partial layouts."));
+  });
+  connect(&state_, &StudioState::runsChanged, this, &EmbeddingPanel::runsChanged);
+  connect(&state_, &StudioState::corpusChanged, this, &EmbeddingPanel::runsChanged);
+  runsChanged();
+}
+
+EmbeddingPanel::~EmbeddingPanel() { job_->cancel(); }
+
+bool EmbeddingPanel::busy() const { return job_->busy(); }
+
+void EmbeddingPanel::runsChanged() {
+  updating_ = true;
+  runBox_->clear();
+  int primary = -1;
+  const auto& runs = state_.runs();
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    runBox_->addItem(runs[i]->name, runs[i]->dir);
+    if (runs[i].get() == state_.primaryRun()) primary = static_cast<int>(i);
+  }
+  runBox_->setCurrentIndex(primary);
+  updating_ = false;
+  if (job_->busy()) job_->cancel();
+  result_.reset();
+  shown_[0].reset();
+  shown_[1].reset();
+  for (int s = 0; s < 2; ++s) {
+    maps_[s]->clear(runs.empty() ? tr("No run loaded: open a run to map its features.") : tr("Press Compute to map the features."));
+    views3d_[s]->clear(tr("Press Compute to map the features."));
+  }
+  numbers_->clearContents();
+  verdict_->clear();
+  legend_->clear();
+  if (!runs.empty() && isVisible()) compute();
+}
+
+void EmbeddingPanel::showEvent(QShowEvent* e) {
+  QWidget::showEvent(e);
+  if (!shownOnce_ && !result_ && !job_->busy() && !state_.runs().empty()) compute();
+  shownOnce_ = true;
+}
+
+void EmbeddingPanel::setFeatures(model::FeatureKind kind) {
+  for (int i = 0; i < 3; ++i)
+    if (kKinds[i] == kind) featureBox_->setCurrentIndex(i);
+}
+
+void EmbeddingPanel::setColourBy(EmbeddingMapView::ColourBy by) {
+  updating_ = true;
+  colourBox_->setCurrentIndex(by == EmbeddingMapView::ColourBy::Speaker ? 0 : 1);
+  updating_ = false;
+  for (int s = 0; s < 2; ++s)
+    if (shown_[s]) showMap(s, shown_[s]);
+  updateLegend();
+}
+
+void EmbeddingPanel::setDims(int dims) {
+  updating_ = true;
+  dimsBox_->setCurrentIndex(dims == 3 ? 1 : 0);
+  updating_ = false;
+  for (int s = 0; s < 2; ++s) sides_[s]->setCurrentIndex(dims == 3 ? 1 : 0);
+  if (result_ && result_->request.dims != dims) compute();
+}
+
+void EmbeddingPanel::setMaxPoints(int points) {
+  for (int i = 0; i < 4; ++i)
+    if (kPoints[i] == points) pointsBox_->setCurrentIndex(i);
+}
+
+EmbeddingRequest EmbeddingPanel::request() const {
+  EmbeddingRequest r;
+  r.runDir = runBox_->currentData().toString();
+  r.corpus = state_.corpus();
+  r.kind = kKinds[std::max(0, featureBox_->currentIndex())];
+  r.split = splitBox_->currentIndex() == 0 ? data::Split::Test : splitBox_->currentIndex() == 1 ? data::Split::Dev : data::Split::Train;
+  r.maxPoints = kPoints[std::max(0, pointsBox_->currentIndex())];
+  r.dims = dimsBox_->currentIndex() + 2;
+  r.iterations = iterations_;
+  return r;
+}
+
+void EmbeddingPanel::compute() {
+  const EmbeddingRequest r = request();
+  if (r.runDir.isEmpty() || !r.corpus) return;
+  for (int s = 0; s < 2; ++s) sides_[s]->setCurrentIndex(r.dims == 3 ? 1 : 0);
+  for (const auto& c : cache_)
+    if (c->request == r) {
+      showResult(c);
+      emit computed(true);
+      return;
+    }
+  partials_ = 0;
+  result_.reset();
+  shown_[0].reset();
+  shown_[1].reset();
+  numbers_->clearContents();
+  verdict_->clear();
+  if (model::rawCounterpart(r.kind) == r.kind) {
+    maps_[0]->clear(tr("The fused representation has no uncalibrated form: its map is on the right."));
+    views3d_[0]->clear(tr("The fused representation has no uncalibrated form: its map is on the right."));
+  }
+  compute_->setEnabled(false);
+  cancel_->setEnabled(true);
+  progress_->setValue(0);
+  progress_->setVisible(true);
+  job_->start(r);
+}
+
+void EmbeddingPanel::cancel() { job_->cancel(); }
+
+QString EmbeddingPanel::title(int side, const EmbeddingMap& map) const {
+  QString t = QString::fromUtf8(model::featureKindLabel(map.kind));
+  if (!map.final) t += tr(" \u2014 t-SNE %1/%2").arg(map.iteration).arg(map.iterations);
+  else t += tr(" \u2014 %1 points, KL %2").arg(map.rows()).arg(map.klDivergence, 0, 'f', 3);
+  (void)side;
+  return t;
+}
+
+void EmbeddingPanel::showMap(int side, const std::shared_ptr<const EmbeddingMap>& map) {
+  shown_[side] = map;
+  const auto by = colourBox_->currentIndex() == 0 ? EmbeddingMapView::ColourBy::Speaker : EmbeddingMapView::ColourBy::Emotion;
+  if (map->dims == 3) views3d_[side]->setMap(map, state_.corpus(), by, title(side, *map));
+  else maps_[side]->setMap(map, state_.corpus(), by, title(side, *map));
+  if (legend_->text().isEmpty() || side == 1) updateLegend();
+}
+
+void EmbeddingPanel::showResult(const std::shared_ptr<const EmbeddingResult>& r) {
+  result_ = r;
+  progress_->setVisible(false);
+  compute_->setEnabled(true);
+  cancel_->setEnabled(false);
+  if (r->maps.size() == 1) {
+    maps_[0]->clear(tr("The fused representation has no uncalibrated form: its map is on the right."));
+    views3d_[0]->clear(tr("The fused representation has no uncalibrated form: its map is on the right."));
+    showMap(1, r->maps[0]);
+  } else {
+    showMap(0, r->maps[0]);
+    showMap(1, r->maps[1]);
+  }
+  stage_->setText(tr("Computed in %1 s (inference, t-SNE and the numbers).").arg(r->seconds, 0, 'f', 1));
+  updateNumbers();
+}
+
+void EmbeddingPanel::updateLegend() {
+  const auto corpus = state_.corpus();
+  const auto& map = shown_[1] ? shown_[1] : shown_[0];
+  if (!corpus || !map) {
+    legend_->clear();
+    return;
+  }
+  const bool bySpeaker = colourBox_->currentIndex() == 0;
+  std::vector<int> count(bySpeaker ? corpus->speakers.size() : corpus->labels.labels.size(), 0);
+  for (std::size_t i = 0; i < map->rows(); ++i) ++count[static_cast<std::size_t>(bySpeaker ? map->speaker[i] : map->emotion[i])];
+  QString html = bySpeaker ? tr("<b>Speakers</b> (both maps): ") : tr("<b>Emotions</b> (both maps): ");
+  for (std::size_t g = 0; g < count.size(); ++g) {
+    if (count[g] == 0) continue;
+    const QString name = QString::fromStdString(bySpeaker ? corpus->speakers[g] : corpus->labels.labels[g]);
+    const QColor c = bySpeaker ? speakerColor(static_cast<int>(g), static_cast<int>(corpus->speakers.size())) : emotionColor(name, static_cast<int>(g));
+    html += QString("<span style='color:%1'>\u25cf</span>&nbsp;%2&nbsp;(%3) &nbsp; ").arg(c.name(), name.toHtmlEscaped()).arg(count[g]);
+  }
+  legend_->setText(html);
+}
+
+QString EmbeddingPanel::legendText() const { return legend_->text(); }
+QString EmbeddingPanel::verdict() const { return verdict_->text(); }
+
+void EmbeddingPanel::updateNumbers() {
+  numbers_->clearContents();
+  verdict_->clear();
+  if (!result_ || result_->maps.empty()) return;
+  const bool pair = result_->maps.size() == 2;
+  const analysis::DisentangleNumbers* before = pair ? &result_->maps[0]->numbers : nullptr;
+  const analysis::DisentangleNumbers& after = result_->maps.back()->numbers;
+  numbers_->setHorizontalHeaderLabels(pair ? QStringList{tr("before: raw"), tr("after: FiLM"), tr("change")}
+                                           : QStringList{QString(), tr("fused"), QString()});
+  auto set = [this](int r, int c, const QString& text, const QColor& colour = QColor()) {
+    auto* item = new QTableWidgetItem(text);
+    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    if (colour.isValid()) item->setForeground(colour);
+    numbers_->setItem(r, c, item);
+  };
+  auto values = [](const analysis::DisentangleNumbers& n) {
+    return std::vector<double>{n.silhouetteSpeaker, n.silhouetteEmotion, n.speakerProbe.accuracy, n.speakerProbe.chance};
+  };
+  const auto va = values(after);
+  for (int r = 0; r < 4; ++r) {
+    const bool percent = r >= 2;
+    auto fmt = [percent](double v) { return std::isnan(v) ? QString("\u2014") : percent ? QString::number(100 * v, 'f', 1) + "%" : QString::number(v, 'f', 3); };
+    set(r, 1, fmt(va[static_cast<std::size_t>(r)]));
+    if (before) {
+      const auto vb = values(*before);
+      set(r, 0, fmt(vb[static_cast<std::size_t>(r)]));
+      if (r < 3) {
+        const double d = va[static_cast<std::size_t>(r)] - vb[static_cast<std::size_t>(r)];
+        // For speakers, a fall is what calibration should bring; for emotion, a rise.
+        const bool good = r == 1 ? d >= 0 : d <= 0;
+        set(r, 2, (d >= 0 ? "+" : "") + (percent ? QString::number(100 * d, 'f', 1) + " pts" : QString::number(d, 'f', 3)),
+            good ? QColor(33, 102, 172) : QColor(178, 24, 43));
+      }
+    }
+  }
+  if (!after.error.empty()) {
+    verdict_->setText(tr("The numbers are undefined here: %1").arg(QString::fromStdString(after.error).toHtmlEscaped()));
+    return;
+  }
+  if (!pair) {
+    verdict_->setText(tr("The fused representation has no uncalibrated form to compare with; the speaker probe shows how much "
+                         "speaker identity it still carries (chance %1%).")
+                          .arg(100 * after.speakerProbe.chance, 0, 'f', 1));
+    return;
+  }
+  if (!result_->film) {
+    verdict_->setText(tr("This run has no FiLM calibration: \u201cafter\u201d is the raw input again, so nothing changes."));
+    return;
+  }
+  const bool silFalls = after.silhouetteSpeaker < before->silhouetteSpeaker;
+  const bool probeFalls = after.speakerProbe.accuracy < before->speakerProbe.accuracy;
+  const bool emotionHolds = after.silhouetteEmotion >= before->silhouetteEmotion - 0.01;
+  QString v;
+  if (silFalls && probeFalls && emotionHolds)
+    v = tr("<b>Speakers were disentangled</b>: after calibration the speaker silhouette and the speaker probe fall while the "
+           "emotion silhouette holds.");
+  else if (!silFalls && !probeFalls)
+    v = tr("<b>Speakers were not disentangled</b>: after calibration the speakers are <i>more</i> separable (speaker "
+           "silhouette %1 \u2192 %2, probe %3% \u2192 %4%); FiLM adds a speaker-specific signature rather than removing one.")
+            .arg(before->silhouetteSpeaker, 0, 'f', 3)
+            .arg(after.silhouetteSpeaker, 0, 'f', 3)
+            .arg(100 * before->speakerProbe.accuracy, 0, 'f', 1)
+            .arg(100 * after.speakerProbe.accuracy, 0, 'f', 1);
+  else
+    v = tr("<b>Mixed</b>: speaker silhouette %1, speaker probe %2, emotion silhouette %3 after calibration.")
+            .arg(silFalls ? tr("falls") : tr("rises"), probeFalls ? tr("falls") : tr("rises"), emotionHolds ? tr("holds") : tr("falls"));
+  verdict_->setText(v + tr(" Measured on the features themselves (%1 utterances), not on the maps.").arg(after.samples));
+}
+
+}  // namespace mlsan::ui
