@@ -180,6 +180,7 @@ QString ConfusionPanel::message() const { return compared() == 0 ? summary_->tex
 
 void ConfusionPanel::recompute() {
   rows_.clear();
+  where_.clear();
   gold_.clear();
   predA_.clear();
   predB_.clear();
@@ -201,12 +202,14 @@ void ConfusionPanel::recompute() {
   const data::Corpus& corpus = *state_.corpus();
   const RunData& a = *runs[static_cast<std::size_t>(runA_)];
   const RunData& b = *runs[static_cast<std::size_t>(runB_)];
-  for (const auto& d : corpus.dialogues) {
+  for (std::size_t di = 0; di < corpus.dialogues.size(); ++di) {
+    const auto& d = corpus.dialogues[di];
     if (d.split != split_) continue;
     for (std::size_t u = 0; u < d.size(); ++u) {
       const std::size_t row = d.firstRow + u;
       if (d.utterances[u].label < 0 || !a.has(row) || !b.has(row)) continue;
       rows_.push_back(row);
+      where_.emplace_back(static_cast<int>(di), static_cast<int>(u));
       gold_.push_back(d.utterances[u].label);
       predA_.push_back(a.prediction[row]);
       predB_.push_back(b.prediction[row]);
@@ -323,17 +326,13 @@ void ConfusionPanel::showCell(int which, int row, int column) {
   const QString nameA = runs[static_cast<std::size_t>(runA_)]->name, nameB = runs[static_cast<std::size_t>(runB_)]->name;
   const QString gold = QString::fromStdString(corpus.labels.labels[static_cast<std::size_t>(row)]);
   const QString pred = QString::fromStdString(corpus.labels.labels[static_cast<std::size_t>(column)]);
-  // Map rows back to (dialogue, utterance).
   int shown = 0;
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     if (gold_[i] != row) continue;
     const bool inA = predA_[i] == column, inB = predB_[i] == column;
     if ((which == 0 && !inA) || (which == 1 && !inB) || (which == 2 && inA == inB)) continue;
-    const std::size_t r = rows_[i];
-    int d = 0;
-    while (d + 1 < static_cast<int>(corpus.dialogues.size()) && corpus.dialogues[static_cast<std::size_t>(d + 1)].firstRow <= r) ++d;
+    const auto [d, u] = where_[i];
     const auto& dlg = corpus.dialogues[static_cast<std::size_t>(d)];
-    const int u = static_cast<int>(r - dlg.firstRow);
     const auto& utt = dlg.utterances[static_cast<std::size_t>(u)];
     QString where = dlg.season >= 0 ? QString("S%1E%2 ").arg(dlg.season, 2, 10, QChar('0')).arg(dlg.episode, 2, 10, QChar('0')) : QString();
     where += tr("dialogue %1, #%2").arg(QString::fromStdString(dlg.key)).arg(u + 1);

@@ -123,7 +123,6 @@ void EmbeddingMapView::rebuildSeries() {
     series_[static_cast<std::size_t>(g)] = s;
   }
   seriesBy_ = by_;
-  seriesRows_ = map_->rows();
 }
 
 void EmbeddingMapView::updatePoints() {

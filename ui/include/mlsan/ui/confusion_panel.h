@@ -6,6 +6,7 @@
 // and the player (openUtterance). Exports the matrices and tables as PNG, SVG or CSV.
 // GUI thread only.
 #include <QWidget>
+#include <utility>
 #include <vector>
 
 #include "mlsan/data/corpus.h"
@@ -70,6 +71,7 @@ class ConfusionPanel : public QWidget {
   QLabel* listTitle_ = nullptr;
   // What the matrices were computed from.
   std::vector<std::size_t> rows_;  ///< corpus rows compared
+  std::vector<std::pair<int, int>> where_;  ///< their (dialogue, utterance)
   std::vector<int> gold_, predA_, predB_;
   bool updating_ = false;
 };

@@ -55,7 +55,6 @@ class EmbeddingMapView : public QWidget {
   std::vector<std::vector<int>> rowsOf_; ///< per group: map rows in series order
   int points_ = 0;
   ColourBy seriesBy_ = ColourBy::Speaker;
-  std::size_t seriesRows_ = 0;
 };
 
 }  // namespace mlsan::ui
