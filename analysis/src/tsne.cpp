@@ -366,31 +366,26 @@ double trustworthiness(const float* x, std::size_t dx, const float* y, std::size
   double penalty = 0;
   std::vector<std::pair<double, int>> order(n);
   std::vector<int> rank(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    // Rank of every point among i's neighbours in the input (1 = nearest; i itself last).
+  // order = every point by its squared distance from row i of m [n x d]; i itself last.
+  auto distancesFrom = [&](const float* m, std::size_t d, std::size_t i) {
     for (std::size_t j = 0; j < n; ++j) {
       double s = 0;
       if (j == i) s = std::numeric_limits<double>::infinity();
       else
-        for (std::size_t c = 0; c < dx; ++c) {
-          const double t = static_cast<double>(x[i * dx + c]) - x[j * dx + c];
+        for (std::size_t c = 0; c < d; ++c) {
+          const double t = static_cast<double>(m[i * d + c]) - m[j * d + c];
           s += t * t;
         }
       order[j] = {s, static_cast<int>(j)};
     }
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    // Rank of every point among i's neighbours in the input (1 = nearest).
+    distancesFrom(x, dx, i);
     std::sort(order.begin(), order.end());
     for (std::size_t r = 0; r < n; ++r) rank[static_cast<std::size_t>(order[r].second)] = static_cast<int>(r + 1);
     // i's k nearest in the embedding.
-    for (std::size_t j = 0; j < n; ++j) {
-      double s = 0;
-      if (j == i) s = std::numeric_limits<double>::infinity();
-      else
-        for (std::size_t c = 0; c < dy; ++c) {
-          const double t = static_cast<double>(y[i * dy + c]) - y[j * dy + c];
-          s += t * t;
-        }
-      order[j] = {s, static_cast<int>(j)};
-    }
+    distancesFrom(y, dy, i);
     std::partial_sort(order.begin(), order.begin() + static_cast<long>(ku), order.end());
     for (std::size_t r = 0; r < ku; ++r) {
       const int excess = rank[static_cast<std::size_t>(order[r].second)] - k;

@@ -35,8 +35,8 @@ int nextSmooth(int n) {
 }
 
 namespace {
-int threadCount(int threads);
-}
+int threadCount(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
+}  // namespace
 
 double exactZ(const float* y, std::size_t n, int dims, int threads) {
   // Coordinates by axis, so the inner loop runs over contiguous floats.
@@ -74,8 +74,6 @@ double exactZ(const float* y, std::size_t n, int dims, int threads) {
 }
 
 namespace {
-
-int threadCount(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 // ---------------------------------------------------------------------------------------------
 class ExactRepulsion final : public Repulsion {
@@ -375,16 +373,16 @@ class FftRepulsion2D final : public Repulsion {
     }
 
     const std::vector<float>& spectrum = kernelSpectrum(len, m, h);
-    fft2(gridA_, len, m, len, false);
-    fft2(gridB_, len, m, len, false);
+    fft2(gridA_, len, m, false);
+    fft2(gridB_, len, m, false);
     const float scale = 1.0f / static_cast<float>(cells);
     for (std::size_t i = 0; i < cells; ++i) {
       const float k = spectrum[i] * scale;
       gridA_[i] *= k;
       gridB_[i] *= k;
     }
-    fft2(gridA_, len, m, len, true);
-    fft2(gridB_, len, m, len, true);
+    fft2(gridA_, len, m, true);
+    fft2(gridB_, len, m, true);
 
     // Interpolate the potentials back and assemble forces and Z.
     z_.resize(n);
@@ -421,7 +419,7 @@ class FftRepulsion2D final : public Repulsion {
   /// In-place 2-D DFT of a [len x len] row-major grid. Forward: the first `rows` rows are
   /// transformed (the others are zero), then every column. Inverse: every column, then only the
   /// first `rows` rows (the only ones read afterwards). Unscaled.
-  void fft2(std::vector<C>& g, int len, int rows, int /*cols*/, bool inverse) {
+  void fft2(std::vector<C>& g, int len, int rows, bool inverse) {
     if (!inverse) {
       rowPass(g, len, rows, false);
       columnPass(g, len, false);
@@ -490,7 +488,7 @@ class FftRepulsion2D final : public Repulsion {
         kernel_[static_cast<std::size_t>(r) * static_cast<std::size_t>(len) + static_cast<std::size_t>(c)] = {static_cast<float>(k * k), 0.0f};
       }
     }
-    fft2(kernel_, len, len, len, false);
+    fft2(kernel_, len, len, false);
     if (spectra_.size() >= 6) spectra_.erase(spectra_.begin());
     spectra_.push_back({len, h, std::vector<float>(cells)});
     for (std::size_t i = 0; i < cells; ++i) spectra_.back().values[i] = kernel_[i].real();
