@@ -1,4 +1,5 @@
 #include <ctime>
+#include <fstream>
 #include <filesystem>
 #include <iostream>
 
@@ -168,32 +169,71 @@ void addTrainCommands(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto resume = std::make_shared<bool>(false);
   auto asJson = std::make_shared<bool>(false);
+  auto events = std::make_shared<bool>(false);
   auto* train = app.add_subcommand("train", "Train ML-SAN, an ablation or MultiEMO into a run folder");
   opts->addCorpusTo(train, true);
   train->add_option("--seed", opts->seed, "Random seed")->capture_default_str();
   opts->addTo(train, true);
   train->add_option("--out", *out, "Run folder to write")->required();
-  train->add_flag("--resume", *resume, "Continue the run in --out from its last completed epoch");
+  train->add_flag("--resume", *resume,
+                  "Continue the run in --out from its last completed epoch (a finished run is reported as it is; "
+                  "an empty folder starts a new run)");
   train->add_flag("--json", *asJson, "Print one JSON object with the result");
-  train->callback([opts, out, resume, asJson] {
-    const data::Corpus corpus = opts->openCorpus();
-    model::ModelConfig m;
-    model::TrainConfig t;
-    opts->resolve(corpus, m, t);
-    const auto r = trainRun(corpus, m, t, *out, *resume, m.variantName(), false);
-    if (r.cancelled) {
-      std::fprintf(stderr, "cancelled after epoch %d; continue with --resume\n", r.epochsDone);
-      throw std::runtime_error("training cancelled");
+  train->add_flag("--events", *events,
+                  "Machine-readable progress: one JSON object per line on stdout (start, batch, epoch, message, done, "
+                  "cancelled, error), for the studio and mlsan ablation");
+  train->callback([opts, out, resume, asJson, events] {
+    auto fail = [&](const std::string& what) {
+      if (*events) EventsProgress::emit(json{{"event", "error"}, {"message", what}}.dump());
+    };
+    try {
+      const data::Corpus corpus = opts->openCorpus();
+      model::ModelConfig m;
+      model::TrainConfig t;
+      opts->resolve(corpus, m, t);
+      model::TrainResult r;
+      if (*events) {
+        int firstEpoch = 1;
+        if (*resume && fs::exists(model::RunPaths(*out).curves())) {
+          std::ifstream in(model::RunPaths(*out).curves());
+          std::string line;
+          while (std::getline(in, line)) firstEpoch += line.empty() ? 0 : 1;
+          firstEpoch = std::max(1, firstEpoch - 1);
+        }
+        EventsProgress::emit(json{{"event", "start"}, {"run", *out}, {"variant", m.variantName()}, {"epochs", t.epochs},
+                                  {"first_epoch", firstEpoch}}
+                                 .dump());
+        EventsProgress progress;
+        r = model::train(corpus, m, t, *out, *resume, progress);
+      } else {
+        r = trainRun(corpus, m, t, *out, *resume, m.variantName(), false);
+      }
+      if (r.cancelled) {
+        if (*events) EventsProgress::emit(json{{"event", "cancelled"}, {"epochs_done", r.epochsDone}}.dump());
+        throw CancelledError("training cancelled after epoch " + std::to_string(r.epochsDone) + "; continue with --resume");
+      }
+      const json j{{"run", *out}, {"variant", m.variantName()}, {"epochs", r.epochsDone}, {"best_epoch", r.bestEpoch},
+                   {"val_weighted_f1", r.valWeightedF1}, {"test_weighted_f1", r.testWeightedF1},
+                   {"best_on_test", {{"epoch", r.bestTestEpoch}, {"weighted_f1", r.bestTestWeightedF1}}}, {"seconds", r.seconds},
+                   {"reused", r.reused}};
+      if (*events) {
+        json done = j;
+        done["event"] = "done";
+        EventsProgress::emit(done.dump());
+      } else if (*asJson) {
+        printJson(j);
+      } else {
+        std::printf("%s: test weighted F1 %.2f at epoch %d (selected on validation, val %.2f); best on test %.2f at epoch %d "
+                    "(optimistic); %.1f s\nrun written to %s\n",
+                    m.variantName().c_str(), r.testWeightedF1, r.bestEpoch, r.valWeightedF1, r.bestTestWeightedF1, r.bestTestEpoch,
+                    r.seconds, out->c_str());
+      }
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const std::exception& e) {
+      fail(e.what());
+      throw;
     }
-    const json j{{"run", *out}, {"variant", m.variantName()}, {"epochs", r.epochsDone}, {"best_epoch", r.bestEpoch},
-                 {"val_weighted_f1", r.valWeightedF1}, {"test_weighted_f1", r.testWeightedF1},
-                 {"best_on_test", {{"epoch", r.bestTestEpoch}, {"weighted_f1", r.bestTestWeightedF1}}}, {"seconds", r.seconds}};
-    if (*asJson) printJson(j);
-    else
-      std::printf("%s: test weighted F1 %.2f at epoch %d (selected on validation, val %.2f); best on test %.2f at epoch %d "
-                  "(optimistic); %.1f s\nrun written to %s\n",
-                  m.variantName().c_str(), r.testWeightedF1, r.bestEpoch, r.valWeightedF1, r.bestTestWeightedF1, r.bestTestEpoch,
-                  r.seconds, out->c_str());
   });
 
   auto run = std::make_shared<std::string>();

@@ -8,6 +8,7 @@
 #include "mlsan/analysis/disentangle.h"
 #include "mlsan/data/corpus.h"
 #include "mlsan/data/corpus_source.h"
+#include "mlsan/experiments/train_args.h"
 #include "mlsan/model/config.h"
 #include "mlsan/model/engine.h"
 
@@ -16,7 +17,7 @@ namespace mlsan::app {
 void addCorpusCommands(CLI::App& app);   // corpus demo, inspect
 void addTrainCommands(CLI::App& app);    // train, eval
 void addCompareCommand(CLI::App& app);   // compare
-void addAblationCommands(CLI::App& app); // ablation, demo
+void addAblationCommands(CLI::App& app); // ablation, sweep, collect, demo
 void addBenchCommand(CLI::App& app);     // bench train|infer|load
 void addDisentangleCommand(CLI::App& app); // disentangle
 void addTsneCommand(CLI::App& app);        // tsne
@@ -43,25 +44,9 @@ void addCorpusPartsTo(CLI::App* cmd, std::string& csvDir, std::string& clipsDir)
 /// The source a corpus argument plus --csv/--clips name.
 data::CorpusSource corpusSource(const std::string& corpus, const std::string& csvDir, const std::string& clipsDir);
 
-/// Options shared by train, ablation and demo.
-struct TrainOptions {
-  std::string corpus = "demo";
-  std::string preset;  ///< empty: from the corpus's dataset
-  std::string variant = "mlsan";
-  bool noFilm = false, noGate = false, noAux = false;
-  double lambda = -1;  ///< < 0: the preset's
-  std::string gateInput = "speaker+context";
-  double gateInit = -1; ///< < 0: the preset's
-  int epochs = 0;      ///< 0: the preset's
-  int batchSize = 0;   ///< 0: the preset's
-  int microBatch = -1; ///< < 0: the preset's
-  double speakerLrScale = -1;  ///< < 0: the preset's
-  double lr = 0;       ///< 0: the preset's
-  std::vector<double> lossWeights;  ///< CE, SWFC, Soft-HGR; empty: the preset's
-  std::uint64_t seed = 1;
-  int threads = 2;
-  std::string device = "cpu";
-  std::string csvDir, clipsDir;  ///< MELD CSVs to join onto pickles, MELD.Raw clips
+/// Options shared by train, ablation, sweep and demo: the data of experiments::TrainArgs plus
+/// their command-line form.
+struct TrainOptions : experiments::TrainArgs {
   /// Registers --corpus (required, or defaulting to "demo"), --csv and --clips.
   void addCorpusTo(CLI::App* cmd, bool required);
   /// Opens the corpus and replaces `corpus` by its canonical text form (what a run records).
@@ -70,6 +55,12 @@ struct TrainOptions {
   void addTo(CLI::App* cmd, bool withVariantSwitches);
   /// Resolves preset + overrides + corpus into configs.
   void resolve(const data::Corpus& corpus, model::ModelConfig& m, model::TrainConfig& t) const;
+};
+
+/// Thrown when the user cancelled (Ctrl-C, SIGTERM): main exits with status 3.
+class CancelledError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 /// Prints one JSON object on stdout.

@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const mlsan::app::CancelledError& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "mlsan: %s\n", e.what());
+    return 3;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "mlsan: error: %s\n", e.what());

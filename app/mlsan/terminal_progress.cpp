@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 namespace mlsan::app {
 namespace {
@@ -24,9 +26,13 @@ std::string clock(double s) {
 TerminalProgress::TerminalProgress(std::string label, bool quiet)
     : label_(std::move(label)), quiet_(quiet), tty_(::isatty(2)), start_(std::chrono::steady_clock::now()) {}
 
-void TerminalProgress::installInterruptHandler() { std::signal(SIGINT, onSigint); }
+void TerminalProgress::installInterruptHandler() {
+  std::signal(SIGINT, onSigint);
+  std::signal(SIGTERM, onSigint);
+}
 
 bool TerminalProgress::cancelled() const { return gInterrupts.load() > 0; }
+bool TerminalProgress::interrupted() { return gInterrupts.load() > 0; }
 
 void TerminalProgress::batch(int epoch, int batch, int batches, double loss) {
   if (quiet_ || !tty_ || epochs_ <= 0 || epoch <= 0) return;
@@ -59,6 +65,33 @@ void TerminalProgress::message(const std::string& text) {
   if (quiet_) return;
   if (tty_) std::fprintf(stderr, "\r\033[K");
   std::fprintf(stderr, "%s %s\n", label_.c_str(), text.c_str());
+}
+
+void EventsProgress::emit(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+bool EventsProgress::cancelled() const { return gInterrupts.load() > 0; }
+
+void EventsProgress::batch(int epoch, int batch, int batches, double loss) {
+  emit(nlohmann::json{{"event", "batch"}, {"epoch", epoch}, {"batch", batch}, {"batches", batches},
+                      {"loss", std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json(nullptr)}}
+           .dump());
+}
+
+void EventsProgress::epoch(const model::EpochRecord& r, int epochs) {
+  emit(nlohmann::json{{"event", "epoch"}, {"epoch", r.epoch}, {"epochs", epochs}, {"train_loss", r.trainLoss},
+                      {"val_loss", r.valLoss}, {"val_weighted_f1", r.valWeightedF1}, {"test_weighted_f1", r.testWeightedF1},
+                      {"lr", r.lr}, {"seconds", r.seconds}, {"train_ce", r.trainCE}, {"train_swfc", r.trainSWFC},
+                      {"train_hgr", r.trainHGR}, {"train_aux", r.trainAux}}
+           .dump());
+}
+
+void EventsProgress::message(const std::string& text) {
+  emit(nlohmann::json{{"event", "message"}, {"text", text}}.dump());
+  std::fprintf(stderr, "%s\n", text.c_str());
 }
 
 }  // namespace mlsan::app

@@ -18,8 +18,11 @@ class TerminalProgress : public model::Progress {
   bool cancelled() const override;
   void setEpochs(int epochs) { epochs_ = epochs; }
 
-  /// Installs a SIGINT handler that sets the shared cancel flag (first Ctrl-C), or exits (second).
+  /// Installs SIGINT and SIGTERM handlers that set the shared cancel flag (the first signal),
+  /// or exit (the second).
   static void installInterruptHandler();
+  /// True once SIGINT or SIGTERM arrived.
+  static bool interrupted();
 
  private:
   std::string label_;
@@ -28,6 +31,19 @@ class TerminalProgress : public model::Progress {
   int epochs_ = 0;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point lastDraw_{};
+};
+
+/// `mlsan train --events`: one JSON object per line on stdout for a parent process (the
+/// studio, `mlsan ablation`); the events are listed in mlsan/experiments/runner.h. Cancel is
+/// the same flag as TerminalProgress's (SIGINT, SIGTERM).
+class EventsProgress : public model::Progress {
+ public:
+  void batch(int epoch, int batch, int batches, double loss) override;
+  void epoch(const model::EpochRecord& record, int epochs) override;
+  void message(const std::string& text) override;
+  bool cancelled() const override;
+  /// Prints one event object (adds nothing; flushes).
+  static void emit(const std::string& jsonLine);
 };
 
 }  // namespace mlsan::app

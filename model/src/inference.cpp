@@ -24,6 +24,14 @@ std::vector<int> dialoguesOf(const data::Corpus& corpus, data::Split split) {
   return out;
 }
 
+bool cudaAvailable() {
+  try {
+    return torch::cuda::is_available();
+  } catch (...) {
+    return false;
+  }
+}
+
 void setThreads(int threads) {
   static bool interopSet = false;
   if (!interopSet) {

@@ -286,6 +286,10 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   meta.corpusName = corpus.name;
 
   TrainResult result;
+  // A finished run resumed with the same number of epochs: nothing to train, and its
+  // predictions and metrics are already written.
+  result.reused = startEpoch > tc.epochs && fs::exists(paths.metrics()) && fs::exists(paths.predictions());
+  if (result.reused) progress.message(runDir + " is already finished (" + std::to_string(startEpoch - 1) + " epochs)");
   for (int epoch = startEpoch; epoch <= tc.epochs; ++epoch) {
     if (progress.cancelled()) { result.cancelled = true; break; }
     const auto t0 = std::chrono::steady_clock::now();
@@ -366,7 +370,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   result.testWeightedF1 = st.testAtBest;
   result.bestTestEpoch = st.bestTestEpoch;
   result.bestTestWeightedF1 = st.bestTestF1;
-  if (!result.cancelled && st.bestEpoch > 0) {
+  if (!result.cancelled && !result.reused && st.bestEpoch > 0) {
     progress.message("writing predictions of the epoch-" + std::to_string(st.bestEpoch) + " model");
     Model best = Model::load(paths.bestCheckpoint(), tc.device);
     std::vector<int> all(corpus.dialogues.size());

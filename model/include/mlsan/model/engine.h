@@ -36,6 +36,7 @@ struct TrainResult {
   double bestTestWeightedF1 = 0;  ///< labelled "best on test": optimistic, for comparison only
   std::vector<EpochRecord> curve;
   double seconds = 0;
+  bool reused = false;            ///< the run was already finished: nothing trained or rewritten
 };
 
 /// Fills numClasses, numSpeakers, dims and classCounts of `config` from the corpus.
@@ -92,6 +93,9 @@ class Model {
 
 /// Indices of the dialogues in a split.
 std::vector<int> dialoguesOf(const data::Corpus& corpus, data::Split split);
+
+/// True when this LibTorch build has CUDA and a GPU is visible.
+bool cudaAvailable();
 
 /// Sets torch's intra-op thread count (and inter-op once per process).
 void setThreads(int threads);
