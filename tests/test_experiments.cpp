@@ -1,0 +1,767 @@
+// Issue 6: experiments over many `mlsan train` runs (mlsan_experiments) and the run folder's
+// robustness: argument parsing, experiment descriptions, result tables and their statistics,
+// the child-process runner and `mlsan ablation` end to end, Slurm scripts, and a training run
+// that is killed, cancelled, starved of disk or diverges. The end-to-end tests start the real
+// mlsan binary (MLSAN_BIN_PATH) on the demo corpus, one epoch ~4 s each.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mlsan/data/atomic_file.h"
+#include "mlsan/experiments/experiment.h"
+#include "mlsan/experiments/results.h"
+#include "mlsan/experiments/runner.h"
+#include "mlsan/experiments/slurm.h"
+#include "mlsan/experiments/train_args.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace mlsan::experiments;
+
+namespace {
+
+const std::string kMlsan = MLSAN_BIN_PATH;
+
+/// A fresh folder under the system's temp dir, removed at the end of the test (unless
+/// MLSAN_KEEP_TEST_DIRS is set).
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "mlsan-exp-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    if (std::getenv("MLSAN_KEEP_TEST_DIRS")) return;
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::string str(const std::string& sub = "") const { return sub.empty() ? path_.string() : (path_ / sub).string(); }
+
+ private:
+  fs::path path_;
+};
+
+std::string readText(const fs::path& p) { return mlsan::data::readFile(p.string()); }
+void writeText(const fs::path& p, const std::string& s) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << s;
+}
+
+/// Runs a shell command; returns its exit status and fills `out` with its stdout.
+int shell(const std::string& cmd, std::string* out = nullptr) {
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (!f) return -1;
+  std::string text;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const int st = ::pclose(f);
+  if (out) *out = text;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/// One `mlsan` child with its stdout on a pipe (read line by line) and its stderr in a file.
+struct Child {
+  pid_t pid = -1;
+  int fd = -1;
+  std::string buffer;
+
+  /// `fsizeLimit` > 0: RLIMIT_FSIZE for the child (with SIGXFSZ ignored, so writes fail with EFBIG).
+  static Child start(const std::vector<std::string>& args, const std::string& stderrFile, rlim_t fsizeLimit = 0) {
+    int p[2];
+    if (::pipe(p) != 0) throw std::runtime_error("pipe failed");
+    Child c;
+    c.pid = ::fork();
+    if (c.pid < 0) throw std::runtime_error("fork failed");
+    if (c.pid == 0) {
+      ::dup2(p[1], 1);
+      ::close(p[0]);
+      ::close(p[1]);
+      const int err = ::open(stderrFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (err >= 0) ::dup2(err, 2);
+      if (fsizeLimit > 0) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit rl{fsizeLimit, fsizeLimit};
+        ::setrlimit(RLIMIT_FSIZE, &rl);
+      }
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(kMlsan.c_str()));
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(kMlsan.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(p[1]);
+    c.fd = p[0];
+    return c;
+  }
+  /// The next line of stdout; false at end of file.
+  bool readLine(std::string& line) {
+    for (;;) {
+      const auto nl = buffer.find('\n');
+      if (nl != std::string::npos) {
+        line = buffer.substr(0, nl);
+        buffer.erase(0, nl + 1);
+        return true;
+      }
+      char buf[4096];
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (buffer.empty()) return false;
+        line.swap(buffer);
+        buffer.clear();
+        return true;
+      }
+      buffer.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  /// Reads the rest of stdout and waits; returns the raw wait status.
+  int finish(std::vector<json>* events = nullptr) {
+    std::string line;
+    while (readLine(line))
+      if (events) {
+        try {
+          events->push_back(json::parse(line));
+        } catch (const std::exception&) {
+        }
+      }
+    ::close(fd);
+    fd = -1;
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return st;
+  }
+  ~Child() {
+    if (fd >= 0) {
+      ::kill(pid, SIGKILL);
+      finish();
+    }
+  }
+};
+
+std::vector<std::string> trainArgs(const std::string& out, int epochs, int seed) {
+  return {"train", "--corpus", "demo", "--epochs", std::to_string(epochs), "--threads", "1", "--seed", std::to_string(seed),
+          "--out", out};
+}
+
+/// Every "*.tmp-*" file under `dir`.
+std::vector<std::string> leftovers(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp-") != std::string::npos) out.push_back(e.path().string());
+  return out;
+}
+
+/// curves.csv as rows of numbers (header dropped); each row must have the header's width.
+std::vector<std::vector<double>> readCurves(const fs::path& file, std::vector<std::string>* header = nullptr) {
+  std::istringstream in(readText(file));
+  std::string line;
+  std::vector<std::vector<double>> rows;
+  std::vector<std::string> head;
+  if (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string f;
+    while (std::getline(ss, f, ',')) head.push_back(f);
+  }
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<double> row;
+    std::stringstream ss(line);
+    std::string f;
+    while (std::getline(ss, f, ',')) row.push_back(std::stod(f));
+    EXPECT_EQ(row.size(), head.size()) << file << ": " << line;
+    rows.push_back(row);
+  }
+  if (header) *header = head;
+  return rows;
+}
+
+/// The curves and metrics of two runs are equal (the seconds column aside).
+void expectSameRun(const fs::path& a, const fs::path& b) {
+  std::vector<std::string> ha, hb;
+  const auto ca = readCurves(a / "curves.csv", &ha), cb = readCurves(b / "curves.csv", &hb);
+  ASSERT_EQ(ha, hb);
+  ASSERT_EQ(ca.size(), cb.size());
+  for (std::size_t r = 0; r < ca.size(); ++r)
+    for (std::size_t c = 0; c < ha.size(); ++c) {
+      if (ha[c] == "seconds") continue;
+      EXPECT_DOUBLE_EQ(ca[r][c], cb[r][c]) << "curves.csv row " << r + 1 << " column " << ha[c];
+    }
+  const json ma = json::parse(readText(a / "metrics.json")), mb = json::parse(readText(b / "metrics.json"));
+  EXPECT_DOUBLE_EQ(ma.at("weighted_f1").get<double>(), mb.at("weighted_f1").get<double>());
+  EXPECT_EQ(ma.at("best_epoch"), mb.at("best_epoch"));
+}
+
+std::string fileBytes(const fs::path& p) { return readText(p); }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// 1. Arguments.
+
+TEST(Issue6Args, ParseSeedsGoodAndBad) {
+  EXPECT_EQ(parseSeeds("1,2,3"), (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(parseSeeds("1-5"), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(parseSeeds("1-3,7"), (std::vector<std::uint64_t>{1, 2, 3, 7}));
+  EXPECT_EQ(parseSeeds(" 4, 2 ,4"), (std::vector<std::uint64_t>{4, 2}));  // duplicates dropped, order kept
+  for (const char* bad : {"", "x", "1,a", "-1", "3-1", "1-", "1.5", "1-2000", ","})
+    EXPECT_THROW(parseSeeds(bad), std::invalid_argument) << "'" << bad << "'";
+}
+
+TEST(Issue6Args, ParseLambdasGoodAndBad) {
+  EXPECT_EQ(parseLambdas("0,0.1,0.5"), (std::vector<double>{0, 0.1, 0.5}));
+  EXPECT_EQ(parseLambdas("1e-3"), (std::vector<double>{0.001}));
+  for (const char* bad : {"", "-0.1", "abc", "0.1x", "nan", "inf", "0.1,,-2"})
+    EXPECT_THROW(parseLambdas(bad), std::invalid_argument) << "'" << bad << "'";
+}
+
+TEST(Issue6Args, TrainArgsRoundTrip) {
+  TrainArgs a;
+  a.corpus = "/data/meld dir";
+  a.csvDir = "/csv";
+  a.variant = "multiemo";
+  a.noFilm = a.noAux = true;
+  a.lambda = 0.3;
+  a.gateInput = "speaker";
+  a.gateInit = 0.25;
+  a.epochs = 7;
+  a.batchSize = 16;
+  a.microBatch = 4;
+  a.speakerLrScale = 0.1;
+  a.lr = 1e-4;
+  a.lossWeights = {1, 0.5, 0.25};
+  a.seed = 42;
+  a.threads = 3;
+  const TrainArgs b = TrainArgs::fromJson(json::parse(a.toJson().dump()));
+  EXPECT_EQ(b.toJson(), a.toJson());
+  EXPECT_EQ(b.toArgs(), a.toArgs());
+
+  const std::vector<std::string> want{"--corpus", "/data/meld dir", "--csv", "/csv", "--variant", "multiemo", "--no-film",
+                                      "--no-aux", "--lambda", "0.3", "--gate-input", "speaker", "--gate-init", "0.25",
+                                      "--epochs", "7", "--batch-size", "16", "--micro-batch", "4", "--speaker-lr-scale",
+                                      "0.1", "--lr", "0.0001", "--loss-weights", "1,0.5,0.25", "--seed", "42", "--threads",
+                                      "3"};
+  EXPECT_EQ(a.toArgs(), want);
+  // Defaults: only corpus, seed and threads.
+  EXPECT_EQ(TrainArgs().toArgs(), (std::vector<std::string>{"--corpus", "demo", "--seed", "1", "--threads", "2"}));
+  // Missing keys keep their defaults; wrong types throw.
+  EXPECT_EQ(TrainArgs::fromJson(json::object()).toJson(), TrainArgs().toJson());
+  EXPECT_THROW(TrainArgs::fromJson(json{{"epochs", "seven"}}), json::exception);
+}
+
+TEST(Issue6Args, FormatNumberAndShellQuote) {
+  EXPECT_EQ(formatNumber(0.5), "0.5");
+  EXPECT_EQ(formatNumber(0.0005), "0.0005");
+  EXPECT_EQ(formatNumber(1e-5), "1e-05");
+  EXPECT_EQ(formatNumber(0.1), "0.1");
+  EXPECT_EQ(formatNumber(3), "3");
+  for (double v : {0.1 + 0.2, 1.0 / 3, 123456.789, 2.5e-300})
+    EXPECT_EQ(std::strtod(formatNumber(v).c_str(), nullptr), v) << formatNumber(v);
+
+  EXPECT_EQ(shellQuote("demo"), "demo");
+  EXPECT_EQ(shellQuote("/a/b-c_d.e"), "/a/b-c_d.e");
+  EXPECT_EQ(shellQuote(""), "''");
+  EXPECT_EQ(shellQuote("a b"), "'a b'");
+  EXPECT_EQ(shellQuote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shellQuote("$HOME;rm"), "'$HOME;rm'");
+  // The shell reads each quoted argument back exactly.
+  for (const std::string s : {"it's a \"test\"", "$(echo no)", "a\\b", "tab\there", "*"}) {
+    std::string out;
+    ASSERT_EQ(shell("printf '%s' " + shellQuote(s), &out), 0);
+    EXPECT_EQ(out, s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Experiments.
+
+TEST(Issue6Experiment, AblationGroupsAndSwitches) {
+  TrainArgs base;
+  base.epochs = 2;
+  base.threads = 1;
+  base.lambda = 0.4;
+  base.noGate = true;  // the base's switches are reset: each group sets its own
+  const auto e = Experiment::ablation(base, {1, 2, 3});
+  ASSERT_EQ(e.groups.size(), 5u);
+  ASSERT_EQ(e.tasks.size(), 15u);
+  EXPECT_EQ(e.reference, 0);
+  EXPECT_EQ(e.kindName(), "ablation");
+  struct W { const char* key; bool noFilm, noGate, noAux, multi; };
+  const W want[] = {{"full", false, false, false, false}, {"no_film", true, false, false, false},
+                    {"no_gate", false, true, false, false}, {"no_aux", false, false, true, false},
+                    {"multiemo", false, false, false, true}};
+  for (int g = 0; g < 5; ++g) {
+    const auto& a = e.groups[g].args;
+    EXPECT_EQ(e.groups[g].key, want[g].key);
+    EXPECT_EQ(a.isMultiEmo(), want[g].multi) << want[g].key;
+    if (!want[g].multi) {
+      EXPECT_EQ(a.noFilm, want[g].noFilm) << want[g].key;
+      EXPECT_EQ(a.noGate, want[g].noGate) << want[g].key;
+      EXPECT_EQ(a.noAux, want[g].noAux) << want[g].key;
+      EXPECT_EQ(a.variant, "mlsan");
+      EXPECT_EQ(a.lambda, 0.4);
+    }
+    EXPECT_EQ(a.epochs, 2);
+  }
+  for (std::size_t i = 0; i < e.tasks.size(); ++i) {
+    const auto& t = e.tasks[i];
+    EXPECT_EQ(t.group, static_cast<int>(i / 3));
+    EXPECT_EQ(t.seed, i % 3 + 1);
+    EXPECT_EQ(t.args.seed, t.seed);
+    EXPECT_EQ(t.args.threads, 1);
+    EXPECT_EQ(t.dir, e.groups[t.group].key + "/seed" + std::to_string(t.seed));
+  }
+  // The command line of the w/o Gate task has exactly its switch.
+  const auto args = e.tasks[2 * 3].args.toArgs();
+  EXPECT_NE(std::find(args.begin(), args.end(), "--no-gate"), args.end());
+  EXPECT_EQ(std::find(args.begin(), args.end(), "--no-film"), args.end());
+  const auto multi = e.tasks[4 * 3].args.toArgs();
+  EXPECT_NE(std::find(multi.begin(), multi.end(), "multiemo"), multi.end());
+}
+
+TEST(Issue6Experiment, LambdaSweepAddsAndMarksReference) {
+  TrainArgs base;
+  const auto e = Experiment::lambdaSweep(base, {0.5, 0.1, 0.5, 0}, 0.3, {1, 2});
+  ASSERT_EQ(e.groups.size(), 4u);  // 0, 0.1, 0.3, 0.5
+  EXPECT_EQ(e.groups[0].args.lambda, 0);
+  EXPECT_EQ(e.groups[1].args.lambda, 0.1);
+  EXPECT_EQ(e.groups[2].args.lambda, 0.3);
+  EXPECT_EQ(e.groups[3].args.lambda, 0.5);
+  EXPECT_EQ(e.reference, 2);
+  EXPECT_EQ(e.groups[2].key, "lambda_0.3");
+  EXPECT_NE(e.groups[2].title.find("preset"), std::string::npos);
+  for (int g : {0, 1, 3}) EXPECT_EQ(e.groups[g].title.find("preset"), std::string::npos);
+  EXPECT_EQ(e.tasks.size(), 8u);
+  // Already present: not duplicated, still the reference.
+  const auto e2 = Experiment::lambdaSweep(base, {0.3, 1}, 0.3, {1});
+  ASSERT_EQ(e2.groups.size(), 2u);
+  EXPECT_EQ(e2.reference, 0);
+}
+
+TEST(Issue6Experiment, SaveLoadRoundTripAndCorruptFile) {
+  TempDir dir;
+  TrainArgs base;
+  base.epochs = 3;
+  const auto e = Experiment::lambdaSweep(base, {0, 0.7}, 0.2, {4, 9});
+  e.save(dir.str("exp"));
+  EXPECT_TRUE(leftovers(dir.path()).empty());
+  const auto back = Experiment::load(dir.str("exp"));
+  EXPECT_EQ(back.toJson(), e.toJson());
+  EXPECT_EQ(back.reference, e.reference);
+  ASSERT_EQ(back.tasks.size(), e.tasks.size());
+  EXPECT_EQ(back.tasks[3].dir, e.tasks[3].dir);
+
+  const std::string file = experimentFile(dir.str("exp"));
+  auto expectThrowNaming = [&](const std::string& content) {
+    writeText(file, content);
+    try {
+      Experiment::load(dir.str("exp"));
+      ADD_FAILURE() << "no exception for: " << content;
+    } catch (const std::runtime_error& ex) {
+      EXPECT_NE(std::string(ex.what()).find(file), std::string::npos) << ex.what();
+    }
+  };
+  expectThrowNaming("{\"format\": \"mlsan-experiment\", \"kind\": ");         // truncated JSON
+  expectThrowNaming("[1, 2, 3]");                                             // not an object
+  expectThrowNaming("{\"format\": \"mlsan-experiment\", \"kind\": \"x\"}");   // unknown kind
+  json j = e.toJson();
+  j["tasks"][0]["dir"] = "../escape";
+  expectThrowNaming(j.dump());
+  j = e.toJson();
+  j["reference"] = 17;
+  expectThrowNaming(j.dump());
+  fs::remove(file);
+  expectThrowNaming("");  // empty file
+  fs::remove(file);
+  EXPECT_THROW(Experiment::load(dir.str("exp")), std::runtime_error);  // missing
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Result tables from hand-made run folders.
+
+namespace {
+void fakeRun(const fs::path& dir, bool film, bool gate, bool aux, double lambda, std::uint64_t seed, double f1) {
+  fs::create_directories(dir);
+  writeText(dir / "config.json",
+            json{{"model", {{"film", film}, {"gate", gate}, {"aux", aux}, {"lambda", lambda}}}, {"train", {{"seed", seed}}}}.dump(2));
+  writeText(dir / "metrics.json", json{{"weighted_f1", f1}}.dump(2));
+}
+}  // namespace
+
+TEST(Issue6Results, MeanStdDeltaPairedTTestAndProblems) {
+  TempDir dir;
+  const auto e = Experiment::ablation(TrainArgs(), {1, 2, 3});
+  const fs::path root = dir.path();
+  const double full[] = {50, 52, 54}, noFilm[] = {48, 51, 50}, multi[] = {40, 41, 45};
+  for (int s = 0; s < 3; ++s) {
+    fakeRun(root / ("full/seed" + std::to_string(s + 1)), true, true, true, 0.3, s + 1, full[s]);
+    fakeRun(root / ("no_film/seed" + std::to_string(s + 1)), false, true, true, 0.3, s + 1, noFilm[s]);
+    fakeRun(root / ("multiemo/seed" + std::to_string(s + 1)), false, false, false, 0.3, s + 1, multi[s]);
+  }
+  // no_gate: seed 3 missing. no_aux: seed 1 trained with the wrong seed, seed 2 the wrong variant, seed 3 broken.
+  fakeRun(root / "no_gate/seed1", true, false, true, 0.3, 1, 47);
+  fakeRun(root / "no_gate/seed2", true, false, true, 0.3, 2, 49);
+  fakeRun(root / "no_aux/seed1", true, true, false, 0.3, 99, 10);
+  fakeRun(root / "no_aux/seed2", true, true, true, 0.3, 2, 10);
+  fakeRun(root / "no_aux/seed3", true, true, false, 0.3, 3, 10);
+  writeText(root / "no_aux/seed3/metrics.json", "{\"weighted_f1\": ");
+
+  const auto t = collectResults(e, root.string());
+  ASSERT_EQ(t.rows.size(), 5u);
+  EXPECT_EQ(t.kind, "ablation");
+  EXPECT_EQ(t.seeds, (std::vector<std::uint64_t>{1, 2, 3}));
+  const auto& r0 = t.rows[0];
+  EXPECT_TRUE(r0.reference);
+  EXPECT_EQ(r0.finished, 3);
+  EXPECT_NEAR(r0.mean, 52, 1e-12);
+  EXPECT_NEAR(r0.std, 2, 1e-12);  // sample std (n - 1): population std would be 1.633
+  EXPECT_NEAR(r0.delta, 0, 1e-12);
+  EXPECT_TRUE(std::isnan(r0.pValue));
+
+  // w/o FiLM: mean 149/3, sample std sqrt(7/3); paired differences -2, -1, -4: mean -7/3,
+  // sd sqrt(7/3), t = -sqrt(7), df 2; two-sided p = 1 - |t| / sqrt(t^2 + 2) = 1 - sqrt(7)/3.
+  const auto& r1 = t.rows[1];
+  EXPECT_EQ(r1.finished, 3);
+  EXPECT_NEAR(r1.mean, 149.0 / 3, 1e-12);
+  EXPECT_NEAR(r1.std, std::sqrt(7.0 / 3), 1e-12);
+  EXPECT_NEAR(r1.delta, 149.0 / 3 - 52, 1e-12);
+  EXPECT_NEAR(r1.pValue, 1 - std::sqrt(7.0) / 3, 1e-6);
+
+  // w/o Gate: two runs, the pairs are seeds 1 and 2: differences -3, -3 -> zero variance.
+  const auto& r2 = t.rows[2];
+  EXPECT_EQ(r2.finished, 2);
+  EXPECT_TRUE(std::isnan(r2.runs[2]));
+  EXPECT_NEAR(r2.mean, 48, 1e-12);
+  EXPECT_NEAR(r2.std, std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(r2.delta, -4, 1e-12);
+
+  // w/o Aux: nothing usable.
+  const auto& r3 = t.rows[3];
+  EXPECT_EQ(r3.finished, 0);
+  EXPECT_TRUE(std::isnan(r3.mean));
+  EXPECT_TRUE(std::isnan(r3.delta));
+
+  // MultiEMO: differences -10, -11, -9: mean -10, sd 1, t = -10 sqrt(3), df 2.
+  const auto& r4 = t.rows[4];
+  EXPECT_EQ(r4.finished, 3);
+  EXPECT_NEAR(r4.mean, 42, 1e-12);
+  const double tm = 10 * std::sqrt(3.0);
+  EXPECT_NEAR(r4.pValue, 1 - tm / std::sqrt(tm * tm + 2), 1e-6);
+
+  // Problems: no_gate/seed3 missing, the three no_aux runs.
+  ASSERT_EQ(t.problems.size(), 4u) << ::testing::PrintToString(t.problems);
+  EXPECT_FALSE(t.complete());
+  auto hasProblem = [&](const std::string& dirName, const std::string& what) {
+    for (const auto& p : t.problems)
+      if (p.find(dirName) != std::string::npos && p.find(what) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(hasProblem("no_gate/seed3", "not finished"));
+  EXPECT_TRUE(hasProblem("no_aux/seed1", "seed 99"));
+  EXPECT_TRUE(hasProblem("no_aux/seed2", "variant"));
+  EXPECT_TRUE(hasProblem("no_aux/seed3", ""));
+
+  // Exports hold the numbers.
+  const std::string csv = toCsv(t), md = toMarkdown(t), tex = toLatex(t);
+  EXPECT_NE(csv.find("full,ML-SAN (full),3,52.0000,2.0000,0.0000,,50.0000,52.0000,54.0000"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("49.6667"), std::string::npos);
+  EXPECT_NE(csv.find("-2.3333"), std::string::npos);
+  EXPECT_NE(csv.find("0.118083"), std::string::npos) << csv;
+  EXPECT_NE(md.find("| ML-SAN (full) | 52.00 ± 2.00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| w/o FiLM | 49.67 ± 1.53 | -2.33 | 0.118 | 3/3 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| w/o Aux loss | - |"), std::string::npos) << md;
+  EXPECT_NE(tex.find("\\toprule"), std::string::npos);
+  EXPECT_NE(tex.find("\\bottomrule"), std::string::npos);
+  EXPECT_NE(tex.find("$52.00 \\pm 2.00$"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("w/o FiLM & $49.67 \\pm 1.53$ & $-2.33$ & $0.118$"), std::string::npos) << tex;
+  const json tj = toJson(t);
+  EXPECT_TRUE(tj["rows"][3]["mean"].is_null());
+  EXPECT_DOUBLE_EQ(tj["rows"][0]["mean"].get<double>(), 52);
+
+  for (const char* ext : {"csv", "md", "tex", "json", "txt"}) {
+    const fs::path p = root / (std::string("table.") + ext);
+    exportTable(t, p.string());
+    const std::string text = readText(p);
+    EXPECT_NE(text.find("52"), std::string::npos) << ext;
+  }
+  EXPECT_EQ(readText(root / "table.csv"), csv);
+  try {
+    exportTable(t, (root / "table.xlsx").string());
+    ADD_FAILURE() << "no exception for .xlsx";
+  } catch (const std::runtime_error& ex) {
+    EXPECT_NE(std::string(ex.what()).find("table.xlsx"), std::string::npos) << ex.what();
+  }
+  EXPECT_FALSE(fs::exists(root / "table.xlsx"));
+  EXPECT_TRUE(leftovers(root).empty());
+}
+
+TEST(Issue6Results, LambdaMismatchIsAProblem) {
+  TempDir dir;
+  const auto e = Experiment::lambdaSweep(TrainArgs(), {0.1}, 0.3, {1});
+  fakeRun(dir.path() / "lambda_0.1/seed1", true, true, true, 0.1, 1, 60);
+  fakeRun(dir.path() / "lambda_0.3/seed1", true, true, true, 0.5, 1, 61);  // wrong lambda
+  const auto t = collectResults(e, dir.str());
+  EXPECT_EQ(t.rows[0].finished, 1);
+  EXPECT_EQ(t.rows[1].finished, 0);
+  ASSERT_EQ(t.problems.size(), 1u);
+  EXPECT_NE(t.problems[0].find("lambda"), std::string::npos) << t.problems[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. End to end: the runner and `mlsan ablation` with the real binary.
+
+TEST(Issue6EndToEnd, RunnerAblationMatchesCommandLine) {
+  TempDir dir;
+  TrainArgs base;
+  base.corpus = "demo";
+  base.epochs = 1;
+  base.threads = 1;
+  const auto e = Experiment::ablation(base, {1});
+  const std::string root = dir.str("runner");
+  e.save(root);
+  RunnerObserver quiet;
+  const auto status = runChildren(kMlsan, experimentChildren(e, root), 2, quiet, [] { return false; });
+  ASSERT_EQ(status.size(), 5u);
+  for (std::size_t i = 0; i < status.size(); ++i) {
+    EXPECT_EQ(status[i].state, TaskState::Done) << e.tasks[i].label() << ": " << status[i].message;
+    EXPECT_TRUE(std::isfinite(status[i].testF1));
+  }
+  const auto t = collectResults(e, root);
+  EXPECT_TRUE(t.complete()) << ::testing::PrintToString(t.problems);
+  for (std::size_t g = 0; g < t.rows.size(); ++g) {
+    EXPECT_EQ(t.rows[g].finished, 1) << t.rows[g].key;
+    EXPECT_DOUBLE_EQ(t.rows[g].runs[0], status[g].testF1) << t.rows[g].key;
+  }
+  EXPECT_TRUE(leftovers(root).empty());
+
+  // The same experiment by the command line, in another process, with seeds 1 and 2.
+  const std::string cli = dir.str("cli");
+  std::string out;
+  ASSERT_EQ(shell(shellQuote(kMlsan) + " ablation --corpus demo --seeds 2 --epochs 1 --json --out " + shellQuote(cli) +
+                      " 2>" + shellQuote(dir.str("ablation.err")),
+                  &out),
+            0)
+      << readText(dir.path() / "ablation.err");
+  const json j = json::parse(out);
+  ASSERT_EQ(j["rows"].size(), 5u);
+  EXPECT_EQ(j["seeds"], json::array({1, 2}));
+  EXPECT_TRUE(j["problems"].empty()) << j["problems"];
+  const auto cliTable = collectResults(Experiment::load(cli), cli);
+  for (std::size_t g = 0; g < 5; ++g) {
+    EXPECT_EQ(j["rows"][g]["variant"], t.rows[g].key);
+    EXPECT_EQ(j["rows"][g]["finished"], 2);
+    // Seed 1: the same number in both processes.
+    EXPECT_DOUBLE_EQ(j["rows"][g]["runs"][0].get<double>(), t.rows[g].runs[0]) << t.rows[g].key;
+    for (int s = 0; s < 2; ++s)
+      EXPECT_DOUBLE_EQ(j["rows"][g]["runs"][s].get<double>(), cliTable.rows[g].runs[s]) << t.rows[g].key << " seed " << s + 1;
+    EXPECT_DOUBLE_EQ(j["rows"][g]["mean"].get<double>(), cliTable.rows[g].mean);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Slurm scripts, run by hand.
+
+TEST(Issue6Slurm, ScriptRunsTasksAndCollectReadsThem) {
+  TempDir dir;
+  TrainArgs base;
+  base.epochs = 1;
+  base.threads = 1;
+  const auto e = Experiment::seedRuns(base, {1, 2});
+  ASSERT_EQ(e.tasks.size(), 2u);
+  const std::string root = dir.str("exp with space");
+  SlurmOptions so;
+  so.mlsan = "/nonexistent/mlsan";  // overridden by $MLSAN below
+  so.maxParallel = 2;
+  const std::string script = writeSlurm(e, root, so);
+  EXPECT_TRUE(fs::exists(experimentFile(root)));
+  const std::string text = readText(script);
+  EXPECT_NE(text.find("#SBATCH --array=0-1%2"), std::string::npos) << text;
+  EXPECT_NE(text.find("#SBATCH --cpus-per-task=1"), std::string::npos);
+  EXPECT_EQ(::access(script.c_str(), X_OK), 0);
+  EXPECT_EQ(shell("bash -n " + shellQuote(script)), 0);
+
+  const std::string env = "MLSAN=" + shellQuote(kMlsan) + " ";
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(shell(env + "bash " + shellQuote(script) + " " + std::to_string(i) + " >/dev/null 2>&1"), 0) << "task " << i;
+  EXPECT_NE(shell(env + "bash " + shellQuote(script) + " 2 >/dev/null 2>&1"), 0);
+  EXPECT_NE(shell(env + "bash " + shellQuote(script) + " >/dev/null 2>&1"), 0);  // no index outside Slurm
+
+  std::string out;
+  // (`mlsan collect` has no --json flag, unlike ablation and sweep: --format json.)
+  ASSERT_EQ(shell(shellQuote(kMlsan) + " collect " + shellQuote(root) + " --format json 2>/dev/null", &out), 0);
+  const json j = json::parse(out);
+  ASSERT_EQ(j["rows"].size(), 1u);
+  EXPECT_EQ(j["rows"][0]["finished"], 2);
+  EXPECT_TRUE(j["problems"].empty()) << j["problems"];
+  const auto t = collectResults(Experiment::load(root), root);
+  EXPECT_DOUBLE_EQ(j["rows"][0]["mean"].get<double>(), t.rows[0].mean);
+  EXPECT_TRUE(leftovers(root).empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6-9. A training run killed, cancelled, out of disk space, diverging.
+
+TEST(Issue6Robustness, SurvivesSigkillAndResumesToTheSameRun) {
+  TempDir dir;
+  const fs::path d = dir.path() / "killed";
+  {
+    auto args = trainArgs(d.string(), 3, 5);
+    args.push_back("--events");
+    Child c = Child::start(args, dir.str("killed.err"));
+    std::string line;
+    bool reached = false;
+    while (c.readLine(line)) {
+      json ev;
+      try {
+        ev = json::parse(line);
+      } catch (const std::exception&) {
+        continue;
+      }
+      if (ev.value("event", "") == "batch" && ev.value("epoch", 0) == 2 && ev.value("batch", 0) == 2) {
+        reached = true;
+        ::kill(c.pid, SIGKILL);
+        break;
+      }
+    }
+    ASSERT_TRUE(reached) << readText(dir.path() / "killed.err");
+    const int st = c.finish();
+    ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+  }
+  // Everything in the folder is whole.
+  EXPECT_TRUE(leftovers(d).empty()) << ::testing::PrintToString(leftovers(d));
+  EXPECT_TRUE(fs::exists(d / "checkpoints/last.pt"));
+  EXPECT_GT(fs::file_size(d / "checkpoints/last.pt"), 0u);
+  EXPECT_EQ(readCurves(d / "curves.csv").size(), 1u);
+  EXPECT_NO_THROW(json::parse(readText(d / "config.json")).at("train").at("seed"));
+  for (const auto& f : fs::recursive_directory_iterator(d)) {
+    if (!f.is_regular_file()) continue;
+    if (f.path().extension() == ".json") EXPECT_NO_THROW(json::parse(readText(f.path()))) << f.path();
+    if (f.path().extension() == ".csv") EXPECT_NO_THROW(readCurves(f.path())) << f.path();
+  }
+
+  std::string out;
+  const auto resume = trainArgs(d.string(), 3, 5);
+  std::string cmd = shellQuote(kMlsan);
+  for (const auto& a : resume) cmd += " " + shellQuote(a);
+  ASSERT_EQ(shell(cmd + " --resume --json 2>/dev/null", &out), 0);
+  const json r = json::parse(out);
+  EXPECT_EQ(r["epochs"], 3);
+  EXPECT_FALSE(r["reused"].get<bool>());
+
+  const fs::path whole = dir.path() / "whole";
+  std::string cmd2 = shellQuote(kMlsan);
+  for (const auto& a : trainArgs(whole.string(), 3, 5)) cmd2 += " " + shellQuote(a);
+  ASSERT_EQ(shell(cmd2 + " --json >/dev/null 2>&1"), 0);
+  EXPECT_EQ(readCurves(d / "curves.csv").size(), 3u);
+  expectSameRun(d, whole);
+  EXPECT_TRUE(leftovers(d).empty());
+}
+
+TEST(Issue6Robustness, SigtermCancelsWithStatus3AndResumes) {
+  TempDir dir;
+  const fs::path d = dir.path() / "run";
+  std::vector<json> events;
+  int st = 0;
+  {
+    auto args = trainArgs(d.string(), 2, 7);
+    args.push_back("--events");
+    Child c = Child::start(args, dir.str("cancel.err"));
+    std::string line;
+    bool sent = false;
+    while (c.readLine(line)) {
+      json ev;
+      try {
+        ev = json::parse(line);
+      } catch (const std::exception&) {
+        continue;
+      }
+      events.push_back(ev);
+      if (ev.value("event", "") == "batch" && ev.value("epoch", 0) == 2 && ev.value("batch", 0) == 1) {
+        ::kill(c.pid, SIGTERM);
+        sent = true;
+        break;
+      }
+    }
+    ASSERT_TRUE(sent) << readText(dir.path() / "cancel.err");
+    st = c.finish(&events);
+  }
+  ASSERT_TRUE(WIFEXITED(st)) << "status " << st;
+  EXPECT_EQ(WEXITSTATUS(st), 3) << readText(dir.path() / "cancel.err");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().value("event", ""), "cancelled") << events.back();
+  EXPECT_EQ(events.back().value("epochs_done", -1), 1);
+  EXPECT_FALSE(fs::exists(d / "metrics.json"));
+  EXPECT_TRUE(leftovers(d).empty());
+
+  std::string cmd = shellQuote(kMlsan), out;
+  for (const auto& a : trainArgs(d.string(), 2, 7)) cmd += " " + shellQuote(a);
+  ASSERT_EQ(shell(cmd + " --resume --json 2>/dev/null", &out), 0);
+  EXPECT_EQ(json::parse(out)["epochs"], 2);
+  EXPECT_TRUE(fs::exists(d / "metrics.json"));
+  EXPECT_EQ(readCurves(d / "curves.csv").size(), 2u);
+}
+
+TEST(Issue6Robustness, FullDiskKeepsTheLastCheckpoint) {
+  TempDir dir;
+  const fs::path d = dir.path() / "run";
+  {
+    Child c = Child::start(trainArgs(d.string(), 1, 3), dir.str("first.err"));
+    const int st = c.finish();
+    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << readText(dir.path() / "first.err");
+  }
+  const fs::path last = d / "checkpoints/last.pt";
+  ASSERT_TRUE(fs::exists(last));
+  const auto size = fs::file_size(last);
+  const std::string before = fileBytes(last);
+  const std::string curvesBefore = readText(d / "curves.csv");
+
+  // Every file the child writes is cut at half of last.pt's size: last.pt cannot be saved.
+  auto args = trainArgs(d.string(), 2, 3);
+  args.push_back("--resume");
+  const std::string errFile = dir.str("full.err");
+  Child c = Child::start(args, errFile, static_cast<rlim_t>(size / 2));
+  const int st = c.finish();
+  const std::string err = readText(errFile);
+  ASSERT_TRUE(WIFEXITED(st)) << "status " << st << ": " << err;
+  EXPECT_NE(WEXITSTATUS(st), 0) << err;
+  EXPECT_NE(err.find(last.string()), std::string::npos) << err;
+  EXPECT_NE(err.find("File too large"), std::string::npos) << err;  // the system's reason, not a guess
+  EXPECT_EQ(fileBytes(last), before) << "last.pt changed";
+  EXPECT_EQ(readText(d / "curves.csv"), curvesBefore);
+  EXPECT_TRUE(leftovers(d).empty()) << ::testing::PrintToString(leftovers(d));
+}
+
+TEST(Issue6Robustness, HugeLearningRateDiverges) {
+  // With --lr 1e30 the demo model's loss is NaN at the second batch of epoch 1.
+  TempDir dir;
+  const fs::path d = dir.path() / "run";
+  auto args = trainArgs(d.string(), 2, 1);
+  args.insert(args.end(), {"--lr", "1e30"});
+  Child c = Child::start(args, dir.str("nan.err"));
+  const int st = c.finish();
+  const std::string err = readText(dir.path() / "nan.err");
+  ASSERT_TRUE(WIFEXITED(st)) << st;
+  EXPECT_NE(WEXITSTATUS(st), 0);
+  EXPECT_NE(WEXITSTATUS(st), 3);
+  EXPECT_NE(err.find("diverged"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(d / "metrics.json"));
+  EXPECT_TRUE(leftovers(d).empty());
+}
