@@ -39,6 +39,14 @@
 #include "mlsan/ui/speaker_summary.h"
 #include "mlsan/ui/studio_state.h"
 #include "mlsan/ui/utterance_panel.h"
+#include "mlsan/ui/training_panel.h"
+#include "mlsan/ui/experiment_job.h"
+#include <QProcess>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 using namespace mlsan;
 
@@ -82,6 +90,7 @@ class Studio : public ::testing::Test {
     o.demoEpochs = 1;
     o.useSettings = false;
     o.cacheRoot = cache->path();
+    o.runsRoot = cache->path() + "/runs";
     window = new ui::MainWindow(o);
     window->resize(1400, 900);
     window->show();
@@ -579,4 +588,104 @@ TEST_F(Studio, EmbeddingMapsFillInWithNumbersAndOpenUtterances) {
   panel->cancel();
   EXPECT_FALSE(panel->busy());
   panel->setColourBy(ui::EmbeddingMapView::ColourBy::Speaker);
+}
+
+// Issue 6: the Training panel, driven through its buttons: a run shows its curves per epoch
+// while the window stays usable, Cancel stops it, a second run finishes and joins the run list
+// and the views, and the panel's Table 2 gives the numbers `mlsan ablation` gives.
+TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
+  ready();
+  auto* panel = window->trainingPanel();
+  ASSERT_NE(panel, nullptr);
+  QTest::keyClick(window, Qt::Key_4, Qt::AltModifier);
+  ASSERT_TRUE(waitFor([&] { return window->centreTabs()->currentWidget() == panel; }, 5000));
+
+  // 1. A run to cancel: curves appear per epoch, the window answers meanwhile.
+  panel->setKind(ui::TrainingPanel::Kind::Single);
+  panel->setCorpus("demo");
+  panel->setVariant("mlsan");
+  panel->setEpochs(6);
+  panel->setSeeds("7");
+  panel->setThreads(1);
+  QTest::mouseClick(panel->startButton(), Qt::LeftButton);
+  ASSERT_TRUE(panel->busy()) << panel->log()->toPlainText().toStdString();
+  ASSERT_TRUE(waitFor([&] { return panel->curvePoints() > 0; }, 120000)) << panel->log()->toPlainText().toStdString();
+  EXPECT_TRUE(panel->busy());
+  // Interact with the window during training: step through the corpus, switch tabs, come back.
+  const int before = state().currentUtterance() + 1000 * state().currentDialogue();
+  QTest::keyClick(window, Qt::Key_1, Qt::AltModifier);
+  window->nextAction()->trigger();
+  window->nextAction()->trigger();
+  QApplication::processEvents();
+  EXPECT_NE(state().currentUtterance() + 1000 * state().currentDialogue(), before);
+  QTest::keyClick(window, Qt::Key_4, Qt::AltModifier);
+  EXPECT_EQ(window->centreTabs()->currentWidget(), panel);
+  EXPECT_TRUE(panel->busy()) << "the run ended before the window was used; make it longer";
+  saveShot(panel, "training_panel_running.png");
+  QTest::mouseClick(panel->cancelButton(), Qt::LeftButton);
+  ASSERT_TRUE(waitFor([&] { return !panel->busy(); }, 60000));
+  ASSERT_EQ(panel->tasks().size(), 1u);
+  EXPECT_EQ(panel->tasks()[0].state, experiments::TaskState::Cancelled) << panel->tasks()[0].message;
+  EXPECT_LT(panel->tasks()[0].epoch, 6);
+
+  // 2. A run that finishes: it joins the run list and opens in the views.
+  panel->setEpochs(1);
+  panel->setSeeds("8");
+  QSignalSpy finished(panel, &ui::TrainingPanel::queueFinished);
+  QTest::mouseClick(panel->startButton(), Qt::LeftButton);
+  ASSERT_TRUE(finished.wait(120000));
+  ASSERT_EQ(panel->tasks()[0].state, experiments::TaskState::Done) << panel->tasks()[0].message;
+  const QString runDir = panel->currentRoot() + "/run/seed8";
+  EXPECT_TRUE(panel->listedRuns().contains(runDir)) << panel->listedRuns().join(", ").toStdString();
+  ASSERT_TRUE(waitFor([&] {
+    for (const auto& r : state().runs())
+      if (QDir(r->dir) == QDir(runDir)) return true;
+    return false;
+  }, 60000)) << window->lastError().toStdString();
+  QString err;
+  EXPECT_TRUE(panel->showRunCurves(runDir, &err)) << err.toStdString();
+  EXPECT_EQ(panel->curvePoints(), 4);  // one epoch: train loss, val loss, val F1, lr
+  EXPECT_FALSE(panel->showRunCurves(panel->currentRoot(), &err));
+  EXPECT_TRUE(err.contains("curves.csv")) << err.toStdString();
+
+  // 3. Table 2 over two seeds, two processes at once, then the same from the command line.
+  panel->setKind(ui::TrainingPanel::Kind::Ablation);
+  panel->setSeeds("1-2");
+  panel->setEpochs(1);
+  panel->setParallel(2);
+  QSignalSpy finished2(panel, &ui::TrainingPanel::queueFinished);
+  QTest::mouseClick(panel->startButton(), Qt::LeftButton);
+  ASSERT_EQ(panel->queueView()->rowCount(), 10);
+  ASSERT_TRUE(finished2.wait(300000));
+  ASSERT_TRUE(finished2.first().first().toBool()) << panel->log()->toPlainText().toStdString();
+  ASSERT_TRUE(panel->results().has_value());
+  const auto& table = *panel->results();
+  ASSERT_EQ(table.rows.size(), 5u);
+  EXPECT_TRUE(table.complete());
+  EXPECT_EQ(panel->resultView()->rowCount(), 5);
+  saveShot(panel, "training_panel_table2.png");
+  for (const QString ext : {".csv", ".md", ".tex"}) {
+    const QString path = cache->path() + "/table2" + ext;
+    ASSERT_TRUE(panel->exportResults(path, &err)) << err.toStdString();
+    QFile f(path);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(f.readAll());
+    EXPECT_TRUE(text.contains("ML-SAN (full)") && text.contains(QString::number(table.rows[4].mean, 'f', ext == QString(".csv") ? 4 : 2)))
+        << text.toStdString();
+  }
+  QProcess cli;
+  cli.start(ui::ExperimentJob::program(), {"ablation", "--corpus", "demo", "--seeds", "2", "--epochs", "1", "--threads", "1", "--jobs",
+                                            "2", "--json", "--out", cache->path() + "/cli-ablation"});
+  ASSERT_TRUE(cli.waitForFinished(300000));
+  ASSERT_EQ(cli.exitCode(), 0) << cli.readAllStandardError().toStdString();
+  const QJsonObject j = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+  const QJsonArray rows = j.value("rows").toArray();
+  ASSERT_EQ(rows.size(), 5);
+  for (int i = 0; i < 5; ++i) {
+    const QJsonObject r = rows[i].toObject();
+    EXPECT_EQ(r.value("title").toString().toStdString(), table.rows[i].title);
+    EXPECT_NEAR(r.value("mean").toDouble(), table.rows[i].mean, 1e-9) << table.rows[i].title;
+    const QJsonArray runs = r.value("runs").toArray();
+    for (int s = 0; s < 2; ++s) EXPECT_NEAR(runs[s].toDouble(), table.rows[i].runs[s], 1e-9) << table.rows[i].title << " seed " << s + 1;
+  }
 }

@@ -29,12 +29,14 @@ int main(int argc, char** argv) {
   QCommandLineOption screenshot("screenshot", "Save a picture of the window to FILE once everything has loaded, then quit.", "FILE");
   QCommandLineOption bench("bench", "Measure stepping and first-frame times on the demo corpus, print them, and quit.");
   QCommandLineOption noSettings("no-settings", "Do not restore or save the layout and recent lists.");
-  cli.addOptions({corpus, run, noTrain, epochs, screenshot, bench, noSettings});
+  QCommandLineOption runs("runs", "The Training panel's runs folder (default: ./runs).", "DIR");
+  cli.addOptions({corpus, run, noTrain, epochs, screenshot, bench, noSettings, runs});
   cli.process(app);
 
   mlsan::ui::StudioOptions options;
   options.corpus = cli.value(corpus);
   options.runs = cli.values(run);
+  options.runsRoot = cli.value(runs);
   options.trainDemoModels = !cli.isSet(noTrain);
   options.demoEpochs = cli.value(epochs).toInt();
   options.useSettings = !cli.isSet(noSettings) && !cli.isSet(bench) && !cli.isSet(screenshot);

@@ -1,4 +1,5 @@
 #include "mlsan/ui/main_window.h"
+#include "mlsan/ui/training_panel.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -64,6 +65,9 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   embedding_->setObjectName("embeddingPanel");
   centre_->addTab(embedding_, tr("Embeddings"));
   connect(embedding_, &EmbeddingPanel::openUtterance, this, &MainWindow::openUtterance);
+  training_ = new TrainingPanel(*state_, nullptr, options_.runsRoot);
+  centre_->addTab(training_, tr("Training"));
+  connect(training_, &TrainingPanel::openRunRequested, this, &MainWindow::openRun);
   setCentralWidget(centre_);
   connect(confusion_, &ConfusionPanel::openUtterance, this, &MainWindow::openUtterance);
   buildDocks();
@@ -220,6 +224,8 @@ void MainWindow::buildMenus() {
   showConfusion->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
   QAction* showEmbeddings = view->addAction(tr("&Embeddings (t-SNE)"), this, [this] { centre_->setCurrentWidget(embedding_); });
   showEmbeddings->setShortcut(QKeySequence(Qt::ALT | Qt::Key_3));
+  QAction* showTraining = view->addAction(tr("&Training and experiments"), this, [this] { centre_->setCurrentWidget(training_); });
+  showTraining->setShortcut(QKeySequence(Qt::ALT | Qt::Key_4));
   view->addSeparator();
   view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
 
@@ -361,6 +367,7 @@ void MainWindow::updateTitle() {
 
 void MainWindow::closeEvent(QCloseEvent* e) {
   trainer_->cancel();
+  training_->cancel();
   if (options_.useSettings) {
     QSettings s;
     s.setValue("window/geometry", saveGeometry());

@@ -28,6 +28,7 @@ class PlayerPanel;
 class RunLoader;
 class SpeakerSummary;
 class StudioState;
+class TrainingPanel;
 class UtterancePanel;
 struct OpenedCorpus;
 
@@ -38,6 +39,7 @@ struct StudioOptions {
   int demoEpochs = 0;          ///< 0 = the demo preset's
   bool useSettings = true;     ///< restore and save layout and recent lists (QSettings)
   QString cacheRoot;           ///< "" = data::defaultCacheDir() ($MLSAN_CACHE_DIR, else ~/.cache/mlsan-studio)
+  QString runsRoot;            ///< the Training panel's runs folder ("" = ./runs)
 };
 
 class MainWindow : public QMainWindow {
@@ -54,6 +56,7 @@ class MainWindow : public QMainWindow {
   SpeakerSummary* speakerSummary() const { return summary_; }
   ConfusionPanel* confusionPanel() const { return confusion_; }
   EmbeddingPanel* embeddingPanel() const { return embedding_; }
+  TrainingPanel* trainingPanel() const { return training_; }
   QTabWidget* centreTabs() const { return centre_; }
   QString statusText() const;
   bool busy() const;
@@ -109,6 +112,7 @@ class MainWindow : public QMainWindow {
   SpeakerSummary* summary_ = nullptr;
   ConfusionPanel* confusion_ = nullptr;
   EmbeddingPanel* embedding_ = nullptr;
+  TrainingPanel* training_ = nullptr;
   QTabWidget* centre_ = nullptr;
   QDockWidget *browserDock_ = nullptr, *utteranceDock_ = nullptr, *timelineDock_ = nullptr, *summaryDock_ = nullptr;
   CorpusLoader* corpusLoader_ = nullptr;

@@ -1,0 +1,86 @@
+#include "mlsan/ui/experiment_job.h"
+
+#include <QJsonDocument>
+#include <QMetaObject>
+#include <QPointer>
+
+namespace mlsan::ui {
+namespace ex = experiments;
+
+namespace {
+/// Forwards the runner's callbacks (worker thread) to the job's signals (queued to the GUI thread).
+class Forwarder : public ex::RunnerObserver {
+ public:
+  explicit Forwarder(QPointer<ExperimentJob> job) : job_(std::move(job)) {}
+  void taskChanged(int task, const ex::TaskStatus& s) override {
+    post([task, s](ExperimentJob* j) { emit j->taskChanged(task, s); });
+  }
+  void taskEpoch(int task, const nlohmann::json& record) override {
+    const QVariantMap map = QJsonDocument::fromJson(QByteArray::fromStdString(record.dump())).toVariant().toMap();
+    post([task, map](ExperimentJob* j) { emit j->taskEpoch(task, map); });
+  }
+  void taskLog(int task, const std::string& line) override {
+    const QString text = QString::fromStdString(line);
+    post([task, text](ExperimentJob* j) { emit j->taskLog(task, text); });
+  }
+  template <class F>
+  void post(F f) {
+    QPointer<ExperimentJob> job = job_;
+    if (!job) return;
+    QMetaObject::invokeMethod(job.data(), [job, f] { if (job) f(job.data()); }, Qt::QueuedConnection);
+  }
+
+ private:
+  QPointer<ExperimentJob> job_;
+};
+}  // namespace
+
+ExperimentJob::ExperimentJob(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<ex::TaskStatus>("mlsan::experiments::TaskStatus");
+  qRegisterMetaType<std::vector<ex::TaskStatus>>("std::vector<mlsan::experiments::TaskStatus>");
+}
+
+ExperimentJob::~ExperimentJob() {
+  if (cancel_) cancel_->store(true);
+  if (worker_.joinable()) worker_.join();
+}
+
+QString ExperimentJob::program() { return QString::fromStdString(ex::findMlsan()); }
+
+bool ExperimentJob::start(std::vector<ex::ChildTask> tasks, int parallel, QString* error) {
+  if (busy_) {
+    if (error) *error = tr("Training is already running: cancel it or wait for it to finish.");
+    return false;
+  }
+  const std::string prog = ex::findMlsan();
+  if (prog.empty()) {
+    if (error) *error = tr("The mlsan program was not found beside the studio or on PATH (set MLSAN_BIN).");
+    return false;
+  }
+  if (worker_.joinable()) worker_.join();
+  busy_ = true;
+  cancel_ = std::make_shared<std::atomic<bool>>(false);
+  QPointer<ExperimentJob> self(this);
+  auto cancel = cancel_;
+  worker_ = std::thread([self, cancel, prog, tasks = std::move(tasks), parallel] {
+    Forwarder forward(self);
+    std::vector<ex::TaskStatus> result;
+    QString err;
+    try {
+      result = ex::runChildren(prog, tasks, parallel, forward, [cancel] { return cancel->load(); });
+    } catch (const std::exception& e) {
+      err = QString::fromStdString(e.what());
+    }
+    forward.post([result, err](ExperimentJob* j) {
+      j->busy_ = false;
+      emit j->finished(result, err);
+    });
+  });
+  return true;
+}
+
+void ExperimentJob::cancel() {
+  if (cancel_) cancel_->store(true);
+}
+
+}  // namespace mlsan::ui
