@@ -80,7 +80,14 @@ void fitAxes(QChart* chart) {
   if (y0 > y1) { y0 = 0; y1 = 1; }
   const double pad = y1 > y0 ? (y1 - y0) * 0.08 : std::max(1e-6, std::abs(y1) * 0.1);
   const auto h = chart->axes(Qt::Horizontal), v = chart->axes(Qt::Vertical);
-  if (!h.isEmpty()) static_cast<QValueAxis*>(h.first())->setRange(x0, std::max(x1, x0 + 1));
+  if (!h.isEmpty()) {
+    auto* x = static_cast<QValueAxis*>(h.first());
+    const double top = std::max(x1, x0 + 1);
+    x->setRange(x0, top);
+    x->setTickType(QValueAxis::TicksDynamic);
+    x->setTickAnchor(x0);
+    x->setTickInterval(std::max(1.0, std::ceil((top - x0) / 6)));
+  }
   if (!v.isEmpty()) static_cast<QValueAxis*>(v.first())->setRange(y0 - pad, y1 + pad);
 }
 
