@@ -223,7 +223,10 @@ void addAblationCommands(CLI::App& app) {
       ->check(CLI::IsMember({"text", "csv", "markdown", "latex", "json"}))
       ->capture_default_str();
   collect->add_option("--export", *exports, "Also write the table to FILE (.csv, .md, .tex, .json or .txt); repeatable");
-  collect->callback([root, format, exports] {
+  auto collectJson = std::make_shared<bool>(false);
+  collect->add_flag("--json", *collectJson, "Same as --format json");
+  collect->callback([root, format, exports, collectJson] {
+    if (*collectJson) *format = "json";
     const auto e = ex::Experiment::load(*root);
     const auto table = ex::collectResults(e, *root);
     for (const auto& p : *exports) ex::exportTable(table, p);

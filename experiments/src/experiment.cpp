@@ -31,13 +31,21 @@ void Experiment::makeTasks() {
     }
 }
 
-Experiment Experiment::ablation(const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
+namespace {
+/// An experiment whose base is full ML-SAN (the groups switch parts off or vary lambda).
+Experiment fullMlsan(ExperimentKind kind, const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
   Experiment e;
-  e.kind = ExperimentKind::Ablation;
+  e.kind = kind;
   e.base = base;
   e.base.variant = "mlsan";
   e.base.noFilm = e.base.noGate = e.base.noAux = false;
   e.seeds = seeds;
+  return e;
+}
+}  // namespace
+
+Experiment Experiment::ablation(const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
+  Experiment e = fullMlsan(ExperimentKind::Ablation, base, seeds);
   struct V { const char* key; const char* title; bool film, gate, aux; };
   const V variants[] = {{"full", "ML-SAN (full)", true, true, true},
                         {"no_film", "w/o FiLM", false, true, true},
@@ -64,12 +72,7 @@ Experiment Experiment::ablation(const TrainArgs& base, const std::vector<std::ui
 
 Experiment Experiment::lambdaSweep(const TrainArgs& base, std::vector<double> lambdas, double referenceLambda,
                                    const std::vector<std::uint64_t>& seeds) {
-  Experiment e;
-  e.kind = ExperimentKind::LambdaSweep;
-  e.base = base;
-  e.base.variant = "mlsan";
-  e.base.noFilm = e.base.noGate = e.base.noAux = false;
-  e.seeds = seeds;
+  Experiment e = fullMlsan(ExperimentKind::LambdaSweep, base, seeds);
   if (referenceLambda >= 0 && std::find(lambdas.begin(), lambdas.end(), referenceLambda) == lambdas.end())
     lambdas.push_back(referenceLambda);
   std::sort(lambdas.begin(), lambdas.end());
