@@ -132,6 +132,25 @@ struct Child {
       buffer.append(buf, static_cast<std::size_t>(n));
     }
   }
+  /// Reads `--events` lines into `events` until the "batch" event of (epoch, batch), then sends
+  /// `signal`; false if the child ended first.
+  bool signalAtBatch(int epoch, int batch, int signal, std::vector<json>* events = nullptr) {
+    std::string line;
+    while (readLine(line)) {
+      json ev;
+      try {
+        ev = json::parse(line);
+      } catch (const std::exception&) {
+        continue;
+      }
+      if (events) events->push_back(ev);
+      if (ev.value("event", "") == "batch" && ev.value("epoch", 0) == epoch && ev.value("batch", 0) == batch) {
+        ::kill(pid, signal);
+        return true;
+      }
+    }
+    return false;
+  }
   /// Reads the rest of stdout and waits; returns the raw wait status.
   int finish(std::vector<json>* events = nullptr) {
     std::string line;
@@ -626,22 +645,7 @@ TEST(Issue6Robustness, SurvivesSigkillAndResumesToTheSameRun) {
     auto args = trainArgs(d.string(), 3, 5);
     args.push_back("--events");
     Child c = Child::start(args, dir.str("killed.err"));
-    std::string line;
-    bool reached = false;
-    while (c.readLine(line)) {
-      json ev;
-      try {
-        ev = json::parse(line);
-      } catch (const std::exception&) {
-        continue;
-      }
-      if (ev.value("event", "") == "batch" && ev.value("epoch", 0) == 2 && ev.value("batch", 0) == 2) {
-        reached = true;
-        ::kill(c.pid, SIGKILL);
-        break;
-      }
-    }
-    ASSERT_TRUE(reached) << readText(dir.path() / "killed.err");
+    ASSERT_TRUE(c.signalAtBatch(2, 2, SIGKILL)) << readText(dir.path() / "killed.err");
     const int st = c.finish();
     ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
   }
@@ -684,23 +688,7 @@ TEST(Issue6Robustness, SigtermCancelsWithStatus3AndResumes) {
     auto args = trainArgs(d.string(), 2, 7);
     args.push_back("--events");
     Child c = Child::start(args, dir.str("cancel.err"));
-    std::string line;
-    bool sent = false;
-    while (c.readLine(line)) {
-      json ev;
-      try {
-        ev = json::parse(line);
-      } catch (const std::exception&) {
-        continue;
-      }
-      events.push_back(ev);
-      if (ev.value("event", "") == "batch" && ev.value("epoch", 0) == 2 && ev.value("batch", 0) == 1) {
-        ::kill(c.pid, SIGTERM);
-        sent = true;
-        break;
-      }
-    }
-    ASSERT_TRUE(sent) << readText(dir.path() / "cancel.err");
+    ASSERT_TRUE(c.signalAtBatch(2, 1, SIGTERM, &events)) << readText(dir.path() / "cancel.err");
     st = c.finish(&events);
   }
   ASSERT_TRUE(WIFEXITED(st)) << "status " << st;

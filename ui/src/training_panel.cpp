@@ -45,6 +45,18 @@ namespace ex = experiments;
 using nlohmann::json;
 
 namespace {
+/// A tab page: a table above a row of buttons.
+QWidget* tablePage(QWidget* table, std::initializer_list<QPushButton*> buttons) {
+  auto* page = new QWidget;
+  auto* layout = new QVBoxLayout(page);
+  layout->addWidget(table);
+  auto* row = new QHBoxLayout;
+  for (auto* b : buttons) row->addWidget(b);
+  row->addStretch();
+  layout->addLayout(row);
+  return page;
+}
+
 QChart* makeChart(const QString& title, std::initializer_list<std::pair<QLineSeries**, QString>> series) {
   auto* chart = new QChart;
   chart->setTitle(title);
@@ -273,13 +285,7 @@ void TrainingPanel::buildUi() {
   exportCsv_ = new QPushButton(tr("Export CSV…"));
   exportMd_ = new QPushButton(tr("Export Markdown…"));
   exportTex_ = new QPushButton(tr("Export LaTeX…"));
-  auto* resultsPage = new QWidget;
-  auto* rl = new QVBoxLayout(resultsPage);
-  rl->addWidget(resultTable_);
-  auto* eb = new QHBoxLayout;
-  for (auto* b : {exportCsv_, exportMd_, exportTex_}) eb->addWidget(b);
-  eb->addStretch();
-  rl->addLayout(eb);
+  auto* resultsPage = tablePage(resultTable_, {exportCsv_, exportMd_, exportTex_});
   connect(exportCsv_, &QPushButton::clicked, this, [this] { exportDialog(tr("CSV (*.csv)"), ".csv"); });
   connect(exportMd_, &QPushButton::clicked, this, [this] { exportDialog(tr("Markdown (*.md)"), ".md"); });
   connect(exportTex_, &QPushButton::clicked, this, [this] { exportDialog(tr("LaTeX (*.tex)"), ".tex"); });
@@ -294,13 +300,7 @@ void TrainingPanel::buildUi() {
   showRun_ = new QPushButton(tr("Show in views"));
   showCurves_ = new QPushButton(tr("Show curves"));
   refresh_ = new QPushButton(tr("Refresh"));
-  auto* runsPage = new QWidget;
-  auto* rul = new QVBoxLayout(runsPage);
-  rul->addWidget(runList_);
-  auto* rb = new QHBoxLayout;
-  for (auto* b : {showRun_, showCurves_, refresh_}) rb->addWidget(b);
-  rb->addStretch();
-  rul->addLayout(rb);
+  auto* runsPage = tablePage(runList_, {showRun_, showCurves_, refresh_});
   auto selectedRun = [this]() -> QString {
     const int r = runList_->currentRow();
     return r >= 0 && runList_->item(r, 0) ? runList_->item(r, 0)->data(Qt::UserRole).toString() : QString();
