@@ -184,7 +184,7 @@ run(TRUE ${MLSAN} ablation --corpus ${WORK}/corpus --seeds 2 --epochs 1 --batch-
 string(JSON nrows LENGTH "${OUT}" rows)
 string(JSON v0 GET "${OUT}" rows 0 variant)
 string(JSON v4 GET "${OUT}" rows 4 variant)
-string(JSON runs LENGTH "${OUT}" rows 1 weighted_f1 runs)
+string(JSON runs LENGTH "${OUT}" rows 1 runs)
 string(JSON pv TYPE "${OUT}" rows 1 p_value)
 if(NOT nrows EQUAL 5 OR NOT v0 STREQUAL "full" OR NOT v4 STREQUAL "multiemo" OR NOT runs EQUAL 2 OR NOT pv STREQUAL "NUMBER")
   message(FATAL_ERROR "unexpected ablation output: ${OUT}")
