@@ -12,6 +12,7 @@ PACKAGES=(
   libeigen3-dev
   libopenblas0-openmp
   xvfb xauth ffmpeg
+  appstream desktop-file-utils man-db groff-base
   clang libclang-rt-14-dev
 )
 

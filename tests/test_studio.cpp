@@ -30,6 +30,7 @@
 #include <memory>
 
 #include "mlsan/ui/browser_panel.h"
+#include "studio_support.h"
 #include "mlsan/ui/confusion_matrix_view.h"
 #include "mlsan/ui/confusion_panel.h"
 #include "mlsan/ui/embedding_panel.h"
@@ -54,33 +55,10 @@ using namespace mlsan;
 
 namespace {
 
-template <class F>
-bool waitFor(F ready, int timeoutMs = 120000) {
-  QElapsedTimer t;
-  t.start();
-  while (!ready()) {
-    if (t.elapsed() > timeoutMs) return false;
-    QTest::qWait(20);
-  }
-  return true;
-}
+using studio_test::distinctColours;
+using studio_test::waitFor;
 
-/// Distinct colours in a picture: a blank or nearly blank view has very few.
-int distinctColours(const QImage& img) {
-  QSet<QRgb> seen;
-  for (int y = 0; y < img.height(); y += 3)
-    for (int x = 0; x < img.width(); x += 3) seen.insert(img.pixel(x, y));
-  return static_cast<int>(seen.size());
-}
-
-void saveShot(QWidget* w, const QString& name) {
-  QDir().mkpath(MLSAN_TEST_OUTPUT_DIR);
-  // Let deferred work (chart layout, scene updates) finish first.
-  for (int i = 0; i < 5; ++i) QApplication::processEvents();
-  const QImage img = w->grab().toImage();
-  EXPECT_TRUE(img.save(QStringLiteral(MLSAN_TEST_OUTPUT_DIR "/") + name)) << name.toStdString();
-  EXPECT_GT(distinctColours(img), 12) << name.toStdString() << " looks blank";
-}
+void saveShot(QWidget* w, const QString& name) { studio_test::saveShotTo(w, MLSAN_TEST_OUTPUT_DIR, name); }
 
 class Studio : public ::testing::Test {
  protected:
@@ -111,20 +89,7 @@ class Studio : public ::testing::Test {
   static QTreeView* tree() { return window->browser()->tree(); }
 
   /// Clicks the row of an utterance in the tree (expanding its parents).
-  static void clickUtterance(int dialogue, int utterance) {
-    auto* proxy = qobject_cast<QSortFilterProxyModel*>(tree()->model());
-    ASSERT_NE(proxy, nullptr);
-    auto* model = qobject_cast<ui::CorpusTreeModel*>(proxy->sourceModel());
-    ASSERT_NE(model, nullptr);
-    const QModelIndex idx = proxy->mapFromSource(model->utteranceIndex(dialogue, utterance));
-    ASSERT_TRUE(idx.isValid());
-    for (QModelIndex p = idx.parent(); p.isValid(); p = p.parent()) tree()->expand(p);
-    tree()->scrollTo(idx);
-    QApplication::processEvents();
-    const QRect r = tree()->visualRect(idx);
-    ASSERT_TRUE(r.isValid());
-    QTest::mouseClick(tree()->viewport(), Qt::LeftButton, {}, r.center());
-  }
+  static void clickUtterance(int dialogue, int utterance) { studio_test::clickUtterance(tree(), dialogue, utterance); }
 
   static QTemporaryDir* cache;
   static ui::MainWindow* window;

@@ -169,6 +169,12 @@ void addCompareCommand(CLI::App& app) {
   cmd->add_option("--bootstrap", *resamples, "Bootstrap resamples for the confidence intervals")->capture_default_str()
       ->check(CLI::Range(10, 100000));
   cmd->add_flag("--json", *asJson, "Print one JSON object");
+  setExamples(cmd,
+      {
+       {"ML-SAN against MultiEMO, one run each",
+        "mlsan compare runs/multiemo runs/mlsan"},
+       {"Over three seeds each: mean +- std and a paired t-test",
+        "mlsan compare runs/multiemo-s1 runs/mlsan-s1 --seeds-a runs/multiemo-s2 runs/multiemo-s3 --seeds-b runs/mlsan-s2 runs/mlsan-s3"}});
   cmd->callback([a, b, asJson, moreA, moreB, resamples] {
     const json j = compareRuns(*a, *b, *moreA, *moreB, *resamples);
     if (*asJson) printJson(j);

@@ -89,9 +89,15 @@ void addCorpusCommands(CLI::App& app) {
   auto dialogues = std::make_shared<int>(0);
   demo->add_option("--out", *out, "Output folder")->required();
   demo->add_option("--seed", *seed, "Generator seed")->capture_default_str();
-  demo->add_option("--dialogues", *dialogues, "Number of dialogues (default: the demo's 440)");
+  demo->add_option("--dialogues", *dialogues, "Number of dialogues (default: the demo's 600)");
   auto knobs = std::make_shared<std::vector<std::string>>();
   demo->add_option("--knob", *knobs, "Set a generator knob, NAME=VALUE (repeatable; see data/DEMO_CORPUS.md)");
+  setExamples(demo,
+      {
+       {"The demo corpus as files, for other tools",
+        "mlsan corpus demo --out demo-corpus"},
+       {"Noisier features (the knobs are listed in data/DEMO_CORPUS.md)",
+        "mlsan corpus demo --out hard --knob ambientNoise=0.6"}});
   demo->callback([out, seed, dialogues, knobs] {
     data::DemoConfig cfg;
     cfg.seed = *seed;
@@ -117,6 +123,12 @@ void addCorpusCommands(CLI::App& app) {
   addCorpusPartsTo(inspect, *csv, *clipsDir);
   inspect->add_flag("--no-cache", *noCache, "Parse pickles even when a valid cache exists (and do not write one)");
   inspect->add_flag("--json", *asJson, "Print one JSON object");
+  setExamples(inspect,
+      {
+       {"MultiEMO's MELD features with the CSVs and clips: counts, clips found and missing, problems",
+        "mlsan inspect MultiEMO/Data/MELD --csv MELD.Raw --clips MELD.Raw"},
+       {"The MELD CSVs alone",
+        "mlsan inspect MELD.Raw --json"}});
   inspect->callback([spec, asJson, csv, clipsDir, noCache] {
     data::CorpusSource src = corpusSource(*spec, *csv, *clipsDir);
     if (*noCache) src.useCache = false;

@@ -50,6 +50,12 @@ void addDisentangleCommand(CLI::App& app) {
   cmd->add_option("--seed", *seed, "Seed of the subsample and the folds")->capture_default_str();
   cmd->add_option("--threads", *threads, "CPU threads for inference")->capture_default_str();
   cmd->add_flag("--json", *asJson, "Print one JSON object");
+  setExamples(cmd,
+      {
+       {"Do speakers separate less after FiLM calibration?",
+        "mlsan disentangle runs/mlsan"},
+       {"All test utterances, as JSON",
+        "mlsan disentangle runs/mlsan --max-samples 0 --json"}});
   cmd->callback([=] {
     model::setThreads(*threads);
     data::Corpus corpus;

@@ -180,6 +180,14 @@ void addAblationCommands(CLI::App& app) {
                                  "The paper's Table 2: full ML-SAN, w/o FiLM, w/o Gate, w/o Aux and MultiEMO over seeds, "
                                  "as parallel mlsan train processes");
   ab->addTo(cmd);
+  setExamples(cmd,
+      {
+       {"Table 2 on the demo corpus over three seeds",
+        "mlsan ablation --corpus demo --seeds 3"},
+       {"On MELD, exported for the paper",
+        "mlsan ablation --corpus MultiEMO/Data/MELD --seeds 5 --jobs 2 --export table2.tex --export table2.csv"},
+       {"As a Slurm job array instead, gathered afterwards",
+        "mlsan ablation --corpus MultiEMO/Data/MELD --seeds 5 --out runs/table2 --slurm table2.sbatch; sbatch table2.sbatch; mlsan collect runs/table2"}});
   cmd->callback([ab] {
     const std::string tag = ab->train.corpus;
     ab->train.openCorpus();  // fails early, with the reader's message, on a bad corpus
@@ -195,6 +203,12 @@ void addAblationCommands(CLI::App& app) {
   sw->addTo(sweep);
   sweep->add_option("--lambdas", *lambdas, "Comma-separated lambdas (default 0,0.1,0.2,0.3,0.5,0.7,1); the preset's is added "
                                            "and is the reference row");
+  setExamples(sweep,
+      {
+       {"The default lambdas over three seeds",
+        "mlsan sweep --corpus demo --seeds 3"},
+       {"Chosen lambdas, as Markdown",
+        "mlsan sweep --corpus demo --lambdas 0,0.2,0.5 --format markdown"}});
   sweep->callback([sw, lambdas] {
     const std::string tag = sw->train.corpus;
     const data::Corpus corpus = sw->train.openCorpus();
@@ -225,6 +239,12 @@ void addAblationCommands(CLI::App& app) {
   collect->add_option("--export", *exports, "Also write the table to FILE (.csv, .md, .tex, .json or .txt); repeatable");
   auto collectJson = std::make_shared<bool>(false);
   collect->add_flag("--json", *collectJson, "Same as --format json");
+  setExamples(collect,
+      {
+       {"The table of an experiment whose runs ran elsewhere (a Slurm array)",
+        "mlsan collect runs/table2"},
+       {"As LaTeX and CSV files",
+        "mlsan collect runs/table2 --export table2.tex --export table2.csv"}});
   collect->callback([root, format, exports, collectJson] {
     if (*collectJson) *format = "json";
     const auto e = ex::Experiment::load(*root);
@@ -241,6 +261,12 @@ void addAblationCommands(CLI::App& app) {
   dopts->addTo(demo, false);
   demo->add_option("--seed", dopts->seed, "Random seed")->capture_default_str();
   demo->add_option("--out", *dout, "Folder for the two runs (default: runs/demo-<time>)");
+  setExamples(demo,
+      {
+       {"Both demo models and their comparison",
+        "mlsan demo"},
+       {"Shorter, into a chosen folder",
+        "mlsan demo --epochs 5 --out runs/demo-short"}});
   demo->callback([dopts, dout] {
     const data::Corpus corpus = data::openCorpus("demo");
     const std::string root = dout->empty() ? timestampedDir("runs", "demo") : *dout;

@@ -182,6 +182,18 @@ void addTrainCommands(CLI::App& app) {
   train->add_flag("--events", *events,
                   "Machine-readable progress: one JSON object per line on stdout (start, batch, epoch, message, done, "
                   "cancelled, error), for the studio and mlsan ablation");
+  setExamples(train,
+      {
+       {"ML-SAN on the demo corpus",
+        "mlsan train --corpus demo --out runs/demo-mlsan"},
+       {"MultiEMO, the baseline",
+        "mlsan train --corpus demo --variant multiemo --out runs/demo-multiemo"},
+       {"An ablation: ML-SAN without the speaker gate",
+        "mlsan train --corpus demo --no-gate --out runs/demo-no-gate"},
+       {"Continue a run that was interrupted",
+        "mlsan train --corpus demo --out runs/demo-mlsan --resume"},
+       {"MELD from MultiEMO's features with speaker names from the CSVs",
+        "mlsan train --corpus MultiEMO/Data/MELD --csv MELD.Raw --out runs/meld-mlsan --threads 2"}});
   train->callback([opts, out, resume, asJson, events] {
     auto fail = [&](const std::string& what) {
       if (*events) EventsProgress::emit(json{{"event", "error"}, {"message", what}}.dump());
@@ -247,6 +259,12 @@ void addTrainCommands(CLI::App& app) {
   eval->add_option("--split", *split, "train, dev or test")->capture_default_str();
   eval->add_option("--threads", *threads, "CPU threads")->capture_default_str();
   eval->add_flag("--json", *evalJson, "Print one JSON object");
+  setExamples(eval,
+      {
+       {"Test-set scores of a run's selected model",
+        "mlsan eval runs/demo-mlsan"},
+       {"On the dev split, as JSON",
+        "mlsan eval runs/demo-mlsan --split dev --json"}});
   eval->callback([run, corpusOverride, split, evalJson, threads] {
     model::setThreads(*threads);
     data::Corpus corpus;

@@ -94,6 +94,14 @@ void addTsneCommand(CLI::App& app) {
   cmd->add_option("--trust-samples", o->trustSamples, "Points in the trustworthiness subsample")->capture_default_str();
   cmd->add_flag("--no-disentangle", o->noDisentangle, "With --run: skip the silhouette and probe numbers");
   cmd->add_flag("--json", o->json, "Print one JSON object");
+  setExamples(cmd,
+      {
+       {"A run's fused features in 2-D, with trustworthiness and the disentanglement numbers",
+        "mlsan tsne --run runs/mlsan --features fused --out fused.csv"},
+       {"The audio features before and after FiLM",
+        "mlsan tsne --run runs/mlsan --features audio_raw --out raw.csv; mlsan tsne --run runs/mlsan --features audio_film --out film.csv"},
+       {"Any matrix",
+        "mlsan tsne --input features.npy --dims 3 --out layout.csv"}});
   cmd->callback([o] {
     if (o->input.empty() && o->run.empty()) throw std::runtime_error("tsne: give --input FILE or --run RUN");
     if (o->out.empty() && o->score.empty()) throw std::runtime_error("tsne: give --out LAYOUT.csv (or --score LAYOUT to score one)");

@@ -22,6 +22,14 @@ void addBenchCommand(CLI::App& app);     // bench train|infer|load
 void addDisentangleCommand(CLI::App& app); // disentangle
 void addTsneCommand(CLI::App& app);        // tsne
 
+/// Sets `cmd`'s --help footer to an "Examples:" block of (comment, command line) pairs; the
+/// manual pages turn it into their EXAMPLES section.
+void setExamples(CLI::App* cmd, std::initializer_list<std::pair<const char*, const char*>> examples);
+
+/// Writes mlsan.1 and mlsan-COMMAND.1 (one per subcommand, nested ones too) into `dir`;
+/// returns how many. Throws naming every option or command without help text.
+int writeManPages(const CLI::App& app, const std::string& dir, const std::string& version);
+
 /// A run's selected model and the corpus it was trained on (or `corpusOverride`), for eval and
 /// disentangle. Throws naming the file when the run has no model or no recorded corpus.
 model::Model openRunModel(const std::string& run, const std::string& corpusOverride, data::Corpus* corpus);

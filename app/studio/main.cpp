@@ -1,49 +1,127 @@
 // mlsan-studio: the desktop application. With no arguments it opens the built-in demo corpus
 // and the ML-SAN and MultiEMO models trained on it (trained on a worker thread on first start,
-// reused from the cache afterwards).
+// reused from the cache afterwards). Paths on the command line open a corpus and run folders.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QTimer>
 #include <cstdio>
+#include <cstring>
 
+#include "../man/man_page.h"
 #include "mlsan/ui/main_window.h"
 #include "studio_bench.h"
 
+namespace {
+
+const char* const kDescription = "ML-SAN Studio: browse a corpus, play each utterance, and watch ML-SAN's speaker gate.";
+const char* const kPathsHelp =
+    "A corpus to open (a MultiEMO data folder or pickle, a folder of MELD CSVs, a corpus folder written by mlsan "
+    "corpus demo) and/or run folders written by mlsan train (a folder of seeds counts as one run). With runs and no "
+    "corpus, the corpus is the one the first run was trained on.";
+
+struct StudioCli {
+  QCommandLineOption corpus{"corpus",
+                            "Corpus to open: demo (default), demo:SEED, a MultiEMO folder or pickle, a MELD CSV "
+                            "folder; add ;csv=DIR and ;clips=DIR for MELD's CSVs and MELD.Raw clips.",
+                            "SOURCE"};
+  QCommandLineOption run{"run", "A run folder from `mlsan train` to load (give it twice to compare two runs).", "DIR"};
+  QCommandLineOption noTrain{"no-train", "Do not train the demo models on first start."};
+  QCommandLineOption epochs{"demo-epochs", "Epochs for the demo models trained on first start (default: the demo preset's).", "N"};
+  QCommandLineOption screenshot{"screenshot", "Save a picture of the window to FILE once everything has loaded, then quit.", "FILE"};
+  QCommandLineOption bench{"bench", "Measure stepping and first-frame times on the demo corpus, print them, and quit."};
+  QCommandLineOption noSettings{"no-settings", "Do not restore or save the layout and recent lists."};
+  QCommandLineOption runs{"runs", "The Training panel's runs folder (default: ./runs).", "DIR"};
+  QList<QCommandLineOption> all() const { return {corpus, run, noTrain, epochs, screenshot, bench, noSettings, runs}; }
+};
+
+/// mlsan-studio.1 from the same option definitions the parser uses.
+int writeManPage(const char* dir) {
+  using mlsan::man::Option;
+  mlsan::man::Page p;
+  p.name = "mlsan-studio";
+  p.version = MLSAN_VERSION;
+  p.summary = "the ML-SAN Studio desktop application for emotion recognition in conversation";
+  p.synopsis = "mlsan-studio [OPTIONS] [PATH...]";
+  p.description = {
+      kDescription,
+      "With no arguments it opens the built-in demo corpus and the ML-SAN and MultiEMO models trained on it: on the "
+      "first start they are trained on a worker thread (about a minute each on 2 cores) and kept in "
+      "~/.cache/mlsan-studio/demo-runs.",
+      "Tabs: Browse (the corpus Season > Episode > Dialogue > Utterance, the clip, the gate timeline), Confusion "
+      "(ML-SAN against MultiEMO: confusion matrices, per-class F1, McNemar's test), Embeddings (t-SNE before and after "
+      "FiLM, with silhouette and speaker-probe numbers) and Training (retrain a model, Table 2 or the lambda sweep). "
+      "The user guide is in /usr/share/doc/mlsan-studio/USER_GUIDE.md."};
+  p.positionals.push_back(Option{"PATH", "", kPathsHelp, ""});
+  const StudioCli cli;
+  for (const QCommandLineOption& o : cli.all()) {
+    Option m;
+    for (const QString& n : o.names()) m.names += (m.names.empty() ? "--" : ", --") + n.toStdString();
+    m.argument = o.valueName().toStdString();
+    m.description = o.description().toStdString();
+    p.options.push_back(m);
+  }
+  p.options.push_back(Option{"-h, --help", "", "Print the options and quit.", ""});
+  p.options.push_back(Option{"-v, --version", "", "Print the version and quit.", ""});
+  p.sections.push_back({"Examples",
+                        {"The demo corpus and its two models", "$ mlsan-studio",
+                         "MultiEMO's MELD features with the annotation CSVs and the MELD.Raw clips",
+                         "$ mlsan-studio --corpus 'MultiEMO/Data/MELD;csv=MELD.Raw;clips=MELD.Raw'",
+                         "Two runs on the corpus they were trained on, to compare", "$ mlsan-studio runs/multiemo runs/mlsan"}});
+  p.sections.push_back({"Environment",
+                        {"MLSAN_CACHE_DIR: the cache of opened corpora and the demo models (default: "
+                         "$XDG_CACHE_HOME/mlsan-studio or ~/.cache/mlsan-studio).",
+                         "MLSAN_BIN: the mlsan program the Training panel starts for each run (default: the one beside "
+                         "mlsan-studio, then PATH)."}});
+  p.seeAlso = {"mlsan(1)", "mlsan-train(1)", "mlsan-ablation(1)"};
+  try {
+    mlsan::man::write(p, dir);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mlsan-studio: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  // Not an option users see: the build makes the manual page from the definitions above.
+  if (argc == 3 && std::strcmp(argv[1], "--write-man-page") == 0) return writeManPage(argv[2]);
   // QtMultimedia's GStreamer backend crashes without its plugins; the FFmpeg one does not.
   if (qEnvironmentVariableIsEmpty("QT_MEDIA_BACKEND")) qputenv("QT_MEDIA_BACKEND", "ffmpeg");
   QApplication app(argc, argv);
   QApplication::setOrganizationName("mlsan");
   QApplication::setApplicationName("ML-SAN Studio");
   QApplication::setApplicationVersion(MLSAN_VERSION);
+  QApplication::setDesktopFileName("org.mlsan.Studio");
+  QApplication::setWindowIcon(QIcon(":/icons/org.mlsan.Studio.svg"));
 
-  QCommandLineParser cli;
-  cli.setApplicationDescription("ML-SAN Studio: browse a corpus, play each utterance, and watch ML-SAN's speaker gate.");
-  cli.addHelpOption();
-  cli.addVersionOption();
-  QCommandLineOption corpus("corpus", "Corpus to open: demo (default), demo:SEED, a MultiEMO folder or pickle, a MELD CSV "
-                                      "folder; add ;csv=DIR and ;clips=DIR for MELD's CSVs and MELD.Raw clips.", "SOURCE");
-  QCommandLineOption run("run", "A run folder from `mlsan train` to load (give it twice to compare two runs).", "DIR");
-  QCommandLineOption noTrain("no-train", "Do not train the demo models on first start.");
-  QCommandLineOption epochs("demo-epochs", "Epochs for the demo models trained on first start (default: the demo preset's).", "N");
-  QCommandLineOption screenshot("screenshot", "Save a picture of the window to FILE once everything has loaded, then quit.", "FILE");
-  QCommandLineOption bench("bench", "Measure stepping and first-frame times on the demo corpus, print them, and quit.");
-  QCommandLineOption noSettings("no-settings", "Do not restore or save the layout and recent lists.");
-  QCommandLineOption runs("runs", "The Training panel's runs folder (default: ./runs).", "DIR");
-  cli.addOptions({corpus, run, noTrain, epochs, screenshot, bench, noSettings, runs});
-  cli.process(app);
+  QCommandLineParser parser;
+  parser.setApplicationDescription(kDescription);
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const StudioCli cli;
+  parser.addOptions(cli.all());
+  parser.addPositionalArgument("paths", kPathsHelp, "[PATH...]");
+  parser.process(app);
 
   mlsan::ui::StudioOptions options;
-  options.corpus = cli.value(corpus);
-  options.runs = cli.values(run);
-  options.runsRoot = cli.value(runs);
-  options.trainDemoModels = !cli.isSet(noTrain);
-  options.demoEpochs = cli.value(epochs).toInt();
-  options.useSettings = !cli.isSet(noSettings) && !cli.isSet(bench) && !cli.isSet(screenshot);
-  if (cli.isSet(bench)) return mlsan::studio::runBench(options);
+  options.corpus = parser.value(cli.corpus);
+  options.runs = parser.values(cli.run);
+  options.runsRoot = parser.value(cli.runs);
+  options.trainDemoModels = !parser.isSet(cli.noTrain);
+  options.demoEpochs = parser.value(cli.epochs).toInt();
+  options.useSettings = !parser.isSet(cli.noSettings) && !parser.isSet(cli.bench) && !parser.isSet(cli.screenshot);
+  QString error;
+  if (!mlsan::ui::applyOpenArguments(parser.positionalArguments(), options, &error)) {
+    std::fprintf(stderr, "mlsan-studio: %s\n", qPrintable(error));
+    return 2;
+  }
+  if (parser.isSet(cli.bench)) return mlsan::studio::runBench(options);
 
   mlsan::ui::MainWindow window(options);
   window.show();
-  if (cli.isSet(screenshot)) return mlsan::studio::screenshotWhenReady(window, cli.value(screenshot));
+  if (parser.isSet(cli.screenshot)) return mlsan::studio::screenshotWhenReady(window, parser.value(cli.screenshot));
   return app.exec();
 }

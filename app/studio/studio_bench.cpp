@@ -144,8 +144,11 @@ int screenshotWhenReady(ui::MainWindow& window, const QString& file) {
   QApplication::processEvents();
   const bool saved = window.grab().save(file);
   std::fprintf(stderr, "%s%s\n", saved ? "saved " : "could not save ", qPrintable(file));
-  if (!ok) std::fprintf(stderr, "the window was not ready within the time limit: %s\n", qPrintable(window.lastError()));
-  return saved && ok ? 0 : 1;
+  if (window.state().hasCorpus())
+    std::fprintf(stderr, "corpus '%s' with %zu run(s) loaded\n", window.state().corpus()->name.c_str(), window.state().runs().size());
+  if (!ok) std::fprintf(stderr, "the window was not ready within the time limit\n");
+  if (!window.lastError().isEmpty()) std::fprintf(stderr, "error: %s\n", qPrintable(window.lastError()));
+  return saved && ok && window.lastError().isEmpty() ? 0 : 1;
 }
 
 }  // namespace mlsan::studio

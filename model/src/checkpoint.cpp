@@ -31,7 +31,9 @@ void saveCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* 
   data::atomicWriteStream(path, [&](std::ostream& out) { archive.save_to(out); });
 }
 
-static torch::serialize::InputArchive openArchive(const std::string& path) {
+/// Reads a checkpoint with its tensors placed on `device` (whatever device they were saved from,
+/// so a model trained on a GPU opens on a CPU-only machine).
+static torch::serialize::InputArchive openArchive(const std::string& path, const torch::Device& device = torch::kCPU) {
   torch::serialize::InputArchive archive;
   std::string bytes;
   try {
@@ -41,7 +43,7 @@ static torch::serialize::InputArchive openArchive(const std::string& path) {
   }
   try {
     std::istringstream in(bytes);
-    archive.load_from(in);
+    archive.load_from(in, device);
   } catch (const std::exception& e) {
     throw CheckpointError(path + ": not a readable checkpoint (" + firstLine(e.what()) + ")");
   }
@@ -73,7 +75,8 @@ CheckpointMeta readCheckpointMeta(const std::string& path) {
 }
 
 void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* optimizer) {
-  auto archive = openArchive(path);
+  const auto params = net->parameters();
+  auto archive = openArchive(path, params.empty() ? torch::Device(torch::kCPU) : params.front().device());
   const CheckpointMeta meta = metaFrom(archive, path);
   const std::string diff = meta.model.differences(net->config);
   if (!diff.empty()) throw CheckpointError(path + ": the checkpoint's configuration differs from this model's (" + diff + ")");

@@ -6,7 +6,9 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDialog>
+#include <QDir>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QFileDialog>
 #include <QKeySequence>
 #include <QLabel>
@@ -31,6 +33,8 @@
 #include "mlsan/ui/speaker_summary.h"
 #include "mlsan/ui/studio_state.h"
 #include "mlsan/ui/utterance_panel.h"
+#include "mlsan/data/atomic_file.h"
+#include <nlohmann/json.hpp>
 
 #ifndef MLSAN_VERSION
 #define MLSAN_VERSION "dev"
@@ -42,6 +46,46 @@ namespace {
 constexpr int kMaxRecent = 8;
 
 }  // namespace
+
+namespace {
+/// The run folder itself, or its first sub-folder that is a run (a folder of seeds); "" if neither.
+QString firstRunIn(const QString& path) {
+  const QDir dir(path);
+  if (!dir.exists()) return {};
+  if (dir.exists("config.json")) return dir.absolutePath();
+  for (const QString& sub : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+    if (QFileInfo::exists(dir.filePath(sub + "/config.json"))) return dir.filePath(sub);
+  return {};
+}
+}  // namespace
+
+bool applyOpenArguments(const QStringList& paths, StudioOptions& options, QString* error) {
+  auto fail = [error](const QString& message) {
+    if (error) *error = message;
+    return false;
+  };
+  for (const QString& path : paths) {
+    if (!QFileInfo::exists(path)) return fail(QStringLiteral("%1: no such file or folder").arg(path));
+    if (!firstRunIn(path).isEmpty()) {
+      options.runs << path;
+    } else if (!options.corpus.isEmpty()) {
+      return fail(QStringLiteral("%1: a second corpus (%2 is already the corpus; give one corpus and any number of runs)")
+                      .arg(path, options.corpus));
+    } else {
+      options.corpus = path;
+    }
+  }
+  if (options.runs.isEmpty() || !options.corpus.isEmpty()) return true;
+  const QString config = firstRunIn(options.runs.first()) + "/config.json";
+  try {
+    const auto j = nlohmann::json::parse(data::readFile(config.toStdString()));
+    options.corpus = QString::fromStdString(j.at("corpus").at("source").get<std::string>());
+  } catch (const std::exception& e) {
+    return fail(QStringLiteral("%1: cannot tell which corpus the run was trained on (%2); give the corpus too")
+                    .arg(config, QString::fromUtf8(e.what())));
+  }
+  return true;
+}
 
 MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWindow(parent), options_(options) {
   setObjectName("mlsanStudio");

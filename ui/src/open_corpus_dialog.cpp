@@ -51,4 +51,10 @@ QString OpenCorpusDialog::source() const {
   return s;
 }
 
+void OpenCorpusDialog::setSource(const QString& path, const QString& csv, const QString& clips) {
+  path_->setText(path);
+  csv_->setText(csv);
+  clips_->setText(clips);
+}
+
 }  // namespace mlsan::ui

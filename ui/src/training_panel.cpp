@@ -20,6 +20,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QTabWidget>
@@ -147,6 +148,9 @@ void TrainingPanel::buildUi() {
   kind_->addItem(tr("One configuration (over the seeds)"));
   kind_->addItem(tr("Table 2: ablation (full, w/o FiLM, w/o Gate, w/o Aux, MultiEMO)"));
   kind_->addItem(tr("Lambda sweep (section 4.5)"));
+  // The long item must not set the panel's (and so the window's) minimum width.
+  kind_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  kind_->setMinimumContentsLength(22);
   corpus_ = new QLineEdit("demo");
   corpus_->setObjectName("trainCorpus");
   corpus_->setToolTip(tr("'demo', a MultiEMO data folder, a pickle, a MELD CSV folder or an mlsan corpus folder"));
@@ -248,8 +252,8 @@ void TrainingPanel::buildUi() {
   leftLayout->addStretch();
 
   // --- charts
-  lossChart_ = makeChart(tr("Loss"), {{&trainLoss_, tr("training")}, {&valLoss_, tr("validation")}});
-  f1Chart_ = makeChart(tr("Validation weighted F1 (%)"), {{&valF1_, tr("val W-F1")}});
+  lossChart_ = makeChart(tr("Loss"), {{&trainLoss_, tr("train")}, {&valLoss_, tr("val")}});
+  f1Chart_ = makeChart(tr("Val. weighted F1 (%)"), {{&valF1_, tr("val W-F1")}});
   lrChart_ = makeChart(tr("Learning rate"), {{&lrSeries_, tr("lr")}});
   curveTitle_ = new QLabel(tr("Curves appear here per epoch"));
   curveTitle_->setObjectName("trainCurveTitle");
@@ -260,7 +264,7 @@ void TrainingPanel::buildUi() {
   for (QChart* c : {lossChart_, f1Chart_, lrChart_}) {
     auto* view = new QChartView(c);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(220, 200);
+    view->setMinimumSize(160, 200);
     chartsLayout->addWidget(view, 1, col++);
   }
 
@@ -345,8 +349,14 @@ void TrainingPanel::buildUi() {
   rightSplit->addWidget(tabs);
   rightSplit->setStretchFactor(0, 3);
   rightSplit->setStretchFactor(1, 2);
+  // The form scrolls rather than widening the window when space is short.
+  auto* leftScroll = new QScrollArea;
+  leftScroll->setWidget(left);
+  leftScroll->setWidgetResizable(true);
+  leftScroll->setFrameShape(QFrame::NoFrame);
+  leftScroll->setMinimumWidth(260);
   auto* split = new QSplitter(Qt::Horizontal);
-  split->addWidget(left);
+  split->addWidget(leftScroll);
   split->addWidget(rightSplit);
   split->setStretchFactor(1, 1);
   auto* layout = new QVBoxLayout(this);

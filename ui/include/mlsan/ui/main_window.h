@@ -42,6 +42,13 @@ struct StudioOptions {
   QString runsRoot;            ///< the Training panel's runs folder ("" = ./runs)
 };
 
+/// Sorts paths given on the command line (or dropped on the desktop entry) into `options`: a
+/// folder with a config.json, or one whose sub-folders have one (seeds), is a run; anything
+/// else is the corpus (at most one). With runs but no corpus, the corpus becomes the one the
+/// first run was trained on (its config.json). False with `error` naming the path and the
+/// problem (missing, a second corpus, an unreadable config.json).
+bool applyOpenArguments(const QStringList& paths, StudioOptions& options, QString* error);
+
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:

@@ -15,6 +15,8 @@ class OpenCorpusDialog : public QDialog {
   explicit OpenCorpusDialog(QWidget* parent = nullptr);
   /// "PATH[;csv=DIR][;clips=DIR]", or "" when no path was given.
   QString source() const;
+  /// Fills the three fields (e.g. from a recent source).
+  void setSource(const QString& path, const QString& csv = {}, const QString& clips = {});
 
  private:
   QLineEdit *path_ = nullptr, *csv_ = nullptr, *clips_ = nullptr;

@@ -1,0 +1,66 @@
+#pragma once
+// Helpers shared by the tests that drive the studio's window (test_studio.cpp and the user
+// guide's pictures, test_user_guide.cpp).
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QSet>
+#include <QSortFilterProxyModel>
+#include <QTest>
+#include <QTreeView>
+#include <QWidget>
+
+#include "mlsan/ui/corpus_tree_model.h"
+
+namespace studio_test {
+
+/// Processes events until `ready()` or the timeout; false on timeout.
+template <class F>
+bool waitFor(F ready, int timeoutMs = 120000) {
+  QElapsedTimer t;
+  t.start();
+  while (!ready()) {
+    if (t.elapsed() > timeoutMs) return false;
+    QTest::qWait(20);
+  }
+  return true;
+}
+
+/// Distinct colours in a picture: a blank or nearly blank view has very few.
+inline int distinctColours(const QImage& img) {
+  QSet<QRgb> seen;
+  for (int y = 0; y < img.height(); y += 3)
+    for (int x = 0; x < img.width(); x += 3) seen.insert(img.pixel(x, y));
+  return static_cast<int>(seen.size());
+}
+
+/// Grabs `w` to DIR/NAME (after letting deferred layout and drawing finish) and fails the
+/// test if the picture cannot be written or looks blank.
+inline void saveShotTo(QWidget* w, const QString& dir, const QString& name) {
+  QDir().mkpath(dir);
+  for (int i = 0; i < 5; ++i) QApplication::processEvents();
+  const QImage img = w->grab().toImage();
+  EXPECT_TRUE(img.save(dir + "/" + name)) << (dir + "/" + name).toStdString();
+  EXPECT_GT(distinctColours(img), 12) << name.toStdString() << " looks blank";
+}
+
+/// Clicks the row of an utterance in the corpus tree (expanding its parents).
+inline void clickUtterance(QTreeView* tree, int dialogue, int utterance) {
+  auto* proxy = qobject_cast<QSortFilterProxyModel*>(tree->model());
+  ASSERT_NE(proxy, nullptr);
+  auto* model = qobject_cast<mlsan::ui::CorpusTreeModel*>(proxy->sourceModel());
+  ASSERT_NE(model, nullptr);
+  const QModelIndex idx = proxy->mapFromSource(model->utteranceIndex(dialogue, utterance));
+  ASSERT_TRUE(idx.isValid());
+  for (QModelIndex p = idx.parent(); p.isValid(); p = p.parent()) tree->expand(p);
+  tree->scrollTo(idx);
+  QApplication::processEvents();
+  const QRect r = tree->visualRect(idx);
+  ASSERT_TRUE(r.isValid());
+  QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, r.center());
+}
+
+}  // namespace studio_test
