@@ -45,9 +45,6 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 
-}  // namespace
-
-namespace {
 /// The run folder itself, or its first sub-folder that is a run (a folder of seeds); "" if neither.
 QString firstRunIn(const QString& path) {
   const QDir dir(path);
