@@ -151,9 +151,9 @@ model::Model openRunModel(const std::string& run, const std::string& corpusOverr
   std::string source = corpusOverride;
   if (source.empty()) {
     try {
-      source = json::parse(data::readFile(paths.config())).at("corpus").at("source").get<std::string>();
+      source = model::runCorpusSource(run);
     } catch (const std::exception& e) {
-      throw std::runtime_error(paths.config() + ": cannot tell which corpus the run used (" + e.what() + "); pass --corpus");
+      throw std::runtime_error(std::string(e.what()) + "; pass --corpus");
     }
   }
   *corpus = data::openCorpus(data::CorpusSource::parse(source));

@@ -47,6 +47,15 @@ std::string num(float v) {
 }
 }  // namespace
 
+std::string runCorpusSource(const std::string& runDir) {
+  const std::string config = RunPaths(runDir).config();
+  try {
+    return json::parse(data::readFile(config)).at("corpus").at("source").get<std::string>();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(config + ": cannot tell which corpus the run was trained on (" + e.what() + ")");
+  }
+}
+
 void writePredictions(const std::string& path, const data::Corpus& corpus, const Inference& inf) {
   std::ostringstream out;
   out << "dialogue,split,utterance,speaker,label,prediction,gate_audio,gate_visual,weight_audio,weight_visual";

@@ -33,8 +33,7 @@
 #include "mlsan/ui/speaker_summary.h"
 #include "mlsan/ui/studio_state.h"
 #include "mlsan/ui/utterance_panel.h"
-#include "mlsan/data/atomic_file.h"
-#include <nlohmann/json.hpp>
+#include "mlsan/model/run.h"
 
 #ifndef MLSAN_VERSION
 #define MLSAN_VERSION "dev"
@@ -73,13 +72,10 @@ bool applyOpenArguments(const QStringList& paths, StudioOptions& options, QStrin
     }
   }
   if (options.runs.isEmpty() || !options.corpus.isEmpty()) return true;
-  const QString config = firstRunIn(options.runs.first()) + "/config.json";
   try {
-    const auto j = nlohmann::json::parse(data::readFile(config.toStdString()));
-    options.corpus = QString::fromStdString(j.at("corpus").at("source").get<std::string>());
+    options.corpus = QString::fromStdString(model::runCorpusSource(firstRunIn(options.runs.first()).toStdString()));
   } catch (const std::exception& e) {
-    return fail(QStringLiteral("%1: cannot tell which corpus the run was trained on (%2); give the corpus too")
-                    .arg(config, QString::fromUtf8(e.what())));
+    return fail(QString::fromUtf8(e.what()) + QStringLiteral("; give the corpus too"));
   }
   return true;
 }

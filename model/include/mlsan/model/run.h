@@ -34,6 +34,10 @@ class RunPaths {
   std::string dir_;
 };
 
+/// The corpus source a run was trained on (config.json's corpus.source, as given to mlsan
+/// train). Throws std::runtime_error naming config.json when it cannot be read.
+std::string runCorpusSource(const std::string& runDir);
+
 /// One row of predictions.csv.
 struct PredictionRow {
   std::string dialogue;   ///< dialogue key
