@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -592,6 +593,29 @@ TEST(Issue6EndToEnd, RunnerAblationMatchesCommandLine) {
     for (int s = 0; s < 2; ++s)
       EXPECT_DOUBLE_EQ(j["rows"][g]["runs"][s].get<double>(), cliTable.rows[g].runs[s]) << t.rows[g].key << " seed " << s + 1;
     EXPECT_DOUBLE_EQ(j["rows"][g]["mean"].get<double>(), cliTable.rows[g].mean);
+  }
+}
+
+// A program that exists and is executable but cannot be exec'd (not a binary, no #! line):
+// every task fails with a message that names the program and the system's reason.
+TEST(Issue6EndToEnd, ExecFailureNamesTheProgramAndTheReason) {
+  TempDir dir;
+  const std::string fake = dir.str("not-a-program");
+  {
+    std::ofstream f(fake, std::ios::binary);
+    f << std::string(64, '\x7f');
+  }
+  fs::permissions(fake, fs::perms::owner_all);
+  RunnerObserver quiet;
+  std::vector<ChildTask> tasks(2);
+  tasks[0].args = {"--version"};
+  tasks[1].args = {"--version"};
+  const auto status = runChildren(fake, tasks, 2, quiet, [] { return false; });
+  ASSERT_EQ(status.size(), 2u);
+  for (const auto& s : status) {
+    EXPECT_EQ(s.state, TaskState::Failed);
+    EXPECT_NE(s.message.find(fake), std::string::npos) << s.message;
+    EXPECT_NE(s.message.find(std::strerror(ENOEXEC)), std::string::npos) << s.message;
   }
 }
 

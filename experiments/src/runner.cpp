@@ -90,13 +90,21 @@ void closeFd(int& fd) {
   fd = -1;
 }
 
+/// Starts PROGRAM ARGS with stdout and stderr on pipes. A third close-on-exec pipe reports
+/// whether exec itself worked: it reaches end of file when exec succeeds, and carries the
+/// child's errno when it fails, so the error names the program and the reason.
 pid_t spawn(const std::string& program, const std::vector<std::string>& args, int& outFd, int& errFd) {
-  int outPipe[2], errPipe[2];
+  int outPipe[2], errPipe[2], execPipe[2];
   if (::pipe2(outPipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
   if (::pipe2(errPipe, O_CLOEXEC) != 0) {
-    ::close(outPipe[0]);
-    ::close(outPipe[1]);
-    throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
+    const int e = errno;
+    for (int fd : {outPipe[0], outPipe[1]}) ::close(fd);
+    throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(e));
+  }
+  if (::pipe2(execPipe, O_CLOEXEC) != 0) {
+    const int e = errno;
+    for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1]}) ::close(fd);
+    throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(e));
   }
   std::vector<std::string> all{program};
   all.insert(all.end(), args.begin(), args.end());
@@ -106,8 +114,9 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, in
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
-    for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1]}) ::close(fd);
-    throw std::runtime_error(std::string("cannot start a process: ") + std::strerror(errno));
+    const int e = errno;
+    for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1], execPipe[0], execPipe[1]}) ::close(fd);
+    throw std::runtime_error(std::string("cannot start a process: ") + std::strerror(e));
   }
   if (pid == 0) {
     // Child: only async-signal-safe calls until exec.
@@ -122,12 +131,26 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, in
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGPIPE, SIG_DFL);
     ::execv(program.c_str(), argv.data());
-    const char msg[] = "mlsan: error: cannot run the mlsan program\n";
-    [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+    const int e = errno;
+    [[maybe_unused]] auto n = ::write(execPipe[1], &e, sizeof e);
     ::_exit(127);
   }
   ::close(outPipe[1]);
   ::close(errPipe[1]);
+  ::close(execPipe[1]);
+  int childErrno = 0;
+  ssize_t got;
+  do got = ::read(execPipe[0], &childErrno, sizeof childErrno);
+  while (got < 0 && errno == EINTR);
+  ::close(execPipe[0]);
+  if (got == static_cast<ssize_t>(sizeof childErrno)) {
+    int ws = 0;
+    while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    }
+    ::close(outPipe[0]);
+    ::close(errPipe[0]);
+    throw std::runtime_error("cannot run '" + program + "': " + std::strerror(childErrno));
+  }
   ::fcntl(outPipe[0], F_SETFL, ::fcntl(outPipe[0], F_GETFL) | O_NONBLOCK);
   ::fcntl(errPipe[0], F_SETFL, ::fcntl(errPipe[0], F_GETFL) | O_NONBLOCK);
   outFd = outPipe[0];
