@@ -21,8 +21,10 @@ struct DemoConfig {
   // --- emotion carried by context across turns
   double contextCarry = 0.6;    ///< probability an utterance keeps the previous turn's emotion
   // --- per-speaker emotional disposition: each speaker's fresh emotions follow MELD's class
-  // proportions tilted by exp(N(0, dispositionSigma)) per class (0: everyone alike)
-  double dispositionSigma = 0.0;
+  // proportions tilted by exp(N(0, dispositionSigma)) per class (0: everyone alike). The
+  // default is MELD's own spread over the speakers the engine gives an identity (>= 20 training
+  // utterances), measured by tools/meld_speaker_dispositions.py: 0.43, rounded to 0.4.
+  double dispositionSigma = 0.4;
   // --- feature geometry: like real encoder outputs, each modality lives near a low-dimensional
   // latent space (latentDim) mapped into its full dims by a fixed random matrix, plus
   // isotropic noise of s.d. ambientNoise in every dimension.
