@@ -97,6 +97,7 @@ TEST(DemoCorpus, ContextCarriesEmotionAcrossTurns) {
   EXPECT_GT(carried, independent + 0.3);
 }
 
+namespace {
 // Mutual information (nats) between the speaker and the emotion label over all utterances.
 double speakerEmotionInformation(const Corpus& c) {
   const int S = static_cast<int>(c.speakers.size()), C = c.labels.size();
@@ -110,6 +111,7 @@ double speakerEmotionInformation(const Corpus& c) {
       if (joint[s * C + k] > 0) mi += joint[s * C + k] / n * std::log(joint[s * C + k] * n / (ps[s] * pc[k]));
   return mi;
 }
+}  // namespace
 
 TEST(DemoCorpus, DispositionTiltsEachSpeakersEmotions) {
   // The knob is on by default (MELD's measured spread); with it off, what is left of the

@@ -94,18 +94,17 @@ void closeFd(int& fd) {
 /// whether exec itself worked: it reaches end of file when exec succeeds, and carries the
 /// child's errno when it fails, so the error names the program and the reason.
 pid_t spawn(const std::string& program, const std::vector<std::string>& args, int& outFd, int& errFd) {
-  int outPipe[2], errPipe[2], execPipe[2];
-  if (::pipe2(outPipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
-  if (::pipe2(errPipe, O_CLOEXEC) != 0) {
+  int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};  // stdout, stderr, exec status
+  auto fail = [&](const char* what) {
     const int e = errno;
-    for (int fd : {outPipe[0], outPipe[1]}) ::close(fd);
-    throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(e));
-  }
-  if (::pipe2(execPipe, O_CLOEXEC) != 0) {
-    const int e = errno;
-    for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1]}) ::close(fd);
-    throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(e));
-  }
+    for (auto& p : pipes) { closeFd(p[0]); closeFd(p[1]); }
+    throw std::runtime_error(std::string(what) + std::strerror(e));
+  };
+  for (auto& p : pipes)
+    if (::pipe2(p, O_CLOEXEC) != 0) fail("cannot create a pipe: ");
+  auto& outPipe = pipes[0];
+  auto& errPipe = pipes[1];
+  auto& execPipe = pipes[2];
   std::vector<std::string> all{program};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -113,11 +112,7 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, in
   argv.push_back(nullptr);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int e = errno;
-    for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1], execPipe[0], execPipe[1]}) ::close(fd);
-    throw std::runtime_error(std::string("cannot start a process: ") + std::strerror(e));
-  }
+  if (pid < 0) fail("cannot start a process: ");
   if (pid == 0) {
     // Child: only async-signal-safe calls until exec.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
