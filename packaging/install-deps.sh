@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs every Debian package ML-SAN Studio needs to build, test and run (bookworm).
 # Idempotent: packages already present are skipped by apt; safe to run again.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # CI: build the .deb with CPack, check that it depends on runtime packages only, install it with
 # apt, run the installed `mlsan --version` and `mlsan demo`, then remove it again.
 # Usage: test-deb.sh [BUILD_DIR]   (default build/release; needs root or sudo for apt)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ctest packaging.install: `cmake --install` into a scratch prefix, then checks what a user and a
 # desktop get: both programs run from there, the desktop entry and AppStream metadata validate,
 # every command has a manual page that renders without warnings, the user guide and its

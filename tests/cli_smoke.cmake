@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # End-to-end test of the mlsan command line on a small demo corpus written to disk.
 # Run by ctest as: cmake -DMLSAN=<mlsan> -DWORK=<dir> -P cli_smoke.cmake
 file(REMOVE_RECURSE "${WORK}")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Fixtures shared by the MELD CSV and clip tests: temporary folders, small CSV texts, and
 // the paths of the real MELD CSVs under ../shared/data.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Helpers shared by the tests that drive the studio's window (test_studio.cpp and the user
 // guide's pictures, test_user_guide.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MELD.Raw clips: linking utterances to dia{D}_utt{U}.mp4 in a folder of fake clips.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Two classifiers compared (analysis/comparison.h): difference matrices, bootstrap intervals
 // (contain the estimate, shrink with more data, exclude 0 for a clear gain, reproducible), and
 // the summary over seeds.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The corpus model, the built-in demo corpus and the project's corpus format.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The corpus browser's item model (issue 4): Season > Episode > Dialogue > Utterance for MELD and
 // the demo, Session > Dialogue > Utterance for IEMOCAP; checked for consistency by Qt's own
 // QAbstractItemModelTester.

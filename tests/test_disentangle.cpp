@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Silhouette and the linear probe (analysis/disentangle.h) against scikit-learn's values
 // (golden/disentangle_golden.json, made by golden/make_disentangle_golden.py), and the property
 // issue 5 rests on: removing a per-speaker shift lowers the speaker silhouette and the speaker

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The 3-D embedding view under a real X server (ctest runs this under xvfb-run): VTK renders
 // through the Qt 6 QOpenGLWidget, the image is not blank and shows the points' colours,
 // rotating changes it, and a click on a point emits its utterance. Screenshot saved.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Issue 6: experiments over many `mlsan train` runs (mlsan_experiments) and the run folder's
 // robustness: argument parsing, experiment descriptions, result tables and their statistics,
 // the child-process runner and `mlsan ablation` end to end, Slurm scripts, and a training run

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // .npy and CSV matrices (data/matrix_io.h): the dtypes and orders numpy writes, CSV with and
 // without a header, and bad files named with their problem.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The player's media layer on clips the tests make themselves with the ffmpeg command line
 // (lavfi test sources), including a truncated file, a file with no audio track and a file
 // that is not a video at all; the clip encoder; and the demo corpus's rendered clips.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MELD corpora from the CSVs: the annotation-only corpus (real files, both encodings),
 // global speaker identities, and the join onto a MultiEMO-style feature corpus.
 #include <gtest/gtest.h>

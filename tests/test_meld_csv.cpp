@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MELD CSV reader: RFC-4180 parsing, text repair, timestamps, bad inputs, mutated files.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Metrics and significance tests against scikit-learn's and SciPy's own answers
 // (golden/metrics_golden.json, made by golden/make_metrics_golden.py).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The LibTorch network and its losses: shapes, masks, FiLM identity, gate range,
 // MultiEMO equivalence, hand-computed losses.
 #include <gtest/gtest.h>

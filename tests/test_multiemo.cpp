@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Corpora in MultiEMO's and DialogueRNN's pickle layouts and the binary corpus cache (issue 3):
 // generated folders in every value form and protocol, the committed real-Python folders, the
 // real COSMIC pickles, bad input naming file and dialogue, cache hits, corruption, invalidation.

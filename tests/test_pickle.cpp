@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The safe pickle reader and the writer (issue 3): real-Python fixtures (protocols 0-5, numpy,
 // Python 2 style), the real DialogueRNN/COSMIC pickles, writer round trips, hostile input.
 #include <gtest/gtest.h>

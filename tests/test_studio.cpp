@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The studio, driven through its real controls, headless (QT_QPA_PLATFORM=offscreen): open the
 // demo corpus from the File menu (which trains the two demo models, here for one epoch, into a
 // temporary cache), select utterances in the tree, step with the keyboard, play, filter, and

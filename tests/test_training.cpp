@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Training, run directories and checkpoints: reproducibility, cancel and resume,
 // checkpoint round trip and mismatch errors, divergence.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The t-SNE engine (issue 5): trustworthiness and neighbours against scikit-learn
 // (golden/tsne_golden.json, made by golden/make_tsne_golden.py), the FFT and Barnes-Hut
 // repulsion against the exact sums, and properties of whole runs: separated clusters stay

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The user guide's pictures (docs/USER_GUIDE.md): each step of the guide done in the real
 // window, headless, and grabbed into docs/images, so the pictures never go stale. Run alone
 // with `ctest --preset release -R docs.guide`. The checks here are that each step really

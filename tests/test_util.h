@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Small corpora and configurations shared by the engine tests.
 #include "mlsan/data/demo_corpus.h"

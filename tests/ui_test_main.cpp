@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // main() of the Qt test executables: a QApplication on the offscreen platform (unless one is
 // set), QtMultimedia's FFmpeg backend (its GStreamer one crashes without plugins), no modal
 // dialogs, then GoogleTest.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """scikit-learn's TSNE on the matrix `mlsan bench tsne --write-input FILE.npy` writes, for the
 comparison in README.md: Barnes-Hut, perplexity 30, 1,000 iterations, PCA initialisation,
 learning rate "auto" (scikit-learn 1.2's defaults). Prints the time and writes each layout as

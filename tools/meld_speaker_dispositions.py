@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """How much do MELD's speakers differ in which emotions they express?
 
 Estimates, from MELD's annotation CSV, the spread of per-speaker emotional dispositions in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The t-SNE driver: affinities (exact neighbours, perplexity calibration by bisection as
 // scikit-learn's _binary_search_perplexity, symmetrised and normalised), PCA initialisation,
 // and scikit-learn's optimiser (momentum 0.5 then 0.8, gains +0.2 / *0.8 with a floor of

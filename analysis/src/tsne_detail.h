@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Internals of the t-SNE engine shared by its source files (not installed).
 #include <complex>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Exact k nearest neighbours for t-SNE: squared distances |a|^2 + |b|^2 - 2 a.b computed in
 // blocks, the dot products by an AVX2/FMA kernel when the CPU has one (4 x 2 rows at a time)
 // and by plain loops otherwise; per query row a bounded max-heap keeps the k best, ordered by

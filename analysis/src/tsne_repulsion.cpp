@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The repulsive half of t-SNE's gradient, three ways:
 // - exact, O(n^2), for small inputs and as the reference in tests;
 // - Barnes-Hut on a quad/octree rebuilt every iteration (scikit-learn's criterion:

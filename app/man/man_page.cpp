@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "man_page.h"
 
 #include "mlsan/data/atomic_file.h"

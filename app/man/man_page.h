@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A manual page in troff (man(7) macros), built from a program's own option definitions
 // (mlsan's CLI11 tree, mlsan-studio's QCommandLineParser options), so the pages say exactly

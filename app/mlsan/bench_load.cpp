@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `mlsan bench load`: how fast MultiEMO-layout pickles open, first from the pickles, then from
 // the binary cache. Torch-free.
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `mlsan disentangle RUN`: were speakers disentangled? For a run's selected model, on one split,
 // the silhouette by speaker and by emotion and the accuracy of a linear probe that predicts the
 // speaker, for the raw and the FiLM-calibrated audio and visual inputs and for the fused

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // mlsan ablation, sweep and collect: experiments over many runs, each run an `mlsan train`
 // child process (at most --jobs at a time), or a Slurm job array; and mlsan demo.
 #include <unistd.h>

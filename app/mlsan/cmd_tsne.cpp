@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `mlsan tsne`: embeds any N x D matrix (.npy or CSV) or a run's features in 2-D or 3-D with the
 // analysis library's t-SNE, writes the layout as CSV, and reports time, KL divergence and
 // trustworthiness (k = 10 on a fixed subsample). For a run, the layout CSV also carries each

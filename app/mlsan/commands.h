@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The `mlsan` subcommands. Each add* function registers one subcommand on the CLI11 app;
 // its callback throws on error (main prints the message and exits non-zero).

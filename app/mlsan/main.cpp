@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // mlsan: the ML-SAN Studio engine on the command line.
 #include <CLI/CLI.hpp>
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `mlsan --write-man-pages DIR`: one manual page for mlsan and one per subcommand, made from the
 // CLI11 definitions themselves, so the pages and --help never disagree. It refuses (and the
 // build fails) when an option or a subcommand has no description.

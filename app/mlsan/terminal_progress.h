@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The terminal back-end of mlsan::model::Progress: a one-line progress bar with ETA on
 // stderr (plain lines when stderr is not a terminal), and Ctrl-C as cancel.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // mlsan-studio: the desktop application. With no arguments it opens the built-in demo corpus
 // and the ML-SAN and MultiEMO models trained on it (trained on a worker thread on first start,
 // reused from the cache afterwards). Paths on the command line open a corpus and run folders.

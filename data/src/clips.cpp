@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MELD.Raw clips: one directory listing per subfolder, then a 16-byte header check per clip.
 #include "mlsan/data/clips.h"
 

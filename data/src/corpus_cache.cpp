@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The binary corpus cache (see corpus_cache.h).
 #include "mlsan/data/corpus_cache.h"
 

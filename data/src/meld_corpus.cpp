@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MELD corpora from the annotation CSVs: the annotation-only corpus, global speaker
 // identities from the Speaker names, and the join of the CSVs onto a pickle corpus.
 #include <algorithm>

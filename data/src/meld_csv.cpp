@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MELD CSV files: byte decoding (BOM, invalid UTF-8, cp1252 mojibake), an RFC-4180 record
 // reader, and the conversion of records into MeldRow. The corpus built from the rows is in
 // meld_corpus.cpp.

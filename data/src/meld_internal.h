@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Internals of the MELD readers shared by meld_csv.cpp, meld_corpus.cpp and clips.cpp (not installed).
 #include <string>

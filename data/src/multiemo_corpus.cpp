@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Corpora in MultiEMO's and DialogueRNN's pickle layouts (see multiemo_corpus.h): the annotation
 // fields, the corpus path detection. The feature pickles are read in multiemo_features.cpp.
 #include "mlsan/data/multiemo_corpus.h"

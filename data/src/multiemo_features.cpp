@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MultiEMO folders: Speakers.pkl joined with TextFeatures.pkl, AudioFeatures.pkl and
 // VisualFeatures.pkl, each checked against the annotations and copied once into the corpus's
 // contiguous feature matrices.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Internal to mlsan_data: what the MultiEMO annotation reader hands to the feature reader.
 #include <string>

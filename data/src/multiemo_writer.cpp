@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Writes a Corpus as a MultiEMO folder (see writeMultiEmoFolder in multiemo_corpus.h).
 #include <cstdlib>
 #include <filesystem>

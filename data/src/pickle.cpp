@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Python-value tree of the pickle reader: construction and access, dict keys,
 // and reading a file into one buffer. The opcode machine is in pickle_unpickler.cpp, numpy in
 // pickle_numpy.cpp, text in pickle_text.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Internal to mlsan_data: the heap objects behind PyValue, shared by the pickle reader, the
 // value model and the writer. Not installed, not for other targets.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The pickle reader's allowed globals: numpy arrays, dtypes and scalars, Python 3's protocol-2
 // bytes (_codecs.encode), builtins.bytes/bytearray/set/frozenset. Arguments and states are
 // checked and interpreted as data; nothing is called. Also PyArray: element access and conversion.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Internal to mlsan_data: the allowed globals of the pickle reader and what "calling" them means
 // (REDUCE) or "setting their state" means (BUILD), interpreted as data, never executed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Text for the pickle reader: latin-1 <-> UTF-8, UTF-8 validation, the protocol-0 string
 // literals (STRING, UNICODE) and the opcode names used in error messages.
 #include <cstring>

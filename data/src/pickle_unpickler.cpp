@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The opcode machine of the safe pickle reader (see pickle.h). It mirrors CPython's _pickle.c
 // stack discipline (an object stack plus a mark stack) but builds PyValue trees, resolves only
 // the allowed globals and "calls" them by interpreting their arguments as data.

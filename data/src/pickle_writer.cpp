@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Writes PyValue trees as pickles, opcode for opcode as Python 3's pickler would for the same
 // data, except that only globals and dtypes are memoized (Python memoizes every container).
 #include "mlsan/data/pickle_writer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Internal (torch) - batching, evaluation and checkpoints shared by the trainer and Model.
 #include <torch/torch.h>

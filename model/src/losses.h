@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Internal (torch) - MultiEMO's losses and ML-SAN's auxiliary loss, on the real
 // (unpadded) utterances of a batch. Vectorised: no Python-style loops over samples.

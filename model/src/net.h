@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Internal (torch) - the ML-SAN / MultiEMO network. Only model/ sources include this.
 #include <torch/torch.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // render-icons SVG OUTDIR SIZE...: renders the studio's SVG icon into OUTDIR/SIZExSIZE/apps/NAME.png
 // (OUTDIR being an icon theme's folder, hicolor), at build time (so the PNGs always match the SVG).
 #include <QDir>

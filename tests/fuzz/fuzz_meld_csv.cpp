@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the MELD CSV reader (meld_csv.h: parseMeldCsv) and the text helpers it
 // exposes (repairCp1252Mojibake, parseMeldTimestamp, canonicalMeldSpeaker), run on the fields of
 // each parsed row and on the raw input.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the safe pickle reader (pickle.h), both from memory (loadPickleBytes) and
 // from a file (loadPickleFile, which streams the file in chunks and may leave big payloads in it;
 // the input is written to a memfd and opened through /proc/self/fd), and, when the parse

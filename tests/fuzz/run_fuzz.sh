@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the libFuzzer targets (preset `fuzz`, build/fuzz) and runs one of them for a bounded time.
 #
 #   tests/fuzz/run_fuzz.sh pickle|meld_csv [SECONDS]

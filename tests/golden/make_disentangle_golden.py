@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes disentangle_golden.json: scikit-learn's silhouette_score (Euclidean) and the
 cross-validated accuracy of LogisticRegression (C = 1, lbfgs, standardised features, stratified
 5-fold) on small synthetic sets, for tests/test_disentangle.cpp. Run once with Debian's

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes metrics_golden.json: scikit-learn's and SciPy's answers for the cases the C++
 metrics and tests are checked against. Run once with Debian's python3-sklearn and
 python3-scipy (/usr/bin/python3 tests/golden/make_metrics_golden.py); the output is committed."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes tsne_golden.json: scikit-learn's trustworthiness (k = 5 and 10, Euclidean) of fixed
 small inputs and embeddings, and the k nearest neighbours of the inputs, for
 tests/test_tsne.cpp. Run once with Debian's python3-sklearn

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "mlsan/ui/demo_clips.h"
 
 #include "mlsan/data/corpus_cache.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "mlsan/ui/open_corpus_dialog.h"
 
 #include <QDialogButtonBox>

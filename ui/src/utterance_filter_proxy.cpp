@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "mlsan/ui/utterance_filter_proxy.h"
 
 #include "mlsan/ui/corpus_tree_model.h"

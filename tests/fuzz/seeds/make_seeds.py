@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the hand-made seeds of the fuzz targets (tests/fuzz/seeds/pickle/dialoguernn_*.pkl and
 tests/fuzz/seeds/csv/*.csv). Plain python3, no numpy. The other pickle seeds are copies of
 tests/fixtures/pickle/*.pkl (values_p*.pkl, py2_style.pkl, multiemo_<folder>_<file>.pkl).

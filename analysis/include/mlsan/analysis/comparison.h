@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Two classifiers on the same utterances (issue 5's confusion-matrix comparison, the paper's
 // Fig. 4): both reports, the difference of their confusion matrices (counts and row-normalised),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Numbers that say whether features were disentangled from the speaker (issue 5, the paper's
 // Fig. 5 as a measured statement): the silhouette of a labelling (by speaker, by emotion) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Classification metrics with scikit-learn's semantics:
 // labels = sorted union of the true and predicted labels (unless given), per-class

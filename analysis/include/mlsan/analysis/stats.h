@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Summary statistics and paired significance tests. Pure functions; any thread.
 #include <vector>

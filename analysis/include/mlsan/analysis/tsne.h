@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // t-SNE written for speed (issue 5): exact nearest neighbours (blocked, AVX2 when the CPU has
 // it), sparse perplexity calibration, and the repulsive forces either exactly (small inputs),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Atomic file writing: content goes to "<path>.tmp-<pid>-<n>", is flushed and fsync'd, then
 // renamed over <path>. A crash or a full disk leaves either the old file or the new one,

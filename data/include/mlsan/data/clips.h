@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // MELD.Raw video clips: links each utterance of a MELD corpus to its clip
 // `dia{Dialogue_ID}_utt{Utterance_ID}.mp4` in train_splits/, dev_splits_complete/ or

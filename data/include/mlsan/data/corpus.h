@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The corpus model: Corpus > dialogues > utterances, with feature matrices stored
 // contiguously (row-major, one row per utterance, rows in dialogue order).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A binary cache of corpora that are slow to parse (MultiEMO pickles, DialogueRNN pickles): the
 // first open parses the sources and writes the whole Corpus (metadata and features) to one file

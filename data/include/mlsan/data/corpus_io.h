@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The project's own corpus format: a folder with
 //   corpus.json   metadata: dataset, labels, speakers, dims, dialogues and utterances

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // What a corpus argument names, and opening it: the built-in demo corpus, the project's own
 // format, MultiEMO's feature pickles (joined with the MELD CSVs and linked to MELD.Raw clips

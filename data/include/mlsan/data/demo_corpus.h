@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The built-in demo corpus: generated in-process, deterministically from a seed, with the
 // real feature dims (768/512/1000), MELD's label set and class imbalance, and each of the

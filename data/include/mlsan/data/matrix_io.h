@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Plain numeric matrices on disk, for `mlsan tsne` and the analysis views: numpy .npy files
 // (float32 / float64 / int32 / int64, C or Fortran order, 1-D or 2-D) and CSV (comma-separated

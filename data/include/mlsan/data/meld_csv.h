@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // MELD annotation CSVs (train_sent_emo.csv, dev_sent_emo.csv, test_sent_emo.csv):
 // an RFC-4180 reader, the repair of the pre-2020 cp1252 mojibake, an annotation-only MELD

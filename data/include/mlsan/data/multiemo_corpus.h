@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Corpora stored as Python pickles, in the two layouts ERC code uses:
 //  - MultiEMO's Data/MELD/ or Data/IEMOCAP/ folder: Speakers.pkl (a tuple: videoIDs,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A safe, native reader for Python pickles (protocols 0 to 5) and the small Python-value tree it
 // builds. It knows the opcodes of plain data (None, bool, int, float, str, bytes, list, tuple,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A pickle writer for PyValue trees (pickle.h): used to make test fixtures and the MELD-sized
 // pickles of `mlsan bench load`. It writes what Python 3's pickle.dump writes for the same data:

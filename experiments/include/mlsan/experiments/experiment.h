@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // An experiment: a set of `mlsan train` runs laid out under one root folder, one per
 // (group, seed), whose results form one table. Groups are the table's rows: the paper's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // An experiment's result table: per group, the test weighted F1 (validation-selected epoch) of
 // each seed's run, mean +- std, the delta to the reference group and the paired t-test p over

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Runs `mlsan train` child processes, at most N at a time, and reports what each is doing.
 // A child is started as `mlsan train <options> --out DIR --resume --events`: with --events it

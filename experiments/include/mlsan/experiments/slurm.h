@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // An experiment as a Slurm job array: one `mlsan train` per array task, the runs written to
 // the experiment's root, and the table gathered afterwards by `mlsan collect ROOT`. The script

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The options of one `mlsan train`, as data: what an experiment's task, the studio's Training
 // panel and a Slurm script hand to the command line. Defaults mean "the preset's". No torch,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Engine benchmarks (for `mlsan bench`): measured, never asserted. Torch-free header.
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Model and training configurations, the presets (meld, iemocap, demo), and their JSON form.
 // Plain values; any thread. No torch here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The engine's public face: train a model into a run directory, load a trained model, and run
 // inference. No torch in this header: the studio and the command line include it freely.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The five feature sets the analyses compare (issue 5): raw audio, FiLM-calibrated audio, raw
 // visual, FiLM-calibrated visual and the fused representation, for the utterances of an

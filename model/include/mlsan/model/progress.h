@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // One progress interface for every long engine call. The terminal (a progress bar) and the
 // studio (signals to the GUI thread) implement it. The engine calls it from the thread that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A run directory and its files, readable without torch:
 //   config.json        model + training configuration, corpus name/signature/source, variant

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The corpus browser: the Season > Episode > Dialogue > Utterance tree and its filters
 // (speaker, gold emotion, predicted emotion, only misclassified, only where the two loaded

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Reads an utterance clip with FFmpeg (libavformat/libavcodec/libswscale/libswresample): video
 // frames one at a time as QImages, with seeking, and the whole audio track at once as 16-bit PCM

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Writes a short clip (MPEG-4 part 2 video + AAC audio in MP4) with FFmpeg's own encoders: the
 // demo corpus's rendered utterances. Written to a temporary file beside the target and renamed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // One confusion matrix drawn as a heat map: rows are the gold label, columns the prediction,
 // each cell printing its count (or share) and shaded by its share of the row, so tail classes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Confusion matrices of two runs side by side (the paper's Fig. 4, interrogable): A, B and
 // B - A in counts or row-normalised, per-class precision / recall / F1 of both with deltas

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Opens a corpus off the GUI thread (QtConcurrent); the result comes back on the GUI thread as
 // a signal, with the error message (naming the file) when it failed. Create and use on the GUI

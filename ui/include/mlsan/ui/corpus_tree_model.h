@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The corpus browser's item model: Season > Episode > Dialogue > Utterance for MELD and the demo
 // corpus, Session > Dialogue > Utterance for IEMOCAP (session from the dialogue key), one flat

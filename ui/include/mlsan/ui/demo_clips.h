@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Clips for the built-in demo corpus: per utterance, a short video of a drawn face whose
 // expression is the emotion the utterance's visual features show (a distractor when the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Trains the models a first start shows on the demo corpus (ML-SAN, then MultiEMO) on its own
 // worker thread into a cache folder, reporting progress as signals on the GUI thread; cancel()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The work behind the embedding views, off the GUI thread: load a run's model, infer the
 // features of one split, draw the same utterances' raw and FiLM-calibrated features (or the

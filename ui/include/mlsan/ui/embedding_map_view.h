@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A 2-D t-SNE map in Qt Charts: one scatter series per speaker or emotion (colours from
 // speaker_colors.h / emotion_colors.h, so two maps side by side share them), redrawn in place

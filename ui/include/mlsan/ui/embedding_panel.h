@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Embedding views (the paper's Fig. 5, interrogable): t-SNE maps of a run's features before
 // and after FiLM calibration side by side (raw vs calibrated audio or visual; or the fused

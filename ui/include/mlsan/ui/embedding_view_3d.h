@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A 3-D t-SNE map in VTK inside the Qt 6 window: a QOpenGLWidget that drives a
 // vtkGenericOpenGLRenderWindow (Debian's VTK has no Qt 6 module; ../shared/spec/STACK.md says

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // One colour per emotion label, the same in every view: MELD's seven in MultiEMO's order
 // (neutral grey, surprise orange, fear purple, sadness blue, joy yellow, disgust green, anger

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Runs `mlsan train` child processes (an experiment's tasks, or one run) on a worker thread
 // through experiments::runChildren, and reports on the GUI thread by queued signals. cancel()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // OpenCV's frontal-face Haar cascade (from opencv-data), for the player's face box: the region
 // the visual features describe. Detection runs on a grey copy at most 320 pixels wide.

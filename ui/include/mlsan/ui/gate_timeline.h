@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The gate timeline (the paper's Fig. 3, interactive): over the current dialogue, x is the
 // utterance and y ML-SAN's audio and visual weights (normalised shares, or the raw mean gates),

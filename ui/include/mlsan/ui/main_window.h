@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The studio's main window: it composes the panels as docks around the player, owns the shared
 // StudioState, the menus and shortcuts, the status line, and the background work (opening a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // File > Open corpus: a corpus path (a MultiEMO folder or pickle, a MELD CSV folder, the
 // project's format) or "demo", and optionally the MELD CSVs and the MELD.Raw clips folder.

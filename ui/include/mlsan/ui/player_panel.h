@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The player: the current utterance's clip, decoded with FFmpeg (frames shown in a widget, the
 // sound through QtMultimedia's QAudioSink), play / pause / seek, a waveform strip of the clip's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Class probabilities as horizontal bars, one per class, the gold class outlined and the
 // predicted one filled. GUI thread only.

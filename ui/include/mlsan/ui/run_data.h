@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A trained run as the studio shows it: its per-utterance predictions, probabilities and gates
 // (predictions.csv) mapped onto the rows of the open corpus, and its headline figures

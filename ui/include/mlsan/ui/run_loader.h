@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Loads a run folder for the open corpus off the GUI thread; the run (or the error naming the
 // file) comes back on the GUI thread as a signal. Create and use on the GUI thread.

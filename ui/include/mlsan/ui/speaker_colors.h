@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // One colour per speaker identity, the same in every view (a qualitative palette; the last
 // identity, conventionally "other", is grey).

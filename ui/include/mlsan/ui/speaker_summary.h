@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Per speaker, over the whole corpus or the browser's filtered set: how many utterances, and
 // the primary (gated) run's mean audio and visual weight with their standard deviation, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The per-speaker gate summary as a table model: one row per speaker (utterances, mean and
 // s.d. of the audio and visual weights, mean raw gates); Qt::UserRole holds the numbers for

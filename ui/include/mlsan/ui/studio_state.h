@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // What every view of the studio shares: the open corpus, the loaded runs (up to two: typically
 // ML-SAN and MultiEMO), the current utterance and the browser's filter. Views read it and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The Training panel: retrain ML-SAN, MultiEMO or any ablation, or run the paper's Table 2 or
 // its lambda sweep over seeds, as `mlsan train` child processes (ExperimentJob), with live

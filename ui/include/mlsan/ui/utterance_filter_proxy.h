@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The browser's filter over the corpus tree: keeps the utterances the studio's filter accepts
 // and the groups above them (recursive filtering). GUI thread only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The current utterance: transcript, speaker, dialogue, time span, gold label, and for each
 // loaded run its prediction (marked right or wrong) with the class probabilities as bars and,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The player's picture: the current frame kept in proportion, the face box over it, or a
 // placeholder text when there is no frame. GUI thread only.

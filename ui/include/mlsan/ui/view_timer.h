@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Per-view timing for `mlsan-studio --bench`: a view's reaction to a change is wrapped in a
 // ViewTimer; when timing is on (only the benchmark turns it on) each reaction's duration is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The waveform strip under the video: a clip's audio envelope with the playhead; a click asks to
 // seek. GUI thread only.
