@@ -9,11 +9,11 @@ PACKAGES=(
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-multimedia-dev qt6-svg-dev
   libtorch-dev libvtk9-dev libopencv-dev opencv-data
   libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev nlohmann-json3-dev libcli11-dev libxxhash-dev
   libeigen3-dev
   libopenblas0-openmp
   xvfb xauth ffmpeg
-  appstream desktop-file-utils man-db groff-base
+  appstream desktop-file-utils man-db groff-base lintian
   clang libclang-rt-14-dev
 )
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # End-to-end test of the mlsan command line on a small demo corpus written to disk.
-# Run by ctest as: cmake -DMLSAN=<mlsan> -DWORK=<dir> -P cli_smoke.cmake
+# Run by ctest as: cmake -DMLSAN=<mlsan> -DWORK=<dir> -DDATA=<tests/data> -P cli_smoke.cmake
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 
@@ -39,7 +39,7 @@ endif()
 run(TRUE ${MLSAN} inspect demo)
 expect_in("${OUT}" "train")
 
-# Issue 3: the real third-party files report exactly the counts of ../shared/data/README.md.
+# The real third-party files (tests/data) report exactly the counts of tests/data/README.md.
 function(expect_counts what train_d train_u dev_d dev_u test_d test_u)
   string(JSON a GET "${OUT}" splits train dialogues)
   string(JSON b GET "${OUT}" splits train utterances)
@@ -51,32 +51,28 @@ function(expect_counts what train_d train_u dev_d dev_u test_d test_u)
     message(FATAL_ERROR "${what}: counts ${a}/${b}/${c}/${d}/${e}/${f}, expected ${train_d}/${train_u}/${dev_d}/${dev_u}/${test_d}/${test_u}")
   endif()
 endfunction()
-if(EXISTS "${SHARED}/meld/train_sent_emo.csv")
-  set(ENV{MLSAN_CACHE_DIR} "${WORK}/cache")
-  foreach(src "${SHARED}/meld" "${SHARED}/meld-pre2020-cp1252" "${SHARED}/conv-emotion-cosmic/meld.pkl")
-    run(TRUE ${MLSAN} inspect ${src} --json)
-    expect_counts("${src}" 1038 9989 114 1109 280 2610)
-    string(JSON neutral GET "${OUT}" label_counts train neutral)
-    string(JSON fear GET "${OUT}" label_counts train fear)
-    if(NOT neutral EQUAL 4710 OR NOT fear EQUAL 268)
-      message(FATAL_ERROR "${src}: train label counts neutral ${neutral}, fear ${fear}")
-    endif()
-  endforeach()
-  run(TRUE ${MLSAN} inspect ${SHARED}/conv-emotion-cosmic/meld.pkl --csv ${SHARED}/meld --json)
-  string(JSON source GET "${OUT}" speaker_source)
-  if(NOT source STREQUAL "names")
-    message(FATAL_ERROR "the CSV join gave speaker source '${source}'")
+set(ENV{MLSAN_CACHE_DIR} "${WORK}/cache")
+foreach(src "${DATA}/meld" "${DATA}/meld-pre2020-cp1252" "${DATA}/conv-emotion-cosmic/meld.pkl")
+  run(TRUE ${MLSAN} inspect ${src} --json)
+  expect_counts("${src}" 1038 9989 114 1109 280 2610)
+  string(JSON neutral GET "${OUT}" label_counts train neutral)
+  string(JSON fear GET "${OUT}" label_counts train fear)
+  if(NOT neutral EQUAL 4710 OR NOT fear EQUAL 268)
+    message(FATAL_ERROR "${src}: train label counts neutral ${neutral}, fear ${fear}")
   endif()
-  run(TRUE ${MLSAN} inspect ${SHARED}/conv-emotion-cosmic/iemocap.pkl --json)
-  expect_counts("iemocap.pkl" 108 5163 12 647 31 1623)
-  run(TRUE ${MLSAN} inspect ${SHARED}/conv-emotion-cosmic/iemocap.pkl)
-  expect_in("${OUT}" "actors")
-  # An annotation-only corpus is browsed, not trained on: a clear message, no crash.
-  run(FALSE ${MLSAN} train --corpus ${SHARED}/meld --epochs 1 --out ${WORK}/no-features)
-  expect_in("${ERR}" "no feature vectors")
-else()
-  message(STATUS "../shared/data not found: skipping the real-file checks")
+endforeach()
+run(TRUE ${MLSAN} inspect ${DATA}/conv-emotion-cosmic/meld.pkl --csv ${DATA}/meld --json)
+string(JSON source GET "${OUT}" speaker_source)
+if(NOT source STREQUAL "names")
+  message(FATAL_ERROR "the CSV join gave speaker source '${source}'")
 endif()
+run(TRUE ${MLSAN} inspect ${DATA}/conv-emotion-cosmic/iemocap.pkl --json)
+expect_counts("iemocap.pkl" 108 5163 12 647 31 1623)
+run(TRUE ${MLSAN} inspect ${DATA}/conv-emotion-cosmic/iemocap.pkl)
+expect_in("${OUT}" "actors")
+# An annotation-only corpus is browsed, not trained on: a clear message, no crash.
+run(FALSE ${MLSAN} train --corpus ${DATA}/meld --epochs 1 --out ${WORK}/no-features)
+expect_in("${ERR}" "no feature vectors")
 
 # Train both models briefly, evaluate and compare.
 set(common --corpus ${WORK}/corpus --batch-size 8 --threads 2)
@@ -117,7 +113,7 @@ expect_in("${OUT}" "McNemar")
 expect_in("${OUT}" "bootstrap CI")
 expect_in("${OUT}" "Confusion matrix difference")
 
-# t-SNE (issue 5): a CSV matrix, a run's features with the disentanglement numbers, scoring a layout.
+# t-SNE: a CSV matrix, a run's features with the disentanglement numbers, scoring a layout.
 file(WRITE ${WORK}/points.csv "a,b,c\n")
 foreach(i RANGE 0 59)
   math(EXPR c "${i} % 3")
@@ -152,7 +148,7 @@ if(EXISTS ${WORK}/never.csv)
   message(FATAL_ERROR "a failed tsne left its output behind")
 endif()
 
-# Disentanglement numbers for the ML-SAN run (issue 5): every feature set measured.
+# Disentanglement numbers for the ML-SAN run: every feature set measured.
 run(TRUE ${MLSAN} disentangle ${WORK}/mlsan --max-samples 200 --folds 3 --iterations 30 --json)
 foreach(fs audio_raw audio_film visual_raw visual_film fused)
   string(JSON sil GET "${OUT}" features ${fs} silhouette_speaker)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Fixtures shared by the MELD CSV and clip tests: temporary folders, small CSV texts, and
-// the paths of the real MELD CSVs under ../shared/data.
+// the paths of the real MELD CSVs under tests/data.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -16,8 +16,8 @@ namespace meld_fixtures {
 
 namespace fs = std::filesystem;
 
-inline std::string realMeldDir() { return std::string(MLSAN_SHARED_DATA_DIR) + "/meld"; }
-inline std::string realMeldPre2020Dir() { return std::string(MLSAN_SHARED_DATA_DIR) + "/meld-pre2020-cp1252"; }
+inline std::string realMeldDir() { return std::string(MLSAN_TEST_DATA_DIR) + "/meld"; }
+inline std::string realMeldPre2020Dir() { return std::string(MLSAN_TEST_DATA_DIR) + "/meld-pre2020-cp1252"; }
 
 /// A fresh folder under the system temp folder, removed with its contents on destruction.
 class TempDir {

@@ -60,10 +60,9 @@ TEST(CorpusTreeModel, DemoCorpusIsSeasonEpisodeDialogueUtterance) {
 }
 
 TEST(CorpusTreeModel, RealMeldAndIemocapGroupings) {
-  const std::string shared_ = MLSAN_SHARED_DATA_DIR;
+  const std::string dataDir = MLSAN_TEST_DATA_DIR;
   data::CorpusSource meld;
-  meld.path = shared_ + "/meld";
-  if (!std::filesystem::exists(meld.path)) GTEST_SKIP() << "no ../shared/data";
+  meld.path = dataDir + "/meld";
   const auto mc = shared(data::openCorpus(meld));
   CorpusTreeModel m(mc);
   QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
@@ -74,7 +73,7 @@ TEST(CorpusTreeModel, RealMeldAndIemocapGroupings) {
   EXPECT_EQ(countKind(m, {}, CorpusTreeModel::NodeKind::Utterance), 13708);
 
   data::CorpusSource iemocap;
-  iemocap.path = shared_ + "/conv-emotion-cosmic/iemocap.pkl";
+  iemocap.path = dataDir + "/conv-emotion-cosmic/iemocap.pkl";
   iemocap.useCache = false;
   const auto ic = shared(data::openCorpus(iemocap));
   CorpusTreeModel im(ic);

@@ -29,6 +29,7 @@
 #include "mlsan/experiments/runner.h"
 #include "mlsan/experiments/slurm.h"
 #include "mlsan/experiments/train_args.h"
+#include "mlsan/model/run.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -288,6 +289,49 @@ TEST(Issue6Args, TrainArgsRoundTrip) {
   EXPECT_THROW(TrainArgs::fromJson(json{{"epochs", "seven"}}), json::exception);
 }
 
+// A run folder read back as the options it was trained with (the Training panel's Resume): the
+// configuration model/run.h writes, every option that reaches `mlsan train`.
+TEST(Issue6Args, TrainArgsFromARunFolder) {
+  TempDir dir;
+  mlsan::model::RunConfig c;
+  c.model.preset = "meld";
+  c.model.film = false;
+  c.model.lambda = 0.7;
+  c.model.gateInput = "speaker";
+  c.model.gateInit = 0.9;
+  c.model.weightCE = 1;
+  c.model.weightSWFC = 0;
+  c.model.weightHGR = 0.5;
+  c.train.epochs = 12;
+  c.train.batchSize = 30;
+  c.train.microBatch = 5;
+  c.train.speakerLrScale = 2;
+  c.train.lr = 3e-4;
+  c.train.seed = 9;
+  c.train.threads = 4;
+  c.corpusSource = "/data/MELD features";
+  c.variant = c.model.variantName();
+  mlsan::model::writeRunConfig(dir.str(), c);
+  const TrainArgs a = TrainArgs::fromRun(dir.str());
+  EXPECT_EQ(a.corpus, "/data/MELD features");
+  EXPECT_EQ(a.variantTitle(), "ML-SAN w/o FiLM");
+  EXPECT_EQ(a.toArgs(), (std::vector<std::string>{"--corpus", "/data/MELD features", "--preset", "meld", "--no-film", "--lambda", "0.7",
+                                                  "--gate-input", "speaker", "--gate-init", "0.9", "--epochs", "12",
+                                                  "--batch-size", "30", "--micro-batch", "5", "--speaker-lr-scale", "2",
+                                                  "--lr", "0.0003", "--loss-weights", "1,0,0.5", "--seed", "9", "--threads", "4"}));
+  c.model.gate = c.model.aux = false;  // FiLM, gate and aux all off: MultiEMO
+  mlsan::model::writeRunConfig(dir.str(), c);
+  EXPECT_TRUE(TrainArgs::fromRun(dir.str()).isMultiEmo());
+  EXPECT_EQ(TrainArgs::fromRun(dir.str()).variant, "multiemo");
+  writeText(dir.path() / "config.json", "{\"model\": {}}");
+  try {
+    TrainArgs::fromRun(dir.str());
+    FAIL() << "a config.json without the trainer's fields was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("config.json"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Issue6Args, FormatNumberAndShellQuote) {
   EXPECT_EQ(formatNumber(0.5), "0.5");
   EXPECT_EQ(formatNumber(0.0005), "0.0005");
@@ -421,8 +465,15 @@ TEST(Issue6Experiment, SaveLoadRoundTripAndCorruptFile) {
 namespace {
 void fakeRun(const fs::path& dir, bool film, bool gate, bool aux, double lambda, std::uint64_t seed, double f1) {
   fs::create_directories(dir);
-  writeText(dir / "config.json",
-            json{{"model", {{"film", film}, {"gate", gate}, {"aux", aux}, {"lambda", lambda}}}, {"train", {{"seed", seed}}}}.dump(2));
+  mlsan::model::RunConfig c;
+  c.model.film = film;
+  c.model.gate = gate;
+  c.model.aux = aux;
+  c.model.lambda = lambda;
+  c.train.seed = seed;
+  c.variant = c.model.variantName();
+  c.corpusSource = "demo";
+  mlsan::model::writeRunConfig(dir.string(), c);
   writeText(dir / "metrics.json", json{{"weighted_f1", f1}}.dump(2));
 }
 }  // namespace

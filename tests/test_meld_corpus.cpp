@@ -147,11 +147,11 @@ TEST(MeldCorpus, DuplicateIdsAreDroppedAndDialogueIdsOutOfRangeRejected) {
 }
 
 // The real MELD CSVs, current (UTF-8) and pre-2020 (cp1252 mojibake): the counts of
-// ../shared/data/README.md, and identical repaired text.
+// tests/data/README.md, and identical repaired text.
 class MeldReal : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(MeldReal, CountsLabelsAndSpeakers) {
-  const std::string dir = std::string(MLSAN_SHARED_DATA_DIR) + "/" + GetParam();
+  const std::string dir = std::string(MLSAN_TEST_DATA_DIR) + "/" + GetParam();
   const auto t0 = std::chrono::steady_clock::now();
   const Corpus c = readMeldCsvFolder(dir);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

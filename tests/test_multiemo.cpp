@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string fixture(const std::string& name) { return std::string(MLSAN_TEST_SOURCE_DIR) + "/fixtures/pickle/" + name; }
-std::string shared(const std::string& name) { return std::string(MLSAN_SHARED_DATA_DIR) + "/" + name; }
+std::string testData(const std::string& name) { return std::string(MLSAN_TEST_DATA_DIR) + "/" + name; }
 
 /// A fresh folder under the system temp dir, removed at the end of the test.
 struct TempDir {
@@ -272,7 +272,7 @@ TEST(MultiEmoFolder, RealPythonIemocapFolder) {
 // --- the real DialogueRNN / COSMIC pickles --------------------------------------------------------
 
 TEST(DialogueRnnPickle, RealMeldSplitsAndLabelCounts) {
-  const Corpus c = readDialogueRnnPickle(shared("conv-emotion-cosmic/meld.pkl"));
+  const Corpus c = readDialogueRnnPickle(testData("conv-emotion-cosmic/meld.pkl"));
   EXPECT_EQ(c.dataset, "meld");
   EXPECT_EQ(c.speakerSource, "party");
   EXPECT_FALSE(c.hasFeatures());
@@ -296,7 +296,7 @@ TEST(DialogueRnnPickle, RealMeldSplitsAndLabelCounts) {
 }
 
 TEST(DialogueRnnPickle, RealIemocap) {
-  const Corpus c = readDialogueRnnPickle(shared("conv-emotion-cosmic/iemocap.pkl"));
+  const Corpus c = readDialogueRnnPickle(testData("conv-emotion-cosmic/iemocap.pkl"));
   EXPECT_EQ(c.dataset, "iemocap");
   auto s = countSplits(c);
   EXPECT_EQ(s[Split::Train].dialogues, 108u);
@@ -313,8 +313,8 @@ TEST(DialogueRnnPickle, RealIemocap) {
 }
 
 TEST(CorpusKind, Detection) {
-  EXPECT_EQ(detectCorpusKind(shared("conv-emotion-cosmic/meld.pkl")), CorpusKind::AnnotationPickle);
-  EXPECT_EQ(detectCorpusKind(shared("meld")), CorpusKind::MeldCsvFolder);
+  EXPECT_EQ(detectCorpusKind(testData("conv-emotion-cosmic/meld.pkl")), CorpusKind::AnnotationPickle);
+  EXPECT_EQ(detectCorpusKind(testData("meld")), CorpusKind::MeldCsvFolder);
   EXPECT_EQ(detectCorpusKind(fixture("multiemo_meld_p2_arrays")), CorpusKind::MultiEmoFolder);
   EXPECT_EQ(detectCorpusKind(fixture("values_p0.pkl")), CorpusKind::AnnotationPickle);
   EXPECT_EQ(detectCorpusKind(fixture("make_fixtures.py")), CorpusKind::Unknown);

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string fixture(const std::string& name) { return std::string(MLSAN_TEST_SOURCE_DIR) + "/fixtures/pickle/" + name; }
-std::string shared(const std::string& name) { return std::string(MLSAN_SHARED_DATA_DIR) + "/" + name; }
+std::string testData(const std::string& name) { return std::string(MLSAN_TEST_DATA_DIR) + "/" + name; }
 
 const PyValue& item(const PyValue& dict, const std::string& key) {
   const PyValue* v = dict.get(key);
@@ -152,7 +152,7 @@ TEST(Pickle, ReconstructWithoutBuildIsAnEmptyArray) {
 }
 
 TEST(Pickle, RealCosmicPickles) {
-  const PyValue meld = loadPickleFile(shared("conv-emotion-cosmic/meld.pkl"));
+  const PyValue meld = loadPickleFile(testData("conv-emotion-cosmic/meld.pkl"));
   ASSERT_TRUE(meld.is(PyKind::List));
   ASSERT_EQ(meld.size(), 7u);
   EXPECT_EQ(meld.at(0).size(), 1432u);
@@ -163,7 +163,7 @@ TEST(Pickle, RealCosmicPickles) {
   EXPECT_EQ(speakers0.at(0).size(), 9u);
   EXPECT_NE(meld.at(3).get(0)->at(0).asStr().find("\xC2\x92"), std::string::npos);  // U+0092 mojibake kept
 
-  const PyValue iemocap = loadPickleFile(shared("conv-emotion-cosmic/iemocap.pkl"));
+  const PyValue iemocap = loadPickleFile(testData("conv-emotion-cosmic/iemocap.pkl"));
   ASSERT_EQ(iemocap.size(), 6u);
   EXPECT_EQ(iemocap.at(0).size(), 151u);
   EXPECT_EQ(iemocap.at(0).get(std::string("Ses02F_script01_3"))->at(0).asStr(), "M");

@@ -70,6 +70,7 @@ class Studio : public ::testing::Test {
     o.trainDemoModels = true;
     o.demoEpochs = 1;
     o.useSettings = false;
+    o.errorDialogs = false;
     o.cacheRoot = cache->path();
     o.runsRoot = cache->path() + "/runs";
     window = new ui::MainWindow(o);
@@ -410,6 +411,23 @@ TEST_F(Studio, ConfusionMatricesCompareTheRunsAndOpenACellsUtterances) {
   EXPECT_TRUE(panel->summaryText().contains("bootstrap")) << panel->summaryText().toStdString();
   EXPECT_TRUE(panel->summaryText().contains("McNemar"));
   EXPECT_EQ(panel->table()->rowCount(), k);
+  // One owner: `mlsan compare` on the same two run folders gives the panel's numbers exactly
+  // (the same utterances in the same order, the same bootstrap resamples).
+  {
+    ASSERT_TRUE(panel->comparison().has_value());
+    const auto& cmp = panel->comparison()->first;
+    QProcess cli;
+    cli.start(ui::ExperimentJob::program(), {"compare", state().runs()[static_cast<std::size_t>(panel->runA())]->dir,
+                                             state().runs()[static_cast<std::size_t>(panel->runB())]->dir, "--json"});
+    ASSERT_TRUE(cli.waitForFinished(60000));
+    ASSERT_EQ(cli.exitCode(), 0) << cli.readAllStandardError().toStdString();
+    const QJsonObject j = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    EXPECT_EQ(j.value("utterances").toInt(), static_cast<int>(panel->compared()));
+    EXPECT_NEAR(j.value("weighted_f1_b").toDouble(), 100 * cmp.b.weightedF1, 1e-9);
+    EXPECT_NEAR(j.value("weighted_f1_ci_a").toObject().value("low").toDouble(), 100 * cmp.ciA.low, 1e-9);
+    EXPECT_NEAR(j.value("delta_ci").toObject().value("high").toDouble(), 100 * cmp.ciDelta.high, 1e-9);
+    EXPECT_NEAR(j.value("mcnemar").toObject().value("p_value").toDouble(), cmp.mcnemar.pValue, 1e-12);
+  }
   saveShot(panel, "confusion_rownorm.png");
   // Counts: the matrices add up to the compared utterances.
   panel->setMode(ui::ConfusionPanel::Mode::Counts);
@@ -569,12 +587,12 @@ TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
   ASSERT_TRUE(waitFor([&] { return window->centreTabs()->currentWidget() == panel; }, 5000));
 
   // 1. A run to cancel: curves appear per epoch, the window answers meanwhile.
-  panel->setKind(ui::TrainingPanel::Kind::Single);
-  panel->setCorpus("demo");
-  panel->setVariant("mlsan");
-  panel->setEpochs(6);
-  panel->setSeeds("7");
-  panel->setThreads(1);
+  panel->form()->setKind(ui::TrainingPanel::Kind::Single);
+  panel->form()->setCorpus("demo");
+  panel->form()->setVariant("mlsan");
+  panel->form()->setEpochs(6);
+  panel->form()->setSeeds("7");
+  panel->form()->setThreads(1);
   QTest::mouseClick(panel->startButton(), Qt::LeftButton);
   ASSERT_TRUE(panel->busy()) << panel->log()->toPlainText().toStdString();
   ASSERT_TRUE(waitFor([&] { return panel->curvePoints() > 0; }, 120000)) << panel->log()->toPlainText().toStdString();
@@ -597,8 +615,8 @@ TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
   EXPECT_LT(panel->tasks()[0].epoch, 6);
 
   // 2. A run that finishes: it joins the run list and opens in the views.
-  panel->setEpochs(1);
-  panel->setSeeds("8");
+  panel->form()->setEpochs(1);
+  panel->form()->setSeeds("8");
   QSignalSpy finished(panel, &ui::TrainingPanel::queueFinished);
   QTest::mouseClick(panel->startButton(), Qt::LeftButton);
   ASSERT_TRUE(finished.wait(120000));
@@ -621,10 +639,10 @@ TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
   // (3 seeds, 20 epochs: about 20 minutes on two cores); CI runs the short form.
   const int nSeeds = std::max(1, qEnvironmentVariableIsSet("MLSAN_TEST_TABLE2_SEEDS") ? qEnvironmentVariableIntValue("MLSAN_TEST_TABLE2_SEEDS") : 2);
   const int nEpochs = std::max(1, qEnvironmentVariableIsSet("MLSAN_TEST_TABLE2_EPOCHS") ? qEnvironmentVariableIntValue("MLSAN_TEST_TABLE2_EPOCHS") : 1);
-  panel->setKind(ui::TrainingPanel::Kind::Ablation);
-  panel->setSeeds(QStringLiteral("1-%1").arg(nSeeds));
-  panel->setEpochs(nEpochs);
-  panel->setParallel(2);
+  panel->form()->setKind(ui::TrainingPanel::Kind::Ablation);
+  panel->form()->setSeeds(QStringLiteral("1-%1").arg(nSeeds));
+  panel->form()->setEpochs(nEpochs);
+  panel->form()->setParallel(2);
   QSignalSpy finished2(panel, &ui::TrainingPanel::queueFinished);
   QTest::mouseClick(panel->startButton(), Qt::LeftButton);
   ASSERT_EQ(panel->queueView()->rowCount(), 5 * nSeeds);

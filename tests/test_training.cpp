@@ -244,8 +244,7 @@ TEST_F(Fixture, DivergenceStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint) {
 // join feed ML-SAN's speaker embedding. The feature pickles are written here (real dims, random
 // features) for a slice of the real MELD dialogues; the names come from the real CSVs.
 TEST(RealCorpora, TrainsOnAMultiEmoFolderJoinedWithTheMeldCsvs) {
-  const std::string csv = std::string(MLSAN_SHARED_DATA_DIR) + "/meld";
-  if (!fs::exists(csv + "/train_sent_emo.csv")) GTEST_SKIP() << "no ../shared/data";
+  const std::string csv = std::string(MLSAN_TEST_DATA_DIR) + "/meld";
   const data::Corpus meld = data::readMeldCsvFolder(csv);
   // A slice in MultiEMO's form: dev merged into train, speakers as within-dialogue positions.
   data::Corpus c;

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The user guide's pictures (docs/USER_GUIDE.md): each step of the guide done in the real
-// window, headless, and grabbed into docs/images, so the pictures never go stale. Run alone
-// with `ctest --preset release -R docs.guide`. The checks here are that each step really
+// window, headless, and grabbed into $MLSAN_GUIDE_IMAGE_DIR: under ctest (docs.guide) a folder of
+// the build tree; `cmake --build --preset release --target docs-images` points it at docs/images
+// to update the guide's pictures on purpose. The checks here are that each step really
 // reaches the state its picture claims (a corpus open, models loaded, maps computed, a run
 // finished), and that no picture is blank.
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QDir>
 #include <QFile>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QTreeView>
 
 #include "mlsan/ui/browser_panel.h"
@@ -29,9 +30,24 @@ using studio_test::waitFor;
 
 namespace {
 
-const QString kImages = QStringLiteral(MLSAN_DOCS_IMAGE_DIR);
+QString imageDir() {
+  const QString dir = qEnvironmentVariable("MLSAN_GUIDE_IMAGE_DIR");
+  return dir.isEmpty() ? QDir::current().absoluteFilePath("guide-images") : dir;
+}
 
-void shot(QWidget* w, const QString& name) { studio_test::saveShotTo(w, kImages, name); }
+void shot(QWidget* w, const QString& name) { studio_test::saveShotTo(w, imageDir(), name); }
+
+/// The guide's working folder (cache, runs, a copy of the MELD CSVs). Always the same path, so
+/// that the paths the pictures show are the same on every machine; emptied before and after.
+class GuideFolder {
+ public:
+  GuideFolder() : path_(QDir::tempPath() + "/mlsan-guide") { QDir(path_).removeRecursively(); QDir().mkpath(path_); }
+  ~GuideFolder() { QDir(path_).removeRecursively(); }
+  const QString& path() const { return path_; }
+
+ private:
+  QString path_;
+};
 
 QTabWidget* tabsAround(QWidget* w) {
   for (QWidget* p = w; p; p = p->parentWidget())
@@ -42,14 +58,14 @@ QTabWidget* tabsAround(QWidget* w) {
 }  // namespace
 
 TEST(UserGuide, PicturesOfEveryStep) {
-  QTemporaryDir cache;
-  ASSERT_TRUE(cache.isValid());
+  GuideFolder work;
   ui::StudioOptions o;
   o.corpus = "demo";
   o.demoEpochs = 4;  // models good enough to show something, quick enough for CI
   o.useSettings = false;
-  o.cacheRoot = cache.path();
-  o.runsRoot = cache.path() + "/runs";
+  o.errorDialogs = false;
+  o.cacheRoot = work.path() + "/cache";
+  o.runsRoot = work.path() + "/runs";
   ui::MainWindow window(o);
   window.resize(1600, 1000);
   window.show();
@@ -86,12 +102,12 @@ TEST(UserGuide, PicturesOfEveryStep) {
   // 4. Retrain: one ML-SAN run with live curves (Training tab).
   auto* train = window.trainingPanel();
   window.centreTabs()->setCurrentWidget(train);
-  train->setKind(ui::TrainingPanel::Kind::Single);
-  train->setCorpus("demo");
-  train->setVariant("mlsan");
-  train->setEpochs(4);
-  train->setSeeds("1");
-  train->setThreads(2);
+  train->form()->setKind(ui::TrainingPanel::Kind::Single);
+  train->form()->setCorpus("demo");
+  train->form()->setVariant("mlsan");
+  train->form()->setEpochs(4);
+  train->form()->setSeeds("1");
+  train->form()->setThreads(2);
   QSignalSpy single(train, &ui::TrainingPanel::queueFinished);
   QString err;
   ASSERT_TRUE(train->start(&err)) << err.toStdString();
@@ -102,11 +118,11 @@ TEST(UserGuide, PicturesOfEveryStep) {
   shot(&window, "guide_training.png");
 
   // 5. Table 2 (two seeds of one epoch each here; the guide's command uses three seeds).
-  train->setKind(ui::TrainingPanel::Kind::Ablation);
-  train->setEpochs(1);
-  train->setSeeds("1-2");
-  train->setThreads(1);
-  train->setParallel(2);
+  train->form()->setKind(ui::TrainingPanel::Kind::Ablation);
+  train->form()->setEpochs(1);
+  train->form()->setSeeds("1-2");
+  train->form()->setThreads(1);
+  train->form()->setParallel(2);
   QSignalSpy table(train, &ui::TrainingPanel::queueFinished);
   ASSERT_TRUE(train->start(&err)) << err.toStdString();
   ASSERT_TRUE(table.wait(300000));
@@ -126,9 +142,13 @@ TEST(UserGuide, PicturesOfEveryStep) {
   shot(&dialog, "guide_open_corpus.png");
   dialog.hide();
 
-  // ...and the corpus tree of the real MELD annotations (the CSVs in ../shared/data/meld):
+  // ...and the corpus tree of the real MELD annotations (the CSVs in tests/data/meld):
   // Season > Episode > Dialogue > Utterance with the speakers and transcripts of Friends.
-  window.openCorpus(QStringLiteral(MLSAN_SHARED_DATA_DIR "/meld"));
+  const QString meld = work.path() + "/MELD";
+  QDir().mkpath(meld);
+  for (const QString& f : QDir(QStringLiteral(MLSAN_TEST_DATA_DIR "/meld")).entryList({"*.csv"}))
+    ASSERT_TRUE(QFile::copy(QStringLiteral(MLSAN_TEST_DATA_DIR "/meld/") + f, meld + "/" + f));
+  window.openCorpus(meld);
   ASSERT_TRUE(waitFor([&] { return window.state().hasCorpus() && window.state().corpus()->name.find("MELD") != std::string::npos && !window.busy(); },
                       120000))
       << window.lastError().toStdString();

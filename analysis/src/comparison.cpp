@@ -144,4 +144,36 @@ SeedSummary summariseSeeds(const std::vector<ClassReport>& reports) {
   return s;
 }
 
+SeedComparison compareWithSeeds(const std::vector<int>& gold, const std::vector<std::vector<int>>& a,
+                                const std::vector<std::vector<int>>& b, int numLabels, int resamples, std::uint64_t seed) {
+  if (a.empty() || b.empty()) throw std::invalid_argument("seed comparison: each side needs at least one run");
+  SeedComparison out;
+  out.first = comparePredictions(gold, a.front(), b.front(), numLabels, resamples, seed);
+  std::vector<int> all(static_cast<std::size_t>(numLabels));
+  for (int i = 0; i < numLabels; ++i) all[static_cast<std::size_t>(i)] = i;
+  auto side = [&](const std::vector<std::vector<int>>& runs, std::vector<double>& weighted) {
+    std::vector<ClassReport> reports;
+    for (const auto& run : runs) {
+      if (run.size() != gold.size()) throw std::invalid_argument("seed comparison: a run's predictions and the gold labels differ in size");
+      std::vector<int> g, p;
+      for (std::size_t i = 0; i < gold.size(); ++i)
+        if (run[i] >= 0) {
+          g.push_back(gold[i]);
+          p.push_back(run[i]);
+        }
+      if (g.empty()) continue;
+      reports.push_back(classificationReport(g, p, all));
+      weighted.push_back(reports.back().weightedF1);
+    }
+    return summariseSeeds(reports);
+  };
+  out.a = side(a, out.weightedF1A);
+  out.b = side(b, out.weightedF1B);
+  if (out.weightedF1A.size() == out.weightedF1B.size() && out.weightedF1A.size() >= 2) {
+    out.paired = true;
+    out.pairedT = pairedTTest(out.weightedF1B, out.weightedF1A);
+  }
+  return out;
+}
+
 }  // namespace mlsan::analysis

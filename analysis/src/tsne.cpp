@@ -17,6 +17,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "mlsan/analysis/disentangle.h"
 #include "tsne_detail.h"
 
 namespace mlsan::analysis {
@@ -358,6 +359,20 @@ TsneResult runTsne(const float* x, std::size_t n, std::size_t d, const TsneConfi
   result.layout = std::move(y);
   report(TsneStage::Done, it, result.klDivergence, result.layout.data());
   return result;
+}
+
+double subsampledTrustworthiness(const float* x, std::size_t dx, const float* y, std::size_t dy, std::size_t n,
+                                 std::size_t maxSamples, std::uint64_t seed, int k) {
+  const auto pick = subsampleRows(n, maxSamples, seed);
+  if (k < 1 || 2.0 * k >= static_cast<double>(pick.size())) return std::nan("");
+  std::vector<float> xs, ys;
+  xs.reserve(pick.size() * dx);
+  ys.reserve(pick.size() * dy);
+  for (std::size_t i : pick) {
+    xs.insert(xs.end(), x + i * dx, x + (i + 1) * dx);
+    ys.insert(ys.end(), y + i * dy, y + (i + 1) * dy);
+  }
+  return trustworthiness(xs.data(), dx, ys.data(), dy, pick.size(), k);
 }
 
 double trustworthiness(const float* x, std::size_t dx, const float* y, std::size_t dy, std::size_t n, int k) {

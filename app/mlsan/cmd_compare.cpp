@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <iostream>
-#include <map>
 
 #include "commands.h"
 #include "mlsan/analysis/comparison.h"
-#include "mlsan/analysis/metrics.h"
-#include "mlsan/analysis/stats.h"
 #include "mlsan/model/run.h"
 
 namespace mlsan::app {
@@ -13,53 +10,24 @@ using nlohmann::json;
 
 namespace {
 
-/// A run's labelled test predictions keyed by (dialogue, position).
-struct TestPredictions {
-  std::vector<std::string> labels;
-  std::map<std::pair<std::string, int>, std::pair<int, int>> byKey;  ///< gold, prediction
-};
-
-TestPredictions readTest(const std::string& run) {
-  TestPredictions t;
-  for (const auto& r : model::readPredictions(model::RunPaths(run).predictions(), &t.labels))
-    if (r.split == data::Split::Test && r.label >= 0) t.byKey[{r.dialogue, r.index}] = {r.label, r.prediction};
-  if (t.byKey.empty()) throw std::runtime_error(run + ": no labelled test predictions");
-  return t;
-}
-
-/// `other`'s predictions in the order of `ref`'s keys; throws naming the runs when they do not align.
-std::vector<int> aligned(const TestPredictions& ref, const std::string& refName, const TestPredictions& other, const std::string& name) {
-  if (other.labels != ref.labels) throw std::runtime_error("runs " + refName + " and " + name + " use different label sets");
-  std::vector<int> pred;
-  pred.reserve(ref.byKey.size());
-  for (const auto& [key, gp] : ref.byKey) {
-    const auto it = other.byKey.find(key);
-    if (it == other.byKey.end())
-      throw std::runtime_error("runs do not align: " + name + " has no test prediction for dialogue " + key.first + ", utterance " +
-                               std::to_string(key.second) + " (were they trained on the same corpus?)");
-    if (it->second.first != gp.first)
-      throw std::runtime_error("runs disagree on the gold label of dialogue " + key.first + ", utterance " + std::to_string(key.second));
-    pred.push_back(it->second.second);
-  }
-  return pred;
-}
-
 json interval(const analysis::Interval& i) { return json{{"low", 100 * i.low}, {"high", 100 * i.high}, {"level", i.level}, {"resamples", i.resamples}}; }
 
 }  // namespace
 
 json compareRuns(const std::string& runA, const std::string& runB, const std::vector<std::string>& moreA,
                  const std::vector<std::string>& moreB, int resamples) {
-  const TestPredictions ta = readTest(runA);
-  std::vector<int> gold, pa;
-  for (const auto& [key, gp] : ta.byKey) {
-    gold.push_back(gp.first);
-    pa.push_back(gp.second);
-  }
-  const std::vector<int> pb = aligned(ta, runA, readTest(runB), runB);
-  const std::vector<std::string>& labels = ta.labels;
+  // Every run on the test utterances of A, in A's order (the corpus's, as the studio has them).
+  std::vector<std::string> dirs{runA, runB};
+  dirs.insert(dirs.end(), moreA.begin(), moreA.end());
+  dirs.insert(dirs.end(), moreB.begin(), moreB.end());
+  const model::AlignedPredictions al = model::alignPredictions(dirs, data::Split::Test);
+  std::vector<std::vector<int>> sideA{al.predictions[0]}, sideB{al.predictions[1]};
+  for (std::size_t i = 0; i < moreA.size(); ++i) sideA.push_back(al.predictions[2 + i]);
+  for (std::size_t i = 0; i < moreB.size(); ++i) sideB.push_back(al.predictions[2 + moreA.size() + i]);
+  const std::vector<std::string>& labels = al.labels;
   const int k = static_cast<int>(labels.size());
-  const auto cmp = analysis::comparePredictions(gold, pa, pb, k, resamples, 1);
+  const auto all = analysis::compareWithSeeds(al.gold, sideA, sideB, k, resamples, 1);
+  const auto& cmp = all.first;
   const auto& ra = cmp.a;
   const auto& rb = cmp.b;
   json perClass = json::array();
@@ -68,7 +36,7 @@ json compareRuns(const std::string& runA, const std::string& runB, const std::ve
                         {"delta", 100 * (rb.f1[i] - ra.f1[i])}, {"recall_a", 100 * ra.recall[i]}, {"recall_b", 100 * rb.recall[i]},
                         {"precision_a", 100 * ra.precision[i]}, {"precision_b", 100 * rb.precision[i]},
                         {"delta_precision", 100 * (rb.precision[i] - ra.precision[i])}, {"delta_recall", 100 * (rb.recall[i] - ra.recall[i])}});
-  json j{{"run_a", runA}, {"run_b", runB}, {"utterances", gold.size()},
+  json j{{"run_a", runA}, {"run_b", runB}, {"utterances", al.gold.size()},
          {"weighted_f1_a", 100 * ra.weightedF1}, {"weighted_f1_b", 100 * rb.weightedF1},
          {"delta", 100 * (rb.weightedF1 - ra.weightedF1)}, {"accuracy_a", 100 * ra.accuracy}, {"accuracy_b", 100 * rb.accuracy},
          {"weighted_f1_ci_a", interval(cmp.ciA)}, {"weighted_f1_ci_b", interval(cmp.ciB)}, {"delta_ci", interval(cmp.ciDelta)},
@@ -76,33 +44,16 @@ json compareRuns(const std::string& runA, const std::string& runB, const std::ve
          {"confusion_difference", cmp.differenceCounts}, {"confusion_difference_normalised", cmp.differenceRates},
          {"mcnemar", {{"a_right_b_wrong", cmp.mcnemar.statistic}, {"discordant", cmp.mcnemar.df}, {"p_value", cmp.mcnemar.pValue}}}};
   if (!moreA.empty() || !moreB.empty()) {
-    // Seeds: every run of a side scored on the same utterances.
-    auto side = [&](const std::string& first, const std::vector<int>& firstPred, const std::vector<std::string>& more) {
-      std::vector<analysis::ClassReport> reports;
-      std::vector<int> all(static_cast<std::size_t>(k));
-      for (int i = 0; i < k; ++i) all[static_cast<std::size_t>(i)] = i;
-      reports.push_back(analysis::classificationReport(gold, firstPred, all));
+    auto side = [&labels](const analysis::SeedSummary& s, const std::string& first, const std::vector<std::string>& more) {
       json runs = json::array({first});
-      for (const auto& r : more) {
-        reports.push_back(analysis::classificationReport(gold, aligned(ta, runA, readTest(r), r), all));
-        runs.push_back(r);
-      }
-      const auto s = analysis::summariseSeeds(reports);
+      for (const auto& r : more) runs.push_back(r);
       json f1 = json::object();
       for (std::size_t i = 0; i < labels.size(); ++i) f1[labels[i]] = {{"mean", 100 * s.f1[i].mean}, {"std", 100 * s.f1[i].std}};
-      std::vector<double> w;
-      for (const auto& r : reports) w.push_back(r.weightedF1);
-      return std::make_pair(json{{"runs", runs}, {"seeds", s.seeds}, {"weighted_f1_mean", 100 * s.weightedF1.mean},
-                                 {"weighted_f1_std", 100 * s.weightedF1.std}, {"per_class_f1", f1}},
-                            w);
+      return json{{"runs", runs}, {"seeds", s.seeds}, {"weighted_f1_mean", 100 * s.weightedF1.mean},
+                  {"weighted_f1_std", 100 * s.weightedF1.std}, {"per_class_f1", f1}};
     };
-    auto [sa, wa] = side(runA, pa, moreA);
-    auto [sb, wb] = side(runB, pb, moreB);
-    json seeds{{"a", sa}, {"b", sb}};
-    if (wa.size() == wb.size() && wa.size() >= 2) {
-      const auto t = analysis::pairedTTest(wb, wa);
-      seeds["paired_t_test"] = {{"t", t.statistic}, {"df", t.df}, {"p_value", t.pValue}};
-    }
+    json seeds{{"a", side(all.a, runA, moreA)}, {"b", side(all.b, runB, moreB)}};
+    if (all.paired) seeds["paired_t_test"] = {{"t", all.pairedT.statistic}, {"df", all.pairedT.df}, {"p_value", all.pairedT.pValue}};
     j["seeds"] = seeds;
   }
   return j;

@@ -207,12 +207,8 @@ void addTrainCommands(CLI::App& app) {
       model::TrainResult r;
       if (*events) {
         int firstEpoch = 1;
-        if (*resume && fs::exists(model::RunPaths(*out).curves())) {
-          std::ifstream in(model::RunPaths(*out).curves());
-          std::string line;
-          while (std::getline(in, line)) firstEpoch += line.empty() ? 0 : 1;
-          firstEpoch = std::max(1, firstEpoch - 1);
-        }
+        if (*resume && fs::exists(model::RunPaths(*out).curves()))
+          firstEpoch += static_cast<int>(model::readCurves(model::RunPaths(*out).curves()).size());
         EventsProgress::emit(json{{"event", "start"}, {"run", *out}, {"variant", m.variantName()}, {"epochs", t.epochs},
                                   {"first_epoch", firstEpoch}}
                                  .dump());

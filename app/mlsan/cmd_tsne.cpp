@@ -43,18 +43,6 @@ analysis::TsneCallback terminalProgress(bool quiet) {
 
 }  // namespace
 
-double tsneTrustworthiness(const float* x, std::size_t d, const analysis::TsneResult& r, std::size_t maxSamples, std::uint64_t seed) {
-  const auto pick = analysis::subsampleRows(r.n, maxSamples, seed);
-  std::vector<float> xs, ys;
-  xs.reserve(pick.size() * d);
-  ys.reserve(pick.size() * static_cast<std::size_t>(r.dims));
-  for (std::size_t i : pick) {
-    xs.insert(xs.end(), x + i * d, x + (i + 1) * d);
-    ys.insert(ys.end(), r.layout.begin() + static_cast<long>(i * r.dims), r.layout.begin() + static_cast<long>((i + 1) * r.dims));
-  }
-  return analysis::trustworthiness(xs.data(), d, ys.data(), static_cast<std::size_t>(r.dims), pick.size(), 10);
-}
-
 void addTsneCommand(CLI::App& app) {
   struct Opts {
     std::string input, run, features = "fused", corpus, split = "test", out, score;
@@ -117,13 +105,9 @@ void addTsneCommand(CLI::App& app) {
       std::vector<float> y(lay.rows * static_cast<std::size_t>(dims));
       for (std::size_t i = 0; i < lay.rows; ++i)
         for (int k = 0; k < dims; ++k) y[i * static_cast<std::size_t>(dims) + static_cast<std::size_t>(k)] = lay.values[i * lay.cols + static_cast<std::size_t>(k)];
-      analysis::TsneResult r;
-      r.n = lay.rows;
-      r.dims = dims;
-      r.layout = y;
       const std::size_t trustN = std::min<std::size_t>(static_cast<std::size_t>(std::max(4, o->trustSamples)), x.rows);
       const double kl = analysis::tsneKlDivergence(x.values.data(), x.rows, x.cols, y.data(), dims, o->perplexity, o->threads);
-      const double trust = tsneTrustworthiness(x.values.data(), x.cols, r, trustN, o->seed);
+      const double trust = analysis::subsampledTrustworthiness(x.values.data(), x.cols, y.data(), static_cast<std::size_t>(dims), x.rows, trustN, o->seed);
       json j{{"input", o->input}, {"layout", o->score}, {"points", x.rows}, {"dims", dims}, {"perplexity", o->perplexity},
              {"kl_divergence", kl}, {"trustworthiness", trust}, {"trustworthiness_samples", trustN}};
       if (o->json) printJson(j);
@@ -172,7 +156,7 @@ void addTsneCommand(CLI::App& app) {
     }
     const auto r = analysis::runTsne(m.values.data(), m.rows, m.cols, cfg, terminalProgress(o->json));
     const std::size_t trustN = std::min<std::size_t>(static_cast<std::size_t>(std::max(4, o->trustSamples)), m.rows);
-    const double trust = 2 * 10 < static_cast<int>(trustN) ? tsneTrustworthiness(m.values.data(), m.cols, r, trustN, o->seed) : std::nan("");
+    const double trust = analysis::subsampledTrustworthiness(m.values.data(), m.cols, r.layout.data(), static_cast<std::size_t>(r.dims), r.n, trustN, o->seed);
     // The layout CSV (plus, for a run, who each point is).
     std::vector<std::string> header{"x", "y"};
     if (o->dims == 3) header.push_back("z");
@@ -276,7 +260,7 @@ json benchTsne(const std::string& input, const std::string& writeInput, const st
     cfg.iterations = iterations;
     cfg.gradient = parseGradient(gradient);
     const auto r = analysis::runTsne(m.values.data(), m.rows, m.cols, cfg, terminalProgress(quiet));
-    const double trust = tsneTrustworthiness(m.values.data(), m.cols, r, 2000, 1);
+    const double trust = analysis::subsampledTrustworthiness(m.values.data(), m.cols, r.layout.data(), static_cast<std::size_t>(r.dims), r.n, 2000, 1);
     j["runs"].push_back({{"dims", dims}, {"gradient", r.gradient}, {"iterations", r.iterations}, {"seconds", r.seconds},
                          {"seconds_neighbours", r.secondsNeighbours}, {"seconds_affinities", r.secondsAffinities},
                          {"seconds_optimising", r.secondsOptimising}, {"kl_divergence", r.klDivergence}, {"trustworthiness", trust}});

@@ -114,6 +114,8 @@ int main(int argc, char** argv) {
   options.trainDemoModels = !parser.isSet(cli.noTrain);
   options.demoEpochs = parser.value(cli.epochs).toInt();
   options.useSettings = !parser.isSet(cli.noSettings) && !parser.isSet(cli.bench) && !parser.isSet(cli.screenshot);
+  // Without a screen nobody could close a dialog: problems go to the status line and stderr.
+  options.errorDialogs = QGuiApplication::platformName() != QLatin1String("offscreen");
   QString error;
   if (!mlsan::ui::applyOpenArguments(parser.positionalArguments(), options, &error)) {
     std::fprintf(stderr, "mlsan-studio: %s\n", qPrintable(error));

@@ -60,6 +60,7 @@ int runBench(ui::StudioOptions options) {
   options.trainDemoModels = true;
   options.demoEpochs = 1;
   options.useSettings = false;
+  options.errorDialogs = false;
   options.cacheRoot = cache.path();
   ui::MainWindow window(options);
   window.resize(1400, 900);

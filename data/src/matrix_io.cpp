@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "mlsan/data/atomic_file.h"
+#include "mlsan/data/csv.h"
 
 namespace mlsan::data {
 namespace {
@@ -115,33 +116,23 @@ Matrix parseNpy(const std::string& bytes, const std::string& name) {
 
 Matrix parseCsvMatrix(const std::string& text, const std::string& name) {
   Matrix m;
-  std::size_t lineNo = 0, pos = 0;
   bool first = true;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    std::vector<std::string> fields;
-    {
-      std::stringstream ss(line);
-      std::string f;
-      while (std::getline(ss, f, ',')) fields.push_back(f);
-      if (line.back() == ',') fields.emplace_back();
-    }
-    std::vector<float> row;
+  std::vector<float> row;
+  auto trim = [](std::string_view f) {
+    const std::size_t a = f.find_first_not_of(" \t"), b = f.find_last_not_of(" \t");
+    return a == std::string_view::npos ? std::string_view() : f.substr(a, b - a + 1);
+  };
+  forEachCsvRecord(text, name, [&](int line, const std::vector<std::string_view>& fields) {
+    row.clear();
     bool numeric = true;
-    for (auto& f : fields) {
-      const std::size_t a = f.find_first_not_of(" \t\""), b = f.find_last_not_of(" \t\"");
-      const std::string t = a == std::string::npos ? std::string() : f.substr(a, b - a + 1);
+    for (const std::string_view field : fields) {
+      const std::string_view t = trim(field);
       double v = 0;
       const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
       if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size()) {
         numeric = false;
-        if (!first) fail(name, "line " + std::to_string(lineNo) + ", column " + std::to_string(row.size() + 1) + ": '" + t + "' is not a number");
+        if (!first)
+          fail(name, "line " + std::to_string(line) + ", column " + std::to_string(row.size() + 1) + ": '" + std::string(t) + "' is not a number");
         break;
       }
       row.push_back(static_cast<float>(v));
@@ -150,18 +141,15 @@ Matrix parseCsvMatrix(const std::string& text, const std::string& name) {
       first = false;
       m.cols = fields.size();
       if (!numeric) {
-        for (auto& f : fields) {
-          const std::size_t a = f.find_first_not_of(" \t\""), b = f.find_last_not_of(" \t\"");
-          m.header.push_back(a == std::string::npos ? std::string() : f.substr(a, b - a + 1));
-        }
-        continue;
+        for (const std::string_view field : fields) m.header.emplace_back(trim(field));
+        return;
       }
     }
     if (row.size() != m.cols)
-      fail(name, "line " + std::to_string(lineNo) + " has " + std::to_string(row.size()) + " values, expected " + std::to_string(m.cols));
+      fail(name, "line " + std::to_string(line) + " has " + std::to_string(row.size()) + " values, expected " + std::to_string(m.cols));
     m.values.insert(m.values.end(), row.begin(), row.end());
     ++m.rows;
-  }
+  });
   if (m.rows == 0) fail(name, "no data rows");
   return m;
 }
@@ -189,20 +177,13 @@ void writeNpy(const std::string& path, const float* values, std::size_t rows, st
 }
 
 void writeCsvMatrix(const std::string& path, const std::vector<std::string>& header, const float* values, std::size_t rows) {
-  atomicWriteStream(path, [&](std::ostream& os) {
-    for (std::size_t c = 0; c < header.size(); ++c) os << (c ? "," : "") << header[c];
-    os << '\n';
-    char buf[32];
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < header.size(); ++c) {
-        const float v = values[r * header.size() + c];
-        const auto res = std::to_chars(buf, buf + sizeof buf, v);
-        if (c) os << ',';
-        os.write(buf, res.ptr - buf);
-      }
-      os << '\n';
-    }
-  });
+  CsvWriter out;
+  out.row(header);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < header.size(); ++c) out.exact(values[r * header.size() + c]);
+    out.endRow();
+  }
+  atomicWriteFile(path, out.str());
 }
 
 }  // namespace mlsan::data

@@ -8,6 +8,8 @@
 
 #include "mlsan/analysis/stats.h"
 #include "mlsan/data/atomic_file.h"
+#include "mlsan/data/csv.h"
+#include "mlsan/model/run.h"
 
 namespace mlsan::experiments {
 namespace fs = std::filesystem;
@@ -35,18 +37,16 @@ ResultTable collectResults(const Experiment& e, const std::string& root) {
       continue;
     }
     try {
-      const json cfg = json::parse(data::readFile((dir / "config.json").string()));
-      const auto seed = cfg.at("train").at("seed").get<std::uint64_t>();
+      const model::RunConfig cfg = model::readRunConfig(dir.string());
+      const auto seed = cfg.train.seed;
       if (seed != task.seed) throw std::runtime_error("trained with seed " + std::to_string(seed) + ", expected " + std::to_string(task.seed));
-      const auto& m = cfg.at("model");
-      const bool film = m.at("film"), gate = m.at("gate"), aux = m.at("aux");
+      const model::ModelConfig& m = cfg.model;
       const bool wantMulti = task.args.isMultiEmo();
-      if (wantMulti ? (film || gate || aux)
-                    : (film == task.args.noFilm || gate == task.args.noGate || aux == task.args.noAux))
+      if (wantMulti ? (m.film || m.gate || m.aux)
+                    : (m.film == task.args.noFilm || m.gate == task.args.noGate || m.aux == task.args.noAux))
         throw std::runtime_error("its model is not the variant " + task.args.variantTitle());
-      if (task.args.lambda >= 0 && std::abs(m.at("lambda").get<double>() - task.args.lambda) > 1e-12)
-        throw std::runtime_error("trained with lambda " + formatNumber(m.at("lambda").get<double>()) + ", expected " +
-                                 formatNumber(task.args.lambda));
+      if (task.args.lambda >= 0 && std::abs(m.lambda - task.args.lambda) > 1e-12)
+        throw std::runtime_error("trained with lambda " + formatNumber(m.lambda) + ", expected " + formatNumber(task.args.lambda));
       const double f1 = json::parse(data::readFile(metrics)).at("weighted_f1").get<double>();
       if (!std::isfinite(f1)) throw std::runtime_error("weighted F1 is not a number");
       t.rows[task.group].runs[seedIndex] = f1;
@@ -94,12 +94,6 @@ std::string fmtP(double p) {
   else std::snprintf(buf, sizeof buf, "%.3f", p);
   return buf;
 }
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 std::string latexEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -120,17 +114,16 @@ std::string meanStd(const ResultRow& r, const char* pm) {
 }  // namespace
 
 std::string toCsv(const ResultTable& t) {
-  std::ostringstream o;
-  o << "variant,title,runs,mean,std,delta,p_value";
-  for (auto s : t.seeds) o << ",seed_" << s;
-  o << '\n';
+  data::CsvWriter out;
+  std::vector<std::string> header{"variant", "title", "runs", "mean", "std", "delta", "p_value"};
+  for (auto seed : t.seeds) header.push_back("seed_" + std::to_string(seed));
+  out.row(header);
   for (const auto& r : t.rows) {
-    o << csvField(r.key) << ',' << csvField(r.title) << ',' << r.finished << ',' << fmt(r.mean, "%.4f") << ','
-      << fmt(r.std, "%.4f") << ',' << fmt(r.delta, "%.4f") << ',' << (std::isfinite(r.pValue) ? fmt(r.pValue, "%.6g") : "");
-    for (double v : r.runs) o << ',' << fmt(v, "%.4f");
-    o << '\n';
+    out.text(r.key).text(r.title).integer(r.finished).fixed(r.mean, 4).fixed(r.std, 4).fixed(r.delta, 4).number(r.pValue, 6);
+    for (double v : r.runs) out.fixed(v, 4);
+    out.endRow();
   }
-  return o.str();
+  return out.str();
 }
 
 std::string toMarkdown(const ResultTable& t) {

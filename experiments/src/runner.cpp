@@ -20,6 +20,28 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+QueueProgress queueProgress(const std::vector<TaskStatus>& tasks) {
+  QueueProgress q;
+  q.tasks = static_cast<int>(tasks.size());
+  double done = 0;
+  for (const auto& s : tasks) {
+    if (s.state == TaskState::Done || s.state == TaskState::Failed || s.state == TaskState::Cancelled) {
+      done += 1;
+      ++q.ended;
+      q.failed += s.state == TaskState::Failed;
+    } else if (s.state == TaskState::Running && s.epochs > 0) {
+      ++q.running;
+      done += (s.epoch + (s.batches > 0 ? static_cast<double>(s.batch) / s.batches : 0.0)) / s.epochs;
+    }
+  }
+  q.fraction = tasks.empty() ? 0 : done / static_cast<double>(tasks.size());
+  return q;
+}
+
+double QueueProgress::remainingSeconds(double elapsed) const {
+  return fraction > 0.02 ? elapsed * (1 - fraction) / fraction : std::nan("");
+}
+
 const char* stateName(TaskState s) {
   switch (s) {
     case TaskState::Queued: return "queued";

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "mlsan/model/run.h"
+
 namespace mlsan::experiments {
 using nlohmann::json;
 
@@ -64,6 +66,35 @@ json TrainArgs::toJson() const {
               {"gate_init", gateInit}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch},
               {"speaker_lr_scale", speakerLrScale}, {"lr", lr}, {"loss_weights", lossWeights}, {"seed", seed},
               {"threads", threads}, {"device", device}};
+}
+
+TrainArgs TrainArgs::fromRun(const std::string& runDir) {
+  const model::RunConfig c = model::readRunConfig(runDir);
+  const model::ModelConfig& m = c.model;
+  const model::TrainConfig& t = c.train;
+  TrainArgs a;
+  a.corpus = c.corpusSource;
+  a.preset = m.preset;
+  if (m.isMultiEMO()) {
+    a.variant = "multiemo";
+  } else {
+    a.noFilm = !m.film;
+    a.noGate = !m.gate;
+    a.noAux = !m.aux;
+  }
+  a.lambda = m.lambda;
+  a.gateInput = m.gateInput;
+  a.gateInit = m.gateInit;
+  a.lossWeights = {m.weightCE, m.weightSWFC, m.weightHGR};
+  a.epochs = t.epochs;
+  a.batchSize = t.batchSize;
+  a.microBatch = t.microBatch;
+  a.speakerLrScale = t.speakerLrScale;
+  a.lr = t.lr;
+  a.seed = t.seed;
+  a.threads = t.threads;
+  a.device = t.device;
+  return a;
 }
 
 TrainArgs TrainArgs::fromJson(const json& j) {

@@ -111,6 +111,10 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
   }
   const auto batches = chunk(dialogues, batchSize);
   for (std::size_t bi = 0; bi < batches.size(); ++bi) {
+    if (progress && progress->cancelled()) {
+      r.details.cancelled = true;
+      break;
+    }
     const Batch batch = makeBatch(corpus, batches[bi]).to(device);
     const auto& ids = batch.dialogues;
     const NetOutput out = net->forward(batch);

@@ -1,85 +1,195 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mlsan/model/run.h"
 
+#include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <iomanip>
-#include <sstream>
+#include <filesystem>
+#include <map>
 #include <stdexcept>
 
 #include "mlsan/analysis/metrics.h"
 #include "mlsan/data/atomic_file.h"
+#include "mlsan/data/csv.h"
 
 namespace mlsan::model {
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char ch : s) { if (ch == '"') q += '"'; q += ch; }
-  return q + "\"";
-}
 
-// Splits one CSV record (RFC 4180 quoting, no embedded newlines in our own files).
-std::vector<std::string> splitCsv(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char ch = line[i];
-    if (quoted) {
-      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') { cur += '"'; ++i; }
-      else if (ch == '"') quoted = false;
-      else cur += ch;
-    } else if (ch == '"') quoted = true;
-    else if (ch == ',') { out.push_back(cur); cur.clear(); }
-    else if (ch != '\r') cur += ch;
+json parseConfig(const std::string& config) {
+  std::string text;
+  try {
+    text = data::readFile(config);
+  } catch (const std::exception&) {
+    throw std::runtime_error(config + ": missing; is " + fs::path(config).parent_path().string() + " a run folder from `mlsan train`?");
   }
-  out.push_back(cur);
-  return out;
+  try {
+    return json::parse(text);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(config + ": not valid JSON (" + e.what() + ")");
+  }
 }
 
-std::string num(float v) {
-  if (std::isnan(v)) return "";
-  std::ostringstream s;
-  s << std::setprecision(6) << v;
-  return s.str();
-}
 }  // namespace
+
+json RunConfig::toJson() const {
+  return json{{"model", json::parse(model.toJson())},
+              {"train", json::parse(train.toJson())},
+              {"corpus", {{"name", corpusName}, {"dataset", corpusDataset}, {"signature", corpusSignature}, {"source", corpusSource}}},
+              {"variant", variant}};
+}
+
+RunConfig readRunConfig(const std::string& runDir) {
+  const std::string config = RunPaths(runDir).config();
+  const json j = parseConfig(config);
+  try {
+    RunConfig r;
+    r.model = ModelConfig::fromJson(j.at("model").dump());
+    r.train = TrainConfig::fromJson(j.at("train").dump());
+    r.variant = j.value("variant", r.model.variantName());
+    const auto& c = j.at("corpus");
+    r.corpusName = c.value("name", "");
+    r.corpusDataset = c.value("dataset", "");
+    r.corpusSignature = c.value("signature", "");
+    r.corpusSource = c.at("source").get<std::string>();
+    return r;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(config + ": unexpected content (" + e.what() + ")");
+  }
+}
+
+void writeRunConfig(const std::string& runDir, const RunConfig& config) {
+  data::atomicWriteFile(RunPaths(runDir).config(), config.toJson().dump(2));
+}
 
 std::string runCorpusSource(const std::string& runDir) {
   const std::string config = RunPaths(runDir).config();
   try {
-    return json::parse(data::readFile(config)).at("corpus").at("source").get<std::string>();
+    return parseConfig(config).at("corpus").at("source").get<std::string>();
   } catch (const std::exception& e) {
     throw std::runtime_error(config + ": cannot tell which corpus the run was trained on (" + e.what() + ")");
   }
 }
 
+std::string curvesCsv(const std::vector<EpochRecord>& curve) {
+  data::CsvWriter out;
+  out.row({"epoch", "train_loss", "val_loss", "val_weighted_f1", "test_weighted_f1", "lr", "seconds", "train_ce", "train_swfc",
+           "train_hgr", "train_aux"});
+  for (const auto& r : curve) {
+    out.integer(r.epoch);
+    for (double v : {r.trainLoss, r.valLoss, r.valWeightedF1, r.testWeightedF1, r.lr, r.seconds, r.trainCE, r.trainSWFC, r.trainHGR,
+                     r.trainAux})
+      out.number(v, 8);
+    out.endRow();
+  }
+  return out.str();
+}
+
+std::vector<EpochRecord> readCurves(const std::string& path) {
+  const data::CsvTable t = data::readCsv(path);
+  const int epoch = t.requireColumn("epoch"), trainLoss = t.requireColumn("train_loss"), valLoss = t.requireColumn("val_loss"),
+            valF1 = t.requireColumn("val_weighted_f1"), lr = t.requireColumn("lr");
+  auto optional = [&t](std::size_t row, const char* name) {
+    const int c = t.column(name);
+    return c < 0 ? 0.0 : t.number(row, c);
+  };
+  std::vector<EpochRecord> curve;
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    EpochRecord r;
+    const double e = t.number(i, epoch);
+    if (!(e >= 1) || e != static_cast<int>(e)) t.fail(i, "epoch '" + t.rows[i][static_cast<std::size_t>(epoch)] + "' is not a whole number >= 1");
+    r.epoch = static_cast<int>(e);
+    r.trainLoss = t.number(i, trainLoss);
+    r.valLoss = t.number(i, valLoss);
+    r.valWeightedF1 = t.number(i, valF1);
+    r.lr = t.number(i, lr);
+    r.testWeightedF1 = optional(i, "test_weighted_f1");
+    r.seconds = optional(i, "seconds");
+    r.trainCE = optional(i, "train_ce");
+    r.trainSWFC = optional(i, "train_swfc");
+    r.trainHGR = optional(i, "train_hgr");
+    r.trainAux = optional(i, "train_aux");
+    curve.push_back(r);
+  }
+  return curve;
+}
+
+bool isRunFolder(const std::string& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(RunPaths(dir).config(), ec);
+}
+
+std::vector<std::string> runFoldersIn(const std::string& path) {
+  if (isRunFolder(path)) return {path};
+  std::vector<std::string> runs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(path, ec))
+    if (entry.is_directory(ec) && isRunFolder(entry.path().string())) runs.push_back(entry.path().string());
+  std::sort(runs.begin(), runs.end());
+  return runs;
+}
+
+std::vector<std::string> findRuns(const std::string& root) {
+  std::vector<std::string> runs;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return runs;
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_directory(ec) && isRunFolder(it->path().string())) runs.push_back(it->path().string());
+  std::sort(runs.begin(), runs.end());
+  return runs;
+}
+
+RunSummary summariseRun(const std::string& runDir) {
+  RunSummary s;
+  s.dir = runDir;
+  const RunPaths paths(runDir);
+  try {
+    const RunConfig c = readRunConfig(runDir);
+    s.variant = c.variant;
+    s.epochs = c.train.epochs;
+    std::error_code ec;
+    if (fs::exists(paths.curves(), ec)) s.epochsDone = static_cast<int>(readCurves(paths.curves()).size());
+    if (fs::exists(paths.metrics(), ec)) {
+      const json m = json::parse(data::readFile(paths.metrics()));
+      s.testWeightedF1 = m.at("weighted_f1").get<double>();
+      s.finished = true;
+    }
+  } catch (const std::exception& e) {
+    s.problem = e.what();
+  }
+  return s;
+}
+
 void writePredictions(const std::string& path, const data::Corpus& corpus, const Inference& inf) {
-  std::ostringstream out;
-  out << "dialogue,split,utterance,speaker,label,prediction,gate_audio,gate_visual,weight_audio,weight_visual";
-  for (const auto& l : corpus.labels.labels) out << ",p_" << l;
-  out << '\n';
-  for (const auto& u : inf.utterances) {
+  data::CsvWriter out;
+  std::vector<std::string> header{"dialogue", "split", "utterance", "speaker", "label", "prediction",
+                                  "gate_audio", "gate_visual", "weight_audio", "weight_visual"};
+  for (const auto& l : corpus.labels.labels) header.push_back("p_" + l);
+  out.row(header);
+  // In corpus order (inference runs batches longest dialogue first), so that every reader sees
+  // the utterances in the order the corpus has them.
+  std::vector<const UtteranceOutput*> order;
+  order.reserve(inf.utterances.size());
+  for (const auto& u : inf.utterances) order.push_back(&u);
+  std::stable_sort(order.begin(), order.end(), [](const UtteranceOutput* a, const UtteranceOutput* b) { return a->row < b->row; });
+  for (const UtteranceOutput* up : order) {
+    const UtteranceOutput& u = *up;
     const auto& d = corpus.dialogues[u.dialogue];
     const auto& utt = d.utterances[u.index];
-    out << csvField(d.key) << ',' << data::splitName(d.split) << ',' << u.index << ',' << csvField(corpus.speakers[utt.speaker]) << ','
-        << (u.label >= 0 ? corpus.labels.labels[u.label] : "") << ',' << corpus.labels.labels[u.prediction] << ','
-        << num(u.gateAudio) << ',' << num(u.gateVisual) << ',' << num(u.weightAudio) << ',' << num(u.weightVisual);
-    for (float p : u.probabilities) out << ',' << num(p);
-    out << '\n';
+    out.text(d.key).text(data::splitName(d.split)).integer(u.index).text(corpus.speakers[utt.speaker]);
+    out.text(u.label >= 0 ? corpus.labels.labels[u.label] : "").text(corpus.labels.labels[u.prediction]);
+    for (float v : {u.gateAudio, u.gateVisual, u.weightAudio, u.weightVisual}) out.number(v, 6);
+    for (float p : u.probabilities) out.number(p, 6);
+    out.endRow();
   }
   data::atomicWriteFile(path, out.str());
 }
 
 std::vector<PredictionRow> readPredictions(const std::string& path, std::vector<std::string>* labelNames) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::string line;
-  if (!std::getline(in, line)) throw std::runtime_error(path + ": empty file");
-  const auto header = splitCsv(line);
+  const data::CsvTable t = data::readCsv(path);
+  const auto& header = t.header;
   if (header.size() < 10 || header[0] != "dialogue" || header[4] != "label" || header[5] != "prediction")
     throw std::runtime_error(path + ": not a predictions.csv written by mlsan (unexpected header)");
   std::vector<std::string> labels;
@@ -89,32 +199,70 @@ std::vector<PredictionRow> readPredictions(const std::string& path, std::vector<
     for (std::size_t i = 0; i < labels.size(); ++i) if (labels[i] == s) return static_cast<int>(i);
     return -2;
   };
-  auto toFloat = [](const std::string& s) { return s.empty() ? std::nanf("") : std::stof(s); };
   std::vector<PredictionRow> rows;
-  int lineNo = 1;
-  while (std::getline(in, line)) {
-    ++lineNo;
-    if (line.empty() || line == "\r") continue;
-    const auto f = splitCsv(line);
+  rows.reserve(t.rows.size());
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    const auto& f = t.rows[i];
+    PredictionRow r;
+    r.dialogue = f[0];
     try {
-      if (f.size() != header.size()) throw std::runtime_error("has " + std::to_string(f.size()) + " fields, expected " + std::to_string(header.size()));
-      PredictionRow r;
-      r.dialogue = f[0];
       r.split = data::parseSplit(f[1]);
-      r.index = std::stoi(f[2]);
-      r.speaker = f[3];
-      r.label = labelId(f[4]);
-      r.prediction = labelId(f[5]);
-      if (r.label == -2 || r.prediction < 0) throw std::runtime_error("unknown label");
-      r.gateAudio = toFloat(f[6]); r.gateVisual = toFloat(f[7]); r.weightAudio = toFloat(f[8]); r.weightVisual = toFloat(f[9]);
-      for (std::size_t i = 10; i < f.size(); ++i) r.probabilities.push_back(toFloat(f[i]));
-      rows.push_back(std::move(r));
     } catch (const std::exception& e) {
-      throw std::runtime_error(path + ", line " + std::to_string(lineNo) + ": " + e.what());
+      t.fail(i, e.what());
     }
+    const double index = t.number(i, 2);
+    if (!(index >= 0) || index != static_cast<int>(index)) t.fail(i, "utterance '" + f[2] + "' is not an index");
+    r.index = static_cast<int>(index);
+    r.speaker = f[3];
+    r.label = labelId(f[4]);
+    r.prediction = labelId(f[5]);
+    if (r.label == -2 || r.prediction < 0) t.fail(i, "unknown label");
+    r.gateAudio = static_cast<float>(t.number(i, 6));
+    r.gateVisual = static_cast<float>(t.number(i, 7));
+    r.weightAudio = static_cast<float>(t.number(i, 8));
+    r.weightVisual = static_cast<float>(t.number(i, 9));
+    for (std::size_t c = 10; c < f.size(); ++c) r.probabilities.push_back(static_cast<float>(t.number(i, static_cast<int>(c))));
+    rows.push_back(std::move(r));
   }
   if (labelNames) *labelNames = labels;
   return rows;
+}
+
+AlignedPredictions alignPredictions(const std::vector<std::string>& runDirs, data::Split split) {
+  AlignedPredictions out;
+  std::map<std::pair<std::string, int>, std::size_t> position;
+  for (std::size_t r = 0; r < runDirs.size(); ++r) {
+    const std::string& run = runDirs[r];
+    std::vector<std::string> labels;
+    const auto rows = readPredictions(RunPaths(run).predictions(), &labels);
+    if (r == 0) {
+      out.labels = labels;
+      for (const auto& p : rows)
+        if (p.split == split && p.label >= 0 && position.emplace(std::make_pair(p.dialogue, p.index), out.keys.size()).second) {
+          out.keys.emplace_back(p.dialogue, p.index);
+          out.gold.push_back(p.label);
+        }
+      if (out.keys.empty()) throw std::runtime_error(run + ": no labelled " + data::splitName(split) + " predictions");
+    } else if (labels != out.labels) {
+      throw std::runtime_error("runs " + runDirs[0] + " and " + run + " use different label sets");
+    }
+    std::vector<int> pred(out.keys.size(), -1);
+    for (const auto& p : rows) {
+      const auto it = position.find({p.dialogue, p.index});
+      if (it == position.end() || p.split != split) continue;
+      if (p.label != out.gold[it->second])
+        throw std::runtime_error("runs disagree on the gold label of dialogue " + p.dialogue + ", utterance " + std::to_string(p.index) +
+                                 " (" + runDirs[0] + " and " + run + ")");
+      pred[it->second] = p.prediction;
+    }
+    for (std::size_t i = 0; i < pred.size(); ++i)
+      if (pred[i] < 0)
+        throw std::runtime_error("runs do not align: " + run + " has no " + data::splitName(split) + " prediction for dialogue " +
+                                 out.keys[i].first + ", utterance " + std::to_string(out.keys[i].second) +
+                                 " (were they trained on the same corpus?)");
+    out.predictions.push_back(std::move(pred));
+  }
+  return out;
 }
 
 json evaluationJson(const std::vector<int>& gold, const std::vector<int>& pred, const std::vector<std::string>& names) {

@@ -89,16 +89,25 @@ struct TrainerState {
   }
 };
 
-std::string curvesCsv(const std::vector<EpochRecord>& curve) {
-  std::ostringstream out;
-  out << "epoch,train_loss,val_loss,val_weighted_f1,test_weighted_f1,lr,seconds,train_ce,train_swfc,train_hgr,train_aux\n"
-      << std::setprecision(8);
-  for (const auto& r : curve)
-    out << r.epoch << ',' << r.trainLoss << ',' << r.valLoss << ',' << r.valWeightedF1 << ',' << r.testWeightedF1 << ','
-        << r.lr << ',' << r.seconds << ',' << r.trainCE << ',' << r.trainSWFC << ',' << r.trainHGR << ',' << r.trainAux << '\n';
-  return out.str();
+/// A best.pt.pending left by a run stopped between writing it and last.pt's commit: completed
+/// when last.pt's state says it is the best epoch, dropped when last.pt never got that far.
+void settlePendingBest(const RunPaths& paths, int bestEpoch, Progress& progress) {
+  const std::string pending = paths.pendingBestCheckpoint();
+  if (!fs::exists(pending)) return;
+  int epoch = -1;
+  try {
+    epoch = readCheckpointMeta(pending).epoch;
+  } catch (const std::exception&) {
+    // unreadable: a write cut short; dropped below
+  }
+  if (epoch == bestEpoch) {
+    fs::rename(pending, paths.bestCheckpoint());
+    progress.message("completed " + paths.bestCheckpoint() + " (epoch " + std::to_string(epoch) + ") left pending by an interrupted run");
+  } else {
+    fs::remove(pending);
+    progress.message("dropped " + pending + ": its epoch was never committed to " + paths.lastCheckpoint());
+  }
 }
-
 
 void checkResumable(const CheckpointMeta& meta, const ModelConfig& model, const TrainConfig& train,
                     const data::Corpus& corpus, const std::string& path) {
@@ -266,13 +275,19 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     st.fromJson(meta.stateJson);
     setLearningRate(opt, st.lr, tc.speakerLrScale);
     startEpoch = meta.epoch + 1;
+    settlePendingBest(paths, st.bestEpoch, progress);
     progress.message("resuming " + runDir + " after epoch " + std::to_string(meta.epoch));
   }
 
-  json cfg{{"model", json::parse(model.toJson())}, {"train", json::parse(tc.toJson())},
-           {"corpus", {{"name", corpus.name}, {"dataset", corpus.dataset}, {"signature", corpus.signature()}, {"source", tc.corpus}}},
-           {"variant", model.variantName()}};
-  data::atomicWriteFile(paths.config(), cfg.dump(2));
+  RunConfig cfg;
+  cfg.model = model;
+  cfg.train = tc;
+  cfg.variant = model.variantName();
+  cfg.corpusName = corpus.name;
+  cfg.corpusDataset = corpus.dataset;
+  cfg.corpusSignature = corpus.signature();
+  cfg.corpusSource = tc.corpus;
+  writeRunConfig(runDir, cfg);
   json val{{"source", drawn ? "drawn from the training split" : "the corpus's dev split"}, {"seed", tc.seed},
            {"fraction", drawn ? tc.valFraction : 0.0}, {"dialogues", devIds.size()}};
   json keys = json::array();
@@ -349,17 +364,21 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
       setLearningRate(opt, st.lr, tc.speakerLrScale);
     }
     meta.epoch = epoch;
-    if (rec.valWeightedF1 > st.bestValF1) {
+    // A new best goes to best.pt.pending first and replaces best.pt only once last.pt (whose
+    // state names the best epoch) is safely written: best.pt never runs ahead of last.pt.
+    const bool improved = rec.valWeightedF1 > st.bestValF1;
+    if (improved) {
       st.bestValF1 = rec.valWeightedF1;
       st.bestEpoch = epoch;
       st.testAtBest = rec.testWeightedF1;
-      saveCheckpoint(paths.bestCheckpoint(), net, nullptr, meta);
+      saveCheckpoint(paths.pendingBestCheckpoint(), net, nullptr, meta);
     }
     if (rec.testWeightedF1 > st.bestTestF1) { st.bestTestF1 = rec.testWeightedF1; st.bestTestEpoch = epoch; }
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     st.curve.push_back(rec);
     meta.stateJson = st.toJson();
     saveCheckpoint(paths.lastCheckpoint(), net, &opt, meta);
+    if (improved) fs::rename(paths.pendingBestCheckpoint(), paths.bestCheckpoint());
     data::atomicWriteFile(paths.curves(), curvesCsv(st.curve));
     progress.epoch(rec, tc.epochs);
   }

@@ -8,14 +8,14 @@
 #    ($MLSAN_BUILD_LOCK, default build/fuzz.lock) since ctest's fuzz.pickle and fuzz.meld_csv
 #    share the build;
 # 2. replay, once each and at full size, tests/fuzz/regressions/<kind>/* (the crashes found
-#    so far) and the real files of ../shared/data when that folder exists;
+#    so far) and the real third-party files of tests/data;
 # 3. fuzz for SECONDS (default $MLSAN_FUZZ_SECONDS or 45) on a temporary copy of
 #    tests/fuzz/seeds/<kind> (the repository's seeds are never modified) plus the real files as
 #    read-only extra seed directories; -rss_limit_mb=2048 -timeout=10 -max_len=65536.
 # Exit status 0 when nothing crashed; otherwise the crash inputs are kept in
 # build/fuzz/artifacts/<target>-<time>/ and their paths printed: add each (renamed to say what it
 # hits) to tests/fuzz/regressions/<kind>/ once understood.
-# Environment: MLSAN_FUZZ_SECONDS, MLSAN_BUILD_LOCK, MLSAN_SHARED_DATA (default ../shared/data),
+# Environment: MLSAN_FUZZ_SECONDS, MLSAN_BUILD_LOCK, MLSAN_TEST_DATA (default tests/data),
 # MLSAN_FUZZ_NO_BUILD=1 (use the fuzzer already built), MLSAN_FUZZ_ARGS (extra libFuzzer flags).
 set -euo pipefail
 
@@ -33,7 +33,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="$root/build/fuzz"
 fuzzer="$build/tests/fuzz/$target"
-shared="${MLSAN_SHARED_DATA:-$root/../shared/data}"
+realdata="${MLSAN_TEST_DATA:-$root/tests/data}"
 lock="${MLSAN_BUILD_LOCK:-$root/build/fuzz.lock}"
 
 # --- 1. build -------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ report() {
 
 real_dirs=()
 for d in "${extra_real[@]}"; do
-  if [[ -d "$shared/$d" ]]; then real_dirs+=("$shared/$d"); fi
+  if [[ -d "$realdata/$d" ]]; then real_dirs+=("$realdata/$d"); fi
 done
 
 # --- 2. replay regressions and real files at full size ------------------------------------

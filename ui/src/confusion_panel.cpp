@@ -18,7 +18,7 @@
 #include <QVBoxLayout>
 #include <cmath>
 
-#include "mlsan/analysis/comparison.h"
+#include "mlsan/data/csv.h"
 #include "mlsan/ui/confusion_matrix_view.h"
 #include "mlsan/ui/studio_state.h"
 
@@ -185,6 +185,7 @@ void ConfusionPanel::recompute() {
   gold_.clear();
   predA_.clear();
   predB_.clear();
+  comparison_.reset();
   list_->clear();
   listTitle_->setText(tr("Click a cell to list its utterances."));
   table_->clear();
@@ -219,7 +220,21 @@ void ConfusionPanel::recompute() {
   if (gold_.empty()) return fail(tr("The runs have no labelled predictions in the %1 split in common.").arg(splitBox_->currentText()));
   export_->setEnabled(true);
   const int k = static_cast<int>(corpus.labels.labels.size());
-  const auto cmp = analysis::comparePredictions(gold_, predA_, predB_, k, 1000, 1);
+  // Each side's runs (a run folder of seeds gives several) on the same utterances.
+  auto sideOf = [this](const RunData& r) {
+    std::vector<const RunData*> members{&r};
+    for (const auto& s : r.seeds) members.push_back(s.get());
+    std::vector<std::vector<int>> preds;
+    for (const RunData* m : members) {
+      std::vector<int> p(rows_.size(), -1);
+      for (std::size_t i = 0; i < rows_.size(); ++i)
+        if (m->has(rows_[i])) p[i] = m->prediction[rows_[i]];
+      preds.push_back(std::move(p));
+    }
+    return preds;
+  };
+  comparison_ = analysis::compareWithSeeds(gold_, sideOf(a), sideOf(b), k, 1000, 1);
+  const auto& cmp = comparison_->first;
   QStringList labels;
   for (const auto& l : corpus.labels.labels) labels << QString::fromStdString(l);
   const auto rateA = analysis::rowNormalised(cmp.a.confusion), rateB = analysis::rowNormalised(cmp.b.confusion);
@@ -240,25 +255,8 @@ void ConfusionPanel::recompute() {
   views_[2]->setMatrix(tr("B \u2212 A (blue: B better, red: B worse)"), labels, counts ? toDouble(cmp.differenceCounts) : cmp.differenceRates, shade,
                        ConfusionMatrixView::Scale::Diverging, !counts);
 
-  // Seeds: every run of a side on the same utterances.
-  auto seedReports = [&](const RunData& r) {
-    std::vector<analysis::ClassReport> reports;
-    std::vector<int> all(static_cast<std::size_t>(k));
-    for (int i = 0; i < k; ++i) all[static_cast<std::size_t>(i)] = i;
-    std::vector<const RunData*> members{&r};
-    for (const auto& s : r.seeds) members.push_back(s.get());
-    for (const RunData* m : members) {
-      std::vector<int> gold, pred;
-      for (std::size_t i = 0; i < rows_.size(); ++i)
-        if (m->has(rows_[i])) {
-          gold.push_back(gold_[i]);
-          pred.push_back(m->prediction[rows_[i]]);
-        }
-      if (!gold.empty()) reports.push_back(analysis::classificationReport(gold, pred, all));
-    }
-    return analysis::summariseSeeds(reports);
-  };
-  const auto sa = seedReports(a), sb = seedReports(b);
+  const auto& sa = comparison_->a;
+  const auto& sb = comparison_->b;
   const bool seeds = sa.seeds > 1 || sb.seeds > 1;
 
   QStringList head{tr("label"), tr("support"), tr("P A"), tr("P B"), tr("\u0394P"), tr("R A"), tr("R B"), tr("\u0394R"), tr("F1 A"),
@@ -314,6 +312,8 @@ void ConfusionPanel::recompute() {
                 .arg(sa.seeds)
                 .arg(pct(sb.weightedF1.mean, 2), pct(sb.weightedF1.std, 2))
                 .arg(sb.seeds);
+  if (seeds && comparison_->paired)
+    text += tr(" · paired t-test over seeds (B \u2212 A): p = %1").arg(QString::number(comparison_->pairedT.pValue, 'g', 3));
   summary_->setText(text);
 }
 
@@ -358,32 +358,34 @@ void ConfusionPanel::showCell(int which, int row, int column) {
 QString ConfusionPanel::summaryText() const { return summary_->text(); }
 
 QString ConfusionPanel::csvText() const {
-  QString out;
-  auto matrix = [&](const QString& name, const ConfusionMatrixView* v) {
-    out += name + "\ntrue \\ predicted";
-    for (int c = 0; c < v->size(); ++c) out += "," + table_->item(c, 0)->text();
-    out += "\n";
+  data::CsvWriter out;
+  auto text = [&out](const QString& t) { out.text(t.toStdString()); };
+  auto matrix = [&](const ConfusionMatrixView* v) {
+    text(v->title() + " (" + (mode_ == Mode::Counts ? tr("counts") : tr("row shares")) + ")");
+    out.endRow();
+    text("true \\ predicted");
+    for (int c = 0; c < v->size(); ++c) text(table_->item(c, 0)->text());
+    out.endRow();
     for (int r = 0; r < v->size(); ++r) {
-      out += table_->item(r, 0)->text();
-      for (int c = 0; c < v->size(); ++c) out += "," + QString::number(v->value(r, c), 'g', 8);
-      out += "\n";
+      text(table_->item(r, 0)->text());
+      for (int c = 0; c < v->size(); ++c) out.number(v->value(r, c), 8);
+      out.endRow();
     }
-    out += "\n";
+    out.endRow();
   };
-  const QString unit = mode_ == Mode::Counts ? tr("counts") : tr("row shares");
-  matrix(views_[0]->title() + " (" + unit + ")", views_[0]);
-  matrix(views_[1]->title() + " (" + unit + ")", views_[1]);
-  matrix(views_[2]->title() + " (" + unit + ")", views_[2]);
-  for (int c = 0; c < table_->columnCount(); ++c) out += (c ? "," : "") + table_->horizontalHeaderItem(c)->text();
-  out += "\n";
+  for (const ConfusionMatrixView* v : views_) matrix(v);
+  for (int c = 0; c < table_->columnCount(); ++c) text(table_->horizontalHeaderItem(c)->text());
+  out.endRow();
   for (int r = 0; r < table_->rowCount(); ++r) {
-    for (int c = 0; c < table_->columnCount(); ++c) out += (c ? "," : "") + table_->item(r, c)->text();
-    out += "\n";
+    for (int c = 0; c < table_->columnCount(); ++c) text(table_->item(r, c)->text());
+    out.endRow();
   }
   QString summary = summary_->text();
   summary.replace("<br>", "\n").remove("<b>").remove("</b>");
-  out += "\n\"" + summary.replace("\"", "'") + "\"\n";
-  return out;
+  out.endRow();
+  text(summary);
+  out.endRow();
+  return QString::fromStdString(out.str());
 }
 
 bool ConfusionPanel::exportTo(const QString& path, QString* error) {

@@ -47,12 +47,8 @@ constexpr int kMaxRecent = 8;
 
 /// The run folder itself, or its first sub-folder that is a run (a folder of seeds); "" if neither.
 QString firstRunIn(const QString& path) {
-  const QDir dir(path);
-  if (!dir.exists()) return {};
-  if (dir.exists("config.json")) return dir.absolutePath();
-  for (const QString& sub : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
-    if (QFileInfo::exists(dir.filePath(sub + "/config.json"))) return dir.filePath(sub);
-  return {};
+  const auto runs = model::runFoldersIn(path.toStdString());
+  return runs.empty() ? QString() : QFileInfo(QString::fromStdString(runs.front())).absoluteFilePath();
 }
 }  // namespace
 
@@ -285,7 +281,7 @@ void MainWindow::showError(const QString& title, const QString& message) {
   lastError_ = message;
   setStatus(title + ": " + message);
   qWarning("%s: %s", qPrintable(title), qPrintable(message));
-  if (QGuiApplication::platformName() == QLatin1String("offscreen") || qEnvironmentVariableIsSet("MLSAN_NO_DIALOGS")) return;
+  if (!options_.errorDialogs) return;
   QMessageBox::critical(this, title, message);
 }
 

@@ -4,9 +4,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "mlsan/model/run.h"
 
@@ -28,41 +26,18 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
   auto run = std::make_shared<RunData>();
   run->dir = dir;
 
-  nlohmann::json config;
-  {
-    std::ifstream in(paths.config());
-    if (!in) throw std::runtime_error(paths.config() + ": missing; is " + dir.toStdString() + " a run folder from `mlsan train`?");
-    try {
-      in >> config;
-    } catch (const std::exception& e) {
-      throw std::runtime_error(paths.config() + ": not valid JSON (" + e.what() + ")");
-    }
-  }
-  try {
-    const auto& m = config.at("model");
-    run->variant = QString::fromStdString(config.value("variant", std::string("mlsan")));
-    run->hasGate = m.value("gate", false) && run->variant == "mlsan";
-    run->name = runDisplayName(run->variant, m.value("film", false), m.value("gate", false), m.value("aux", false));
-    const std::string sig = config.at("corpus").value("signature", std::string());
-    if (!sig.empty() && sig != corpus.signature())
-      throw std::runtime_error(paths.config() + ": this run was trained on corpus '" +
-                               config.at("corpus").value("name", std::string("?")) + "' (signature " + sig +
-                               "), not on the open corpus '" + corpus.name + "' (signature " + corpus.signature() + ")");
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(paths.config() + ": unexpected content (" + e.what() + ")");
-  }
-  {
-    std::ifstream in(paths.metrics());
-    nlohmann::json metrics;
-    if (in) {
-      try {
-        in >> metrics;
-        run->testWeightedF1 = metrics.value("weighted_f1", -1.0);
-      } catch (const std::exception&) {
-        // metrics.json is optional for browsing (an interrupted run has none yet).
-      }
-    }
-  }
+  const model::RunConfig config = model::readRunConfig(dir.toStdString());
+  const model::ModelConfig& m = config.model;
+  run->variant = QString::fromStdString(m.isMultiEMO() ? "multiemo" : "mlsan");
+  run->hasGate = m.gate && !m.isMultiEMO();
+  run->name = runDisplayName(run->variant, m.film, m.gate, m.aux);
+  if (!config.corpusSignature.empty() && config.corpusSignature != corpus.signature())
+    throw std::runtime_error(paths.config() + ": this run was trained on corpus '" + config.corpusName + "' (signature " +
+                             config.corpusSignature + "), not on the open corpus '" + corpus.name + "' (signature " +
+                             corpus.signature() + ")");
+  // metrics.json is optional for browsing (an interrupted run has none yet).
+  const model::RunSummary summary = model::summariseRun(dir.toStdString());
+  if (summary.finished) run->testWeightedF1 = summary.testWeightedF1;
 
   std::vector<std::string> labelNames;
   const auto rows = model::readPredictions(paths.predictions(), &labelNames);
@@ -107,12 +82,9 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
 }
 
 std::shared_ptr<const RunData> RunData::loadWithSeeds(const QString& dirIn, const data::Corpus& corpus) {
-  const QDir dir(dirIn);
-  if (QFileInfo(dir.filePath("config.json")).exists() || !dir.exists()) return load(dirIn, corpus);
   QStringList runs;
-  for (const QString& sub : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
-    if (QFileInfo(dir.filePath(sub + "/config.json")).exists()) runs << dir.filePath(sub);
-  if (runs.isEmpty()) return load(dirIn, corpus);  // its error names the missing config.json
+  for (const std::string& r : model::runFoldersIn(dirIn.toStdString())) runs << QString::fromStdString(r);
+  if (runs.size() <= 1) return load(runs.isEmpty() ? dirIn : runs.front(), corpus);  // an error names the missing config.json
   auto first = std::const_pointer_cast<RunData>(load(runs.front(), corpus));
   for (int i = 1; i < runs.size(); ++i) {
     auto other = load(runs[i], corpus);

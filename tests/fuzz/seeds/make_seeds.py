@@ -7,7 +7,7 @@ tests/fixtures/pickle/*.pkl (values_p*.pkl, py2_style.pkl, multiemo_<folder>_<fi
     /usr/bin/python3 tests/fuzz/seeds/make_seeds.py
 
 Everything here is synthetic: no text of MELD, IEMOCAP or COSMIC is copied. The real files are
-added as extra seed directories at run time by tests/fuzz/run_fuzz.sh (../shared/data).
+added as extra seed directories at run time by tests/fuzz/run_fuzz.sh (tests/data).
 """
 import os
 import pickle

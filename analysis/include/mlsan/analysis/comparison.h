@@ -47,4 +47,21 @@ struct SeedSummary {
 };
 SeedSummary summariseSeeds(const std::vector<ClassReport>& reports);
 
+/// Two configurations A and B, each trained with one or more seeds, on the same utterances:
+/// what `mlsan compare` prints and the studio's Confusion tab shows.
+struct SeedComparison {
+  PairComparison first;            ///< the first run of A against the first run of B
+  SeedSummary a, b;                ///< over every run of each side, all labels 0..numLabels-1
+  std::vector<double> weightedF1A, weightedF1B;  ///< per run, in the order given
+  bool paired = false;             ///< both sides have the same number of runs, at least 2
+  TestResult pairedT;              ///< paired t-test of weighted F1, B - A over seeds, when `paired`
+};
+
+/// `a[s][i]` is run s of A's prediction for utterance i (likewise `b`); -1 means that run has no
+/// prediction for it and leaves it out of its own report. a[0] and b[0] must predict every
+/// utterance. Throws std::invalid_argument when a side is empty or sizes differ.
+SeedComparison compareWithSeeds(const std::vector<int>& gold, const std::vector<std::vector<int>>& a,
+                                const std::vector<std::vector<int>>& b, int numLabels, int resamples = 1000,
+                                std::uint64_t seed = 1);
+
 }  // namespace mlsan::analysis

@@ -81,6 +81,10 @@ double tsneKlDivergence(const float* x, std::size_t n, std::size_t d, const floa
 /// y [n x dy] are from being among its k nearest in the input x [n x dx]. Needs k < n / 2.
 /// O(n^2 (dx + log n)): pass a subsample (subsampleRows) for large n.
 double trustworthiness(const float* x, std::size_t dx, const float* y, std::size_t dy, std::size_t n, int k = 10);
+/// trustworthiness() on a fixed subsample of at most `maxSamples` of the n rows (subsampleRows
+/// with `seed`), as `mlsan tsne` reports it; NaN when the subsample is too small (k >= samples / 2).
+double subsampledTrustworthiness(const float* x, std::size_t dx, const float* y, std::size_t dy, std::size_t n,
+                                 std::size_t maxSamples, std::uint64_t seed, int k = 10);
 
 /// The k nearest neighbours (Euclidean, self excluded) of every row of a row-major [n x d]
 /// matrix, exactly, sorted by distance then index. `indices` and `sqDistances` get n * k values.

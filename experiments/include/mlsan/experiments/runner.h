@@ -43,6 +43,15 @@ struct TaskStatus {
   std::string message;          ///< the error when failed, else the last status line
 };
 
+/// How far a queue of tasks has got: what a progress bar and an ETA line show.
+struct QueueProgress {
+  int tasks = 0, ended = 0, running = 0, failed = 0;  ///< ended = done, failed or cancelled
+  double fraction = 0;  ///< of the whole queue's work, counting running tasks by epoch and batch
+  /// Seconds left at the rate so far, or NaN while under 2% is done.
+  double remainingSeconds(double elapsedSeconds) const;
+};
+QueueProgress queueProgress(const std::vector<TaskStatus>& tasks);
+
 /// One child process: the arguments after the program name, and a name for the queue.
 struct ChildTask {
   std::vector<std::string> args;

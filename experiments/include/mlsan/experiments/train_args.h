@@ -35,6 +35,9 @@ struct TrainArgs {
   nlohmann::json toJson() const;
   /// Missing keys keep their defaults; a wrong type throws nlohmann::json::exception.
   static TrainArgs fromJson(const nlohmann::json& j);
+  /// The options a run folder was trained with (its config.json, model/run.h), to resume it
+  /// or train it again. Throws std::runtime_error naming config.json.
+  static TrainArgs fromRun(const std::string& runDir);
   /// "ML-SAN", "MultiEMO", "ML-SAN w/o FiLM", "ML-SAN w/o Gate, Aux", ...
   std::string variantTitle() const;
   /// True when FiLM, gate and auxiliary loss are all off (MultiEMO exactly).

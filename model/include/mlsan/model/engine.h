@@ -67,6 +67,7 @@ struct Inference {
   std::vector<float> filmAudio;   ///< [n x dimAudio], FiLM-calibrated audio (raw when no FiLM)
   std::vector<float> filmVisual;  ///< [n x dimVisual]
   std::vector<float> fused;       ///< [n x dimFused], the fc output
+  bool cancelled = false;         ///< the progress asked to stop: only the batches before are here
 };
 
 /// A trained model, loaded from a checkpoint. Not thread-safe: one thread at a time.
@@ -82,7 +83,9 @@ class Model {
   const std::string& corpusSignature() const;
   /// Checks that the corpus fits the model (dims, labels, speakers); throws CheckpointError.
   void checkCorpus(const data::Corpus& corpus) const;
-  /// Inference over the given dialogues (indices into corpus.dialogues), in order.
+  /// Inference over the given dialogues (indices into corpus.dialogues), in batches of
+  /// `batchSize` dialogues. `progress` hears of each batch (epoch 0) and can stop the work
+  /// between batches (the result is then marked cancelled).
   Inference infer(const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize = 64,
                   Progress* progress = nullptr);
 

@@ -7,14 +7,21 @@
 //   curves.csv         per-epoch losses, validation/test weighted F1, learning rate, seconds
 //   metrics.json       test metrics of the validation-selected epoch (+ the best-on-test figure)
 //   predictions.csv    per utterance: gold, prediction, probabilities, gates and weights
-//   checkpoints/last.pt (model + optimizer + state, for --resume), checkpoints/best.pt
-// All files are written atomically. Any thread.
+//   checkpoints/last.pt (model + optimizer + state, for --resume), checkpoints/best.pt (the
+//   validation-selected epoch; never ahead of last.pt: a new best waits in best.pt.pending
+//   until last.pt is written, and --resume completes or drops a pending one)
+// All files are written atomically. This is the one owner of the format: the trainer writes
+// through it, and the command line, the experiments library and the studio read through it.
+// Torch-free (library mlsan_model_io). Any thread.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mlsan/data/corpus.h"
+#include "mlsan/model/config.h"
 #include "mlsan/model/engine.h"
+#include "mlsan/model/progress.h"
 
 namespace mlsan::model {
 
@@ -30,14 +37,58 @@ class RunPaths {
   std::string checkpoints() const { return dir_ + "/checkpoints"; }
   std::string lastCheckpoint() const { return dir_ + "/checkpoints/last.pt"; }
   std::string bestCheckpoint() const { return dir_ + "/checkpoints/best.pt"; }
+  /// A new best epoch's checkpoint until last.pt of that epoch is written (then renamed best.pt).
+  std::string pendingBestCheckpoint() const { return dir_ + "/checkpoints/best.pt.pending"; }
 
  private:
   std::string dir_;
 };
 
-/// The corpus source a run was trained on (config.json's corpus.source, as given to mlsan
-/// train). Throws std::runtime_error naming config.json when it cannot be read.
+/// config.json read back: how a run was trained, and on which corpus.
+struct RunConfig {
+  ModelConfig model;
+  TrainConfig train;
+  std::string variant;  ///< ModelConfig::variantName() at training time: "mlsan", "no_film", ..., "multiemo"
+  std::string corpusName, corpusDataset, corpusSignature;
+  std::string corpusSource;  ///< as given to `mlsan train --corpus` (lets eval and the studio reopen it)
+  nlohmann::json toJson() const;
+};
+/// Throws std::runtime_error naming config.json: missing, not JSON, or without a field the
+/// trainer writes.
+RunConfig readRunConfig(const std::string& runDir);
+void writeRunConfig(const std::string& runDir, const RunConfig& config);
+
+/// The corpus source a run was trained on (config.json's corpus.source), needing nothing else
+/// of the file. Throws std::runtime_error naming config.json when it cannot be read.
 std::string runCorpusSource(const std::string& runDir);
+
+/// curves.csv: one record per completed epoch, in order.
+std::string curvesCsv(const std::vector<EpochRecord>& curve);
+/// Throws std::runtime_error naming the file and line (a missing column, a field that is not a
+/// number).
+std::vector<EpochRecord> readCurves(const std::string& path);
+
+/// Whether `dir` is a run folder (holds config.json).
+bool isRunFolder(const std::string& dir);
+/// The runs a path stands for: the folder itself when it is a run, else its sub-folders that
+/// are runs (the seeds of one configuration, e.g. an ablation's full/seed1, seed2...), in name
+/// order; empty when neither.
+std::vector<std::string> runFoldersIn(const std::string& path);
+/// Every run folder at any depth under `root`, sorted by path; empty when root does not exist.
+std::vector<std::string> findRuns(const std::string& root);
+
+/// What a list of runs shows of one, read without torch. Never throws: `problem` says what
+/// could not be read.
+struct RunSummary {
+  std::string dir;
+  std::string variant;
+  int epochsDone = 0;   ///< records in curves.csv
+  int epochs = 0;       ///< asked for
+  bool finished = false;  ///< metrics.json is there
+  double testWeightedF1 = 0;  ///< of the validation-selected epoch, percent (when finished)
+  std::string problem;
+};
+RunSummary summariseRun(const std::string& runDir);
 
 /// One row of predictions.csv.
 struct PredictionRow {
@@ -53,6 +104,19 @@ struct PredictionRow {
 void writePredictions(const std::string& path, const data::Corpus& corpus, const Inference& inference);
 /// Throws std::runtime_error naming the file and line.
 std::vector<PredictionRow> readPredictions(const std::string& path, std::vector<std::string>* labelNames = nullptr);
+
+/// Several runs' predictions on the labelled utterances of one split, aligned by (dialogue,
+/// utterance): the utterances are the first run's, in its order.
+struct AlignedPredictions {
+  std::vector<std::string> labels;
+  std::vector<std::pair<std::string, int>> keys;  ///< (dialogue, utterance)
+  std::vector<int> gold;
+  std::vector<std::vector<int>> predictions;      ///< per run, aligned with gold
+};
+/// Reads each run's predictions.csv. Throws std::runtime_error naming the run when the first has
+/// no labelled utterance in `split`, the label sets differ, a run lacks one of the first run's
+/// utterances, or two runs disagree on a gold label (trained on different corpora).
+AlignedPredictions alignPredictions(const std::vector<std::string>& runDirs, data::Split split = data::Split::Test);
 
 /// The evaluation object of `mlsan eval --json`: weighted_f1, accuracy, per_class_f1, labels,
 /// confusion (rows = true labels), F1 as percentages, over the utterances of one split.

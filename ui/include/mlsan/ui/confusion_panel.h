@@ -7,9 +7,11 @@
 // and the player (openUtterance). Exports the matrices and tables as PNG, SVG or CSV.
 // GUI thread only.
 #include <QWidget>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "mlsan/analysis/comparison.h"
 #include "mlsan/data/corpus.h"
 
 class QComboBox;
@@ -46,6 +48,8 @@ class ConfusionPanel : public QWidget {
   QString summaryText() const;
   /// Utterances compared (labelled, predicted by both runs, in the split).
   std::size_t compared() const { return gold_.size(); }
+  /// The numbers shown (analysis::compareWithSeeds, as `mlsan compare`), when two runs are compared.
+  const std::optional<analysis::SeedComparison>& comparison() const { return comparison_; }
   QString message() const;
 
  signals:
@@ -74,6 +78,7 @@ class ConfusionPanel : public QWidget {
   std::vector<std::size_t> rows_;  ///< corpus rows compared
   std::vector<std::pair<int, int>> where_;  ///< their (dialogue, utterance)
   std::vector<int> gold_, predA_, predB_;
+  std::optional<analysis::SeedComparison> comparison_;
   bool updating_ = false;
 };
 

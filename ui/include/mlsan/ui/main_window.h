@@ -41,6 +41,10 @@ struct StudioOptions {
   bool useSettings = true;     ///< restore and save layout and recent lists (QSettings)
   QString cacheRoot;           ///< "" = data::defaultCacheDir() ($MLSAN_CACHE_DIR, else ~/.cache/mlsan-studio)
   QString runsRoot;            ///< the Training panel's runs folder ("" = ./runs)
+  /// Show problems (a corpus that cannot be opened, a run that cannot be loaded) in a modal
+  /// dialog as well as in the status line. Off for tests and for --screenshot/--bench runs
+  /// without a screen, where nobody could close the dialog.
+  bool errorDialogs = true;
 };
 
 /// Sorts paths given on the command line (or dropped on the desktop entry) into `options`: a
