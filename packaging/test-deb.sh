@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# CI: build the .deb with CPack, check that it depends on runtime packages only, install it with
-# apt, run the installed `mlsan --version` and `mlsan demo`, then remove it again.
+# CI: build the .deb with CPack, check that it depends on runtime packages only and that lintian
+# finds no error in it, install it with apt, run the installed `mlsan --version` and `mlsan demo`,
+# then remove it again.
 # Usage: test-deb.sh [BUILD_DIR]   (default build/release; needs root or sudo for apt)
 set -euo pipefail
 build=$(realpath "${1:-build/release}")
@@ -19,10 +20,21 @@ if echo "$depends" | tr ',' '\n' | grep -E -- '-dev( |$|\()'; then fail "the pac
 echo "$depends" | grep -q 'libtorch' || fail "no libtorch runtime dependency"
 echo "$depends" | grep -q 'libqt6widgets6' || fail "no Qt runtime dependency"
 for f in ./usr/bin/mlsan ./usr/bin/mlsan-studio ./usr/share/applications/org.mlsan.Studio.desktop \
-         ./usr/share/metainfo/org.mlsan.Studio.metainfo.xml ./usr/share/man/man1/mlsan.1 \
-         ./usr/share/doc/mlsan-studio/USER_GUIDE.md; do
+         ./usr/share/metainfo/org.mlsan.Studio.metainfo.xml ./usr/share/man/man1/mlsan.1.gz \
+         ./usr/share/doc/mlsan-studio/USER_GUIDE.md ./usr/share/doc/mlsan-studio/copyright \
+         ./usr/share/doc/mlsan-studio/changelog.gz; do
   dpkg-deb -c "$deb" | awk '{print $6}' | grep -qx "$f" || fail "$f is not in the package"
 done
+# Debian's package checker: errors fail, warnings and notes are shown.
+if command -v lintian >/dev/null; then
+  lintian_out=$(lintian --no-tag-display-limit "$deb" 2>&1 || true)
+  [ -z "$lintian_out" ] || echo "$lintian_out" | sed 's/^/test-deb: lintian: /'
+  errors=$(echo "$lintian_out" | grep -c '^E: ' || true)
+  [ "$errors" -eq 0 ] || fail "lintian reports $errors error(s)"
+  echo "test-deb: lintian: no errors ($(echo "$lintian_out" | grep -c '^W: ' || true) warning(s))"
+else
+  fail "lintian is not installed (packaging/install-deps.sh installs it)"
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get install -y -q "$deb"

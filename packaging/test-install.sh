@@ -44,23 +44,25 @@ for size in 16 22 24 32 48 64 128 256; do
 done
 [ -s "$share/icons/hicolor/scalable/apps/$icon.svg" ] || fail "no scalable icon"
 
-# Manual pages: one for mlsan, one per subcommand (nested ones too), one for the studio.
+# Manual pages (gzip-compressed, as Debian installs them): one for mlsan, one per subcommand
+# (nested ones too), one for the studio.
 man1="$share/man/man1"
-for page in mlsan mlsan-studio; do [ -s "$man1/$page.1" ] || fail "no manual page $page.1"; done
+for page in mlsan mlsan-studio; do [ -s "$man1/$page.1.gz" ] || fail "no manual page $page.1.gz"; done
 subs=$("$bin/mlsan" --help | awk '/^Subcommands:/{on=1; next} on && /^$/{exit} on && /^  [a-z]/{print $1}')
 [ -n "$subs" ] || fail "mlsan --help lists no subcommands"
 for sub in $subs; do
-  [ -s "$man1/mlsan-$sub.1" ] || fail "no manual page for mlsan $sub"
+  [ -s "$man1/mlsan-$sub.1.gz" ] || fail "no manual page for mlsan $sub"
   grep -q -- 'Print this help message' <("$bin/mlsan" $sub --help) || fail "mlsan $sub --help"
 done
-[ -s "$man1/mlsan-corpus-demo.1" ] || fail "no manual page for mlsan corpus demo"
+[ -s "$man1/mlsan-corpus-demo.1.gz" ] || fail "no manual page for mlsan corpus demo"
+if ls "$man1"/*.1 >/dev/null 2>&1; then fail "uncompressed manual pages installed: $(ls "$man1"/*.1)"; fi
 if command -v groff >/dev/null; then
-  for page in "$man1"/*.1; do
-    warnings=$(groff -man -Tutf8 -ww -z "$page" 2>&1 || true)
+  for page in "$man1"/*.1.gz; do
+    warnings=$(gzip -dc "$page" | groff -man -Tutf8 -ww -z 2>&1 || true)
     [ -z "$warnings" ] || fail "$page: groff warnings: $warnings"
   done
-  groff -man -Tutf8 "$man1/mlsan-train.1" 2>/dev/null | grep -q -- '--resume' || fail "mlsan-train.1 does not describe --resume"
-  groff -man -Tutf8 "$man1/mlsan-studio.1" 2>/dev/null | grep -q -- 'PATH' || fail "mlsan-studio.1 does not describe PATH"
+  gzip -dc "$man1/mlsan-train.1.gz" | groff -man -Tutf8 2>/dev/null | grep -q -- '--resume' || fail "mlsan-train.1 does not describe --resume"
+  gzip -dc "$man1/mlsan-studio.1.gz" | groff -man -Tutf8 2>/dev/null | grep -q -- 'PATH' || fail "mlsan-studio.1 does not describe PATH"
 else
   echo "note: groff not installed; manual pages not rendered"
 fi
@@ -70,6 +72,9 @@ doc="$share/doc/mlsan-studio"
 [ -s "$doc/USER_GUIDE.md" ] || fail "no user guide"
 [ -s "$doc/README.md" ] || fail "no README"
 [ -s "$doc/CUDA.md" ] || fail "no CUDA.md"
+[ -s "$doc/copyright" ] || fail "no copyright file"
+grep -q '^License: GPL-3.0-or-later' "$doc/copyright" || fail "the copyright file does not give the project's licence"
+gzip -dc "$doc/changelog.gz" | head -1 | grep -q '^mlsan-studio (' || fail "no changelog.gz in Debian's format"
 images=$(grep -o '(images/[^)]*\.png)' "$doc/USER_GUIDE.md" | tr -d '()' | sort -u)
 [ -n "$images" ] || fail "the user guide shows no pictures"
 for img in $images; do [ -s "$doc/$img" ] || fail "the guide shows $img, which is not installed"; done

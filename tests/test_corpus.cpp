@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include "mlsan/data/atomic_file.h"
@@ -242,6 +243,32 @@ TEST(CorpusIo, NaNFeaturesAreRefusedWithTheDialogue) {
     EXPECT_NE(std::string(e.what()).find("dialogue 2"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("audio"), std::string::npos) << e.what();
   }
+}
+
+// The bulk scan finds a bad value anywhere and names where it is: the very last value of the
+// visual matrix (an infinity), and a NaN in the middle of a block of text features.
+TEST(CorpusIo, NonFiniteFeaturesAreFoundAtAnyPosition) {
+  DemoConfig cfg;
+  cfg.dialogues = 7;
+  Corpus c = makeDemoCorpus(cfg);
+  ASSERT_NO_THROW(c.validate());
+  auto message = [](const Corpus& corpus) {
+    try {
+      corpus.validate();
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  Corpus a = c;
+  a.visual.back() = std::numeric_limits<float>::infinity();
+  const auto& last = a.dialogues.back();
+  EXPECT_EQ(message(a), "corpus '" + a.name + "': dialogue " + last.key + ", utterance " + std::to_string(last.size() - 1) +
+                            ": non-finite visual feature at dimension " + std::to_string(a.dimVisual - 1));
+  Corpus b = c;
+  const std::size_t row = b.dialogues[3].firstRow + 1;
+  b.text[row * static_cast<std::size_t>(b.dimText) + 5] = std::nanf("");
+  EXPECT_EQ(message(b), "corpus '" + b.name + "': dialogue " + b.dialogues[3].key + ", utterance 1: non-finite text feature at dimension 5");
 }
 
 TEST(CorpusIo, BadJsonAndMissingFolderAreClearErrors) {

@@ -4,6 +4,7 @@
 // issue 5 rests on: removing a per-speaker shift lowers the speaker silhouette and the speaker
 // probe's accuracy and leaves the emotion silhouette.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -106,4 +107,45 @@ TEST(Disentanglement, RemovingASpeakerShiftMixesSpeakersAndKeepsEmotions) {
   const ProbeResult probeAfter = linearProbe(calibrated.data(), n, d, speaker);
   EXPECT_GT(probeBefore.accuracy, 0.9);
   EXPECT_LT(probeAfter.accuracy, probeBefore.chance + 0.1);
+}
+
+// The embedding views measure on a worker that the user can cancel: a measure asked to stop
+// says "cancelled" and stops early (the check is asked a bounded number of times), one never
+// asked to stop gives the numbers of the uncancellable call, and the silhouettes of one pass
+// over the distances equal the separate scores, whatever the thread count.
+TEST(Disentanglement, CancelsEarlyAndOtherwiseMeasuresAsBefore) {
+  const std::size_t n = 400, d = 6;
+  std::mt19937_64 g(5);
+  std::normal_distribution<float> z(0.0f, 1.0f);
+  std::vector<float> x(n * d);
+  std::vector<int> speaker(n), emotion(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    speaker[i] = static_cast<int>(i % 4);
+    emotion[i] = static_cast<int>(i % 3);
+    for (std::size_t t = 0; t < d; ++t) x[i * d + t] = z(g) + static_cast<float>(speaker[i] == static_cast<int>(t));
+  }
+  const DisentangleNumbers plain = measureDisentanglement(x.data(), n, d, speaker, emotion);
+  EXPECT_TRUE(plain.error.empty()) << plain.error;
+  EXPECT_DOUBLE_EQ(plain.silhouetteSpeaker, silhouetteScore(x.data(), n, d, speaker));
+  EXPECT_DOUBLE_EQ(plain.silhouetteEmotion, silhouetteScore(x.data(), n, d, emotion));
+  int asked = 0;
+  const DisentangleNumbers never = measureDisentanglement(x.data(), n, d, speaker, emotion, 5, 1, 100, [&asked] {
+    ++asked;
+    return false;
+  });
+  EXPECT_GT(asked, 0);
+  EXPECT_EQ(never.silhouetteSpeaker, plain.silhouetteSpeaker);
+  EXPECT_EQ(never.speakerProbe.accuracy, plain.speakerProbe.accuracy);
+  for (const int stopAt : {1, 5, asked / 2, asked}) {  // in the silhouettes, in the probe, at its very last check
+    int calls = 0;
+    const DisentangleNumbers stopped =
+        measureDisentanglement(x.data(), n, d, speaker, emotion, 5, 1, 100, [&calls, stopAt] { return ++calls >= stopAt; });
+    EXPECT_EQ(stopped.error, "cancelled") << "stopped at call " << stopAt;
+    EXPECT_EQ(calls, stopAt) << "the measure went on asking after it was told to stop";
+  }
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const double one = silhouetteScore(x.data(), n, d, speaker);
+  omp_set_num_threads(threads);
+  EXPECT_EQ(one, plain.silhouetteSpeaker);
 }

@@ -332,6 +332,27 @@ TEST(Issue6Args, TrainArgsFromARunFolder) {
   }
 }
 
+// The queue's progress and ETA (the Training panel's bar): ended tasks count whole, running
+// ones by epoch and batch, queued ones not at all; no ETA before 2% is done.
+TEST(Issue6Queue, ProgressCountsEpochsAndBatches) {
+  std::vector<TaskStatus> tasks(4);
+  tasks[0].state = TaskState::Done;
+  tasks[1].state = TaskState::Failed;
+  tasks[2].state = TaskState::Running;
+  tasks[2].epoch = 1;
+  tasks[2].epochs = 4;
+  tasks[2].batch = 5;
+  tasks[2].batches = 10;  // 1.5 of 4 epochs
+  const QueueProgress q = queueProgress(tasks);
+  EXPECT_EQ(q.tasks, 4);
+  EXPECT_EQ(q.ended, 2);
+  EXPECT_EQ(q.failed, 1);
+  EXPECT_EQ(q.running, 1);
+  EXPECT_DOUBLE_EQ(q.fraction, (2 + 1.5 / 4) / 4);
+  EXPECT_DOUBLE_EQ(q.remainingSeconds(100), 100 * (1 - q.fraction) / q.fraction);
+  EXPECT_TRUE(std::isnan(queueProgress(std::vector<TaskStatus>(3)).remainingSeconds(100)));
+}
+
 TEST(Issue6Args, FormatNumberAndShellQuote) {
   EXPECT_EQ(formatNumber(0.5), "0.5");
   EXPECT_EQ(formatNumber(0.0005), "0.0005");
@@ -733,8 +754,12 @@ TEST(Issue6Robustness, SurvivesSigkillAndResumesToTheSameRun) {
   EXPECT_NO_THROW(json::parse(readText(d / "config.json")).at("train").at("seed"));
   for (const auto& f : fs::recursive_directory_iterator(d)) {
     if (!f.is_regular_file()) continue;
-    if (f.path().extension() == ".json") EXPECT_NO_THROW(json::parse(readText(f.path()))) << f.path();
-    if (f.path().extension() == ".csv") EXPECT_NO_THROW(readCurves(f.path())) << f.path();
+    if (f.path().extension() == ".json") {
+      EXPECT_NO_THROW(json::parse(readText(f.path()))) << f.path();
+    }
+    if (f.path().extension() == ".csv") {
+      EXPECT_NO_THROW(readCurves(f.path())) << f.path();
+    }
   }
 
   std::string out;

@@ -674,3 +674,51 @@ TEST(MultiEmoTiming, DISABLED_MeldSizedFirstOpenAndCachedReopen) {
     }
   }
 }
+
+// writeMultiEmoFolder says what it changed to fit MultiEMO's layout: dev dialogues went to
+// trainVid (the layout has no dev list), keys that are not numbers were replaced.
+TEST(MultiEmoWriter, ReportsWhatItChangedToFitTheLayout) {
+  Corpus c = sourceCorpus("meld");
+  c.dialogues[3].split = Split::Dev;  // 1039 and 1040: MELD's dev keys
+  c.dialogues[4].split = Split::Dev;
+  TempDir a("report_a"), b("report_b");
+  const MultiEmoWriteReport report = writeMultiEmoFolder(c, a.path.string(), {4, FeatureForm::Arrays, false});
+  EXPECT_EQ(report.devMergedIntoTrain, 2u);
+  EXPECT_EQ(report.keysReplaced, 0u);
+  ASSERT_EQ(report.notes().size(), 1u);
+  EXPECT_NE(report.notes()[0].find("2 dev dialogue(s) were written to trainVid"), std::string::npos) << report.notes()[0];
+  // Read back, they are training dialogues, as in MultiEMO's own files.
+  EXPECT_EQ(readMultiEmoFolder(a.path.string(), smallDims()).dialogues[3].split, Split::Train);
+  c.dialogues[0].key = "first";
+  for (auto& d : c.dialogues) d.split = d.split == Split::Dev ? Split::Train : d.split;
+  const MultiEmoWriteReport other = writeMultiEmoFolder(c, b.path.string(), {4, FeatureForm::Arrays, false});
+  EXPECT_EQ(other.devMergedIntoTrain, 0u);
+  EXPECT_EQ(other.keysReplaced, 1u);
+  EXPECT_EQ(other.notes().size(), 1u);
+}
+
+// Speakers.pkl's own feature dicts (videoText, videoAudio as DialogueRNN's IEMOCAP pickle holds
+// them) are not what MultiEMO trains on; the reader says so instead of dropping them silently.
+TEST(MultiEmoReader, ReportsTheSpeakersPklFeatureFieldsItDoesNotUse) {
+  TempDir dir("unused_fields");
+  writeMultiEmoFolder(sourceCorpus("iemocap"), dir.path.string(), {4, FeatureForm::Arrays, true});
+  auto unusedNote = [&dir] {
+    for (const auto& p : readMultiEmoFolder(dir.path.string(), smallDims()).problems)
+      if (p.find("not used") != std::string::npos) return p;
+    return std::string();
+  };
+  EXPECT_EQ(unusedNote(), "") << "empty feature fields are nothing to report";
+  const std::string file = (dir.path / "Speakers.pkl").string();
+  PyValue speakers = loadPickleFile(file);
+  PyValue text = speakers.at(3), audio = speakers.at(4);  // share the dicts inside the tuple
+  for (const auto& [key, labels] : speakers.at(2).dictItems()) {
+    text.setItem(key, matrix(static_cast<std::int64_t>(labels.size()), 100, 0.5f));
+    audio.setItem(key, matrix(static_cast<std::int64_t>(labels.size()), 100, 0.5f));
+  }
+  writePickleFile(file, speakers);
+  const std::string note = unusedNote();
+  EXPECT_NE(note.find(file + ": not used: videoText (5 dialogues of 100-d vectors), videoAudio (5 dialogues of 100-d vectors)"),
+            std::string::npos)
+      << note;
+  EXPECT_NE(note.find("TextFeatures.pkl"), std::string::npos) << note;
+}

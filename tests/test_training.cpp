@@ -136,6 +136,39 @@ TEST_F(Fixture, CancelThenResumeReachesTheUninterruptedResult) {
   fs::remove_all(parts);
 }
 
+// best.pt never runs ahead of last.pt: a new best waits in best.pt.pending until last.pt of its
+// epoch is written. A run stopped between the two has its best completed by --resume; a pending
+// best that last.pt never caught up with (or a torn one) is dropped.
+TEST_F(Fixture, APendingBestIsCompletedOrDroppedOnResume) {
+  tc.epochs = 1;
+  const auto dir = freshDir("pending"), other = freshDir("pending-other");
+  NullProgress none;
+  train(corpus, cfg, tc, dir.string(), false, none);
+  const RunPaths paths(dir.string());
+  EXPECT_FALSE(fs::exists(paths.pendingBestCheckpoint()));
+  const std::string best = data::readFile(paths.bestCheckpoint());
+  // Stopped after last.pt of epoch 1 was written, before its best was renamed into place.
+  fs::rename(paths.bestCheckpoint(), paths.pendingBestCheckpoint());
+  train(corpus, cfg, tc, dir.string(), true, none);
+  EXPECT_FALSE(fs::exists(paths.pendingBestCheckpoint()));
+  EXPECT_EQ(data::readFile(paths.bestCheckpoint()), best) << "the pending best of the committed epoch was not completed";
+  // A best of epoch 2, when last.pt's state says epoch 1 is the best: last.pt never got there.
+  tc.epochs = 2;
+  train(corpus, cfg, tc, other.string(), false, none);
+  fs::copy_file(RunPaths(other.string()).lastCheckpoint(), paths.pendingBestCheckpoint());
+  tc.epochs = 1;
+  train(corpus, cfg, tc, dir.string(), true, none);
+  EXPECT_FALSE(fs::exists(paths.pendingBestCheckpoint()));
+  EXPECT_EQ(data::readFile(paths.bestCheckpoint()), best);
+  // A torn write.
+  data::atomicWriteFile(paths.pendingBestCheckpoint(), "half a checkpoint");
+  train(corpus, cfg, tc, dir.string(), true, none);
+  EXPECT_FALSE(fs::exists(paths.pendingBestCheckpoint()));
+  EXPECT_EQ(data::readFile(paths.bestCheckpoint()), best);
+  fs::remove_all(dir);
+  fs::remove_all(other);
+}
+
 TEST_F(Fixture, CheckpointRoundTripGivesTheSameInference) {
   const auto dir = freshDir("roundtrip");
   NullProgress p;

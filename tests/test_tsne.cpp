@@ -113,7 +113,9 @@ TEST(TsneNeighbours, MatchScikitLearn) {
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < 6; ++j) {
           ASSERT_EQ(idx[i * 6 + j], want[i][j]) << c.at("name") << " row " << i;
-          if (j) EXPECT_LE(dist[i * 6 + j - 1], dist[i * 6 + j]);
+          if (j) {
+            EXPECT_LE(dist[i * 6 + j - 1], dist[i * 6 + j]);
+          }
         }
     }
   }

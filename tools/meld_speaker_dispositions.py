@@ -15,7 +15,7 @@ the class proportions but breaks any link between speaker and emotion; the mean 
 the null is subtracted from the observed variance.
 
 Standard library only. Usage:
-  tools/meld_speaker_dispositions.py ../shared/data/meld/train_sent_emo.csv [--min-utterances 20]
+  tools/meld_speaker_dispositions.py tests/data/meld/train_sent_emo.csv [--min-utterances 20]
 """
 import argparse
 import collections

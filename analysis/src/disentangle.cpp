@@ -25,41 +25,85 @@ std::vector<int> denseLabels(const std::vector<int>& labels, int* k) {
 
 }  // namespace
 
-double silhouetteScore(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labelsIn) {
-  if (labelsIn.size() != n) throw std::invalid_argument("silhouette: labels and rows differ in number");
-  int k = 0;
-  const std::vector<int> labels = denseLabels(labelsIn, &k);
-  if (k < 2 || static_cast<std::size_t>(k) > n - 1)
-    throw std::invalid_argument("silhouette: needs 2 <= number of labels <= samples - 1 (got " + std::to_string(k) +
-                                " labels for " + std::to_string(n) + " samples)");
-  std::vector<long> size(static_cast<std::size_t>(k), 0);
-  for (int l : labels) ++size[static_cast<std::size_t>(l)];
-  std::vector<double> sums(static_cast<std::size_t>(k));
-  double total = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::fill(sums.begin(), sums.end(), 0.0);
-    const float* xi = x + i * d;
-    for (std::size_t j = 0; j < n; ++j) {
-      if (j == i) continue;
-      const float* xj = x + j * d;
-      double s = 0;
-      for (std::size_t t = 0; t < d; ++t) {
-        const double diff = static_cast<double>(xi[t]) - xj[t];
-        s += diff * diff;
-      }
-      sums[static_cast<std::size_t>(labels[j])] += std::sqrt(s);
-    }
-    const int own = labels[i];
-    if (size[static_cast<std::size_t>(own)] <= 1) continue;  // s(i) = 0
-    const double a = sums[static_cast<std::size_t>(own)] / static_cast<double>(size[static_cast<std::size_t>(own)] - 1);
-    double b = INFINITY;
-    for (int c = 0; c < k; ++c)
-      if (c != own && size[static_cast<std::size_t>(c)] > 0)
-        b = std::min(b, sums[static_cast<std::size_t>(c)] / static_cast<double>(size[static_cast<std::size_t>(c)]));
-    const double m = std::max(a, b);
-    total += m > 0 ? (b - a) / m : 0.0;
+namespace {
+
+/// Silhouettes (scikit-learn's semantics) of several labellings of the same rows from one pass
+/// over the pairwise distances, the O(n^2 d) part, rows in parallel. Each row's value is kept
+/// and the mean taken in row order, so the result does not depend on the thread count. Empty
+/// when `cancelled` said stop (asked on the calling thread before each block of 64 rows).
+std::vector<double> silhouettes(const float* x, std::size_t n, std::size_t d, const std::vector<const std::vector<int>*>& labellings,
+                                const CancelCheck& cancelled) {
+  struct Dense {
+    std::vector<int> labels;
+    std::vector<long> size;
+    int k = 0;
+  };
+  std::vector<Dense> sets;
+  for (const auto* labelsIn : labellings) {
+    if (labelsIn->size() != n) throw std::invalid_argument("silhouette: labels and rows differ in number");
+    Dense s;
+    s.labels = denseLabels(*labelsIn, &s.k);
+    if (s.k < 2 || static_cast<std::size_t>(s.k) > n - 1)
+      throw std::invalid_argument("silhouette: needs 2 <= number of labels <= samples - 1 (got " + std::to_string(s.k) +
+                                  " labels for " + std::to_string(n) + " samples)");
+    s.size.assign(static_cast<std::size_t>(s.k), 0);
+    for (int l : s.labels) ++s.size[static_cast<std::size_t>(l)];
+    sets.push_back(std::move(s));
   }
-  return total / static_cast<double>(n);
+  const std::size_t L = sets.size();
+  std::vector<double> perRow(n * L, 0.0);
+  constexpr std::size_t kBlock = 64;  // rows between two cancel checks
+  for (std::size_t first = 0; first < n; first += kBlock) {
+    if (cancelled && cancelled()) return {};
+    const long last = static_cast<long>(std::min(n, first + kBlock));
+#pragma omp parallel
+    {
+      std::vector<double> dist(n);
+      std::vector<double> sums;
+#pragma omp for schedule(dynamic, 4)
+      for (long ii = static_cast<long>(first); ii < last; ++ii) {
+        const std::size_t i = static_cast<std::size_t>(ii);
+        const float* xi = x + i * d;
+        for (std::size_t j = 0; j < n; ++j) {
+          const float* xj = x + j * d;
+          double s = 0;
+          for (std::size_t t = 0; t < d; ++t) {
+            const double diff = static_cast<double>(xi[t]) - xj[t];
+            s += diff * diff;
+          }
+          dist[j] = std::sqrt(s);
+        }
+        for (std::size_t l = 0; l < L; ++l) {
+          const Dense& set = sets[l];
+          sums.assign(static_cast<std::size_t>(set.k), 0.0);
+          for (std::size_t j = 0; j < n; ++j)
+            if (j != i) sums[static_cast<std::size_t>(set.labels[j])] += dist[j];
+          const int own = set.labels[i];
+          if (set.size[static_cast<std::size_t>(own)] <= 1) continue;  // s(i) = 0
+          const double a = sums[static_cast<std::size_t>(own)] / static_cast<double>(set.size[static_cast<std::size_t>(own)] - 1);
+          double b = INFINITY;
+          for (int c = 0; c < set.k; ++c)
+            if (c != own && set.size[static_cast<std::size_t>(c)] > 0)
+              b = std::min(b, sums[static_cast<std::size_t>(c)] / static_cast<double>(set.size[static_cast<std::size_t>(c)]));
+          const double m = std::max(a, b);
+          perRow[i * L + l] = m > 0 ? (b - a) / m : 0.0;
+        }
+      }
+    }
+  }
+  std::vector<double> out(L, 0.0);
+  for (std::size_t l = 0; l < L; ++l) {
+    double total = 0;
+    for (std::size_t i = 0; i < n; ++i) total += perRow[i * L + l];
+    out[l] = total / static_cast<double>(n);
+  }
+  return out;
+}
+
+}  // namespace
+
+double silhouetteScore(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels) {
+  return silhouettes(x, n, d, {&labels}, {}).front();
 }
 
 std::vector<std::size_t> subsampleRows(std::size_t n, std::size_t maxSamples, std::uint64_t seed) {
@@ -86,7 +130,8 @@ class Softmax {
  public:
   Softmax(std::size_t d, int k) : d_(d), k_(k), w_(static_cast<std::size_t>(k) * (d + 1), 0.0) {}
 
-  void fit(const std::vector<double>& x, const std::vector<int>& y, double c, int maxIterations) {
+  /// False when `cancelled` stopped it.
+  bool fit(const std::vector<double>& x, const std::vector<int>& y, double c, int maxIterations, const CancelCheck& cancelled) {
     const std::size_t p = w_.size();
     const int m = 10;  // L-BFGS memory
     std::vector<std::vector<double>> s, yv;
@@ -94,6 +139,7 @@ class Softmax {
     std::vector<double> g(p), gNew(p), dir(p), wNew(p);
     double f = objective(x, y, c, w_, &g);
     for (int it = 0; it < maxIterations; ++it) {
+      if (cancelled && cancelled()) return false;
       // Two-loop recursion: dir = -H g.
       dir = g;
       std::vector<double> alpha(s.size());
@@ -144,6 +190,7 @@ class Softmax {
       for (double v : g) gmax = std::max(gmax, std::abs(v));
       if (gmax < 1e-4 || improvement < 1e-10 * std::max(1.0, std::abs(f))) break;
     }
+    return true;
   }
 
   int predict(const double* xi) const {
@@ -214,7 +261,7 @@ class Softmax {
 }  // namespace
 
 ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labelsIn, int folds,
-                        double c, std::uint64_t seed, int maxIterations) {
+                        double c, std::uint64_t seed, int maxIterations, const CancelCheck& cancelled) {
   if (labelsIn.size() != n) throw std::invalid_argument("linear probe: labels and rows differ in number");
   if (folds < 2) throw std::invalid_argument("linear probe: needs at least 2 folds");
   int k = 0;
@@ -239,6 +286,10 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
 
   std::vector<double> accs;
   for (int f = 0; f < folds; ++f) {
+    if (cancelled && cancelled()) {
+      result.cancelled = true;
+      break;
+    }
     std::vector<std::size_t> train, test;
     for (std::size_t i = 0; i < n; ++i) (foldOf[i] == f ? test : train).push_back(i);
     if (test.empty() || train.empty()) continue;
@@ -263,7 +314,10 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
     gather(train, &xtr, &ytr);
     gather(test, &xte, &yte);
     Softmax model(d, k);
-    model.fit(xtr, ytr, c, maxIterations);
+    if (!model.fit(xtr, ytr, c, maxIterations, cancelled)) {
+      result.cancelled = true;
+      break;
+    }
     long right = 0;
     for (std::size_t i = 0; i < yte.size(); ++i) right += model.predict(xte.data() + i * d) == yte[i];
     accs.push_back(static_cast<double>(right) / static_cast<double>(yte.size()));
@@ -279,7 +333,8 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
 }
 
 DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::size_t d, const std::vector<int>& speaker,
-                                          const std::vector<int>& emotion, int folds, std::uint64_t seed, int iterations) {
+                                          const std::vector<int>& emotion, int folds, std::uint64_t seed, int iterations,
+                                          const CancelCheck& cancelled) {
   DisentangleNumbers r;
   r.samples = n;
   r.dims = d;
@@ -287,9 +342,19 @@ DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::si
   r.silhouetteSpeaker = r.silhouetteEmotion = nan;
   r.speakerProbe.accuracy = r.speakerProbe.accuracyStd = r.speakerProbe.chance = nan;
   try {
-    r.silhouetteSpeaker = silhouetteScore(x, n, d, speaker);
-    r.silhouetteEmotion = silhouetteScore(x, n, d, emotion);
-    r.speakerProbe = linearProbe(x, n, d, speaker, folds, 1.0, seed, iterations);
+    const std::vector<double> sil = silhouettes(x, n, d, {&speaker, &emotion}, cancelled);
+    if (sil.empty()) {
+      r.error = "cancelled";
+      return r;
+    }
+    r.silhouetteSpeaker = sil[0];
+    r.silhouetteEmotion = sil[1];
+    const ProbeResult probe = linearProbe(x, n, d, speaker, folds, 1.0, seed, iterations, cancelled);
+    if (probe.cancelled) {
+      r.error = "cancelled";
+      return r;
+    }
+    r.speakerProbe = probe;
   } catch (const std::invalid_argument& e) {
     r.error = e.what();
   }

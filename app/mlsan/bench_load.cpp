@@ -59,7 +59,9 @@ json benchLoad(int repeats, const std::string& workDir, bool quiet) {
     data::MultiEmoWriteOptions wo;
     wo.form = f.form;
     wo.protocol = f.protocol;
-    data::writeMultiEmoFolder(corpus, dir.string(), wo);
+    const data::MultiEmoWriteReport written = data::writeMultiEmoFolder(corpus, dir.string(), wo);
+    if (!quiet)
+      for (const auto& note : written.notes()) std::fprintf(stderr, "  (%s)\n", note.c_str());
     std::size_t rows = 0;
     const double first = bestOf(repeats, [&] { rows = data::readMultiEmoFolder(dir.string()).numUtterances(); });
     if (rows != corpus.numUtterances()) throw std::runtime_error("bench load: read back " + std::to_string(rows) + " utterances");

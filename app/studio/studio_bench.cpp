@@ -135,7 +135,8 @@ int runBench(ui::StudioOptions options) {
   const Stats r = stats(render);
   std::printf("%-44s n=%-4zu median %7.2f ms  p95 %7.2f ms  (once per clip, then cached)\n",
               "render + encode a demo clip", render.size(), r.median, r.p95);
-  return 0;
+  std::fflush(stdout);
+  return runEmbeddingBench();
 }
 
 int screenshotWhenReady(ui::MainWindow& window, const QString& file) {

@@ -43,7 +43,25 @@ struct Layout {
   struct SplitField { const PyValue* keys; Split split; const char* name; };
   std::vector<SplitField> splits;
   const char *speakersName = "videoSpeakers", *labelsName = "videoLabels", *sentencesName = "videoSentence";
+  /// Fields that hold data the reader does not use (Speakers.pkl's own feature dicts), described.
+  std::vector<std::string> unused;
 };
+
+/// "videoAudio (151 dialogues of 100-d vectors)": what an unused dict field holds.
+std::string describeFeatureField(const PyValue& field, const char* name) {
+  std::string what = std::string(name) + " (" + std::to_string(field.size()) + " dialogues";
+  for (const auto& [key, value] : field.dictItems()) {
+    if (value.is(PyKind::Array) && value.asArray().ndim() == 2) {
+      what += " of " + std::to_string(value.asArray().shape[1]) + "-d vectors";
+    } else if (value.isSequence() && value.size() > 0) {
+      const PyValue first = value.at(0);
+      if (first.is(PyKind::Array)) what += " of " + std::to_string(first.asArray().size()) + "-d vectors";
+      else if (first.isSequence()) what += " of " + std::to_string(first.size()) + "-d vectors";
+    }
+    break;
+  }
+  return what + ")";
+}
 
 /// "meld" when speakers are one-hot party vectors, "iemocap" when they are 'M'/'F', "" if unclear.
 std::string datasetFromSpeakers(const PyValue& speakers) {
@@ -90,6 +108,11 @@ Layout parseLayout(const PyValue& root, const std::string& file, const std::stri
     if (!f[s].isNone()) l.sentences = dictAt(s, "videoSentence");
     keysAt(s + 1, Split::Train, "trainVid");
     keysAt(s + 2, Split::Test, "testVid");
+    // Fields 3.. before the sentences: the dialogue's text, audio (and visual) vectors that
+    // DialogueRNN's pickles carry. MultiEMO reads its features from the three feature pickles.
+    const char* featureNames[] = {"videoText", "videoAudio", "videoVisual"};
+    for (std::size_t i = 3; i < s; ++i)
+      if (f[i].is(PyKind::Dict) && f[i].size() > 0) l.unused.push_back(describeFeatureField(f[i], featureNames[i - 3]));
   } else {  // DialogueRNN / COSMIC: speakers, labels[, labels2], sentences, train, test, dev
     l.speakersName = "speakers";
     l.labelsName = "labels";
@@ -278,6 +301,12 @@ AnnotationResult readAnnotations(const PyValue& root, const std::string& file, c
   }
   if (unassigned)
     c.problems.push_back(file + ": " + std::to_string(unassigned) + " dialogue(s) are in no split list and were left out");
+  if (!l.unused.empty()) {
+    std::string fields;
+    for (const auto& u : l.unused) fields += (fields.empty() ? "" : ", ") + u;
+    c.problems.push_back(file + ": not used: " + fields + "; the features come from TextFeatures.pkl, AudioFeatures.pkl and "
+                         "VisualFeatures.pkl (MultiEMO's own)");
+  }
   if (c.dialogues.empty()) fail(file, "no dialogue is listed in a split");
   return r;
 }

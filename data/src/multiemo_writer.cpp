@@ -40,7 +40,19 @@ PyValue featureValue(const float* rows, std::size_t n, int dim, FeatureForm form
 }
 }  // namespace
 
-void writeMultiEmoFolder(const Corpus& c, const std::string& dir, const MultiEmoWriteOptions& options) {
+std::vector<std::string> MultiEmoWriteReport::notes() const {
+  std::vector<std::string> out;
+  if (devMergedIntoTrain)
+    out.push_back(std::to_string(devMergedIntoTrain) + " dev dialogue(s) were written to trainVid: MultiEMO's layout has no dev "
+                  "split (the trainer holds out 5% of trainVid for validation instead)");
+  if (keysReplaced)
+    out.push_back(std::to_string(keysReplaced) + " dialogue key(s) that are not numbers were replaced by the dialogue's index "
+                  "(MELD's layout keys dialogues by int)");
+  return out;
+}
+
+MultiEmoWriteReport writeMultiEmoFolder(const Corpus& c, const std::string& dir, const MultiEmoWriteOptions& options) {
+  MultiEmoWriteReport report;
   fs::create_directories(dir);
   const bool iemocap = c.dataset == "iemocap";
   std::vector<PyValue> keys;
@@ -49,6 +61,8 @@ void writeMultiEmoFolder(const Corpus& c, const std::string& dir, const MultiEmo
   for (std::size_t k = 0; k < c.dialogues.size(); ++k) {
     const Dialogue& d = c.dialogues[k];
     const PyValue key = iemocap ? PyValue::str(d.key) : meldKey(d, k);
+    if (!iemocap && std::to_string(key.asInt()) != d.key) ++report.keysReplaced;
+    report.devMergedIntoTrain += d.split == Split::Dev;
     keys.push_back(key);
     std::vector<PyValue> uid, spk, lab, sen;
     for (std::size_t i = 0; i < d.utterances.size(); ++i) {
@@ -76,7 +90,7 @@ void writeMultiEmoFolder(const Corpus& c, const std::string& dir, const MultiEmo
   if (!iemocap) fields.push_back(PyValue());  // MELD's tenth, unused field
   const PickleWriteOptions po{options.protocol, true};
   writePickleFile((fs::path(dir) / "Speakers.pkl").string(), PyValue::tuple(std::move(fields)), po);
-  if (!options.features || !c.hasFeatures()) return;
+  if (!options.features || !c.hasFeatures()) return report;
 
   const struct { const char* file; const std::vector<float>* m; int dim; } mods[3] = {
       {"TextFeatures.pkl", &c.text, c.dimText}, {"AudioFeatures.pkl", &c.audio, c.dimAudio}, {"VisualFeatures.pkl", &c.visual, c.dimVisual}};
@@ -88,6 +102,7 @@ void writeMultiEmoFolder(const Corpus& c, const std::string& dir, const MultiEmo
     }
     writePickleFile((fs::path(dir) / m.file).string(), feats, po);
   }
+  return report;
 }
 
 }  // namespace mlsan::data

@@ -5,12 +5,17 @@
 #include <QPointer>
 #include <QtConcurrent/QtConcurrent>
 #include <chrono>
+#include <functional>
 
 #include "mlsan/analysis/tsne.h"
 #include "mlsan/model/engine.h"
 #include "mlsan/model/run.h"
 
 namespace mlsan::ui {
+namespace {
+/// The share of the progress bar that inference takes; the maps share the rest.
+constexpr int kInferShare = 10;
+}  // namespace
 
 EmbeddingJob::~EmbeddingJob() {
   if (cancel_) cancel_->store(true);
@@ -48,8 +53,18 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
       model::setThreads(request.threads);
       model::Model m = model::Model::load(model::RunPaths(request.runDir.toStdString()).bestCheckpoint());
       m.checkCorpus(corpus);
-      const model::Inference inf = m.infer(corpus, model::dialoguesOf(corpus, request.split));
-      if (cancelFlag->load()) return;
+      // Inference reports each batch and stops at the next one when cancelled.
+      struct InferProgress : model::Progress {
+        const std::atomic<bool>& stop;
+        std::function<void(int)> report;
+        InferProgress(const std::atomic<bool>& s, std::function<void(int)> r) : stop(s), report(std::move(r)) {}
+        void batch(int, int batch, int batches, double) override { report(kInferShare * batch / std::max(1, batches)); }
+        bool cancelled() const override { return stop.load(); }
+      } inferProgress(*cancelFlag, [post](int percent) {
+        post([percent](EmbeddingJob* j) { emit j->progress(tr("Inferring features"), percent); });
+      });
+      const model::Inference inf = m.infer(corpus, model::dialoguesOf(corpus, request.split), 64, &inferProgress);
+      if (inf.cancelled || cancelFlag->load()) return;
       auto result = std::make_shared<EmbeddingResult>();
       result->request = request;
       result->film = m.config().film;
@@ -80,7 +95,7 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
         cfg.seed = request.seed;
         cfg.reportEvery = 10;
         const QString stage = tr("t-SNE of %1").arg(model::featureKindLabel(kinds[s]));
-        const double share = 100.0 / static_cast<double>(kinds.size());
+        const double share = (100.0 - kInferShare) / static_cast<double>(kinds.size());
         auto last = std::chrono::steady_clock::now();
         const auto r = analysis::runTsne(fs.x.data(), fs.rows(), fs.dim, cfg, [&](const analysis::TsneProgress& p) {
           if (cancelFlag->load()) return false;
@@ -92,7 +107,8 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
           map->layout.assign(p.layout, p.layout + p.n * static_cast<std::size_t>(p.dims));
           map->iteration = p.iteration;
           map->klDivergence = p.klDivergence;
-          const int percent = static_cast<int>(share * (static_cast<double>(s) + static_cast<double>(p.iteration) / p.iterations));
+          const int percent =
+              kInferShare + static_cast<int>(share * (static_cast<double>(s) + static_cast<double>(p.iteration) / p.iterations));
           post([side, map, stage, percent](EmbeddingJob* j) {
             emit j->progress(stage, percent);
             emit j->partial(side, map);
@@ -105,9 +121,11 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
         map->iteration = r.iterations;
         map->klDivergence = r.klDivergence;
         post([stage, share, s](EmbeddingJob* j) {
-          emit j->progress(tr("Measuring %1").arg(stage.mid(stage.indexOf(' ') + 4)), static_cast<int>(share * (s + 1)) - 1);
+          emit j->progress(tr("Measuring %1").arg(stage.mid(stage.indexOf(' ') + 4)), kInferShare + static_cast<int>(share * (s + 1)) - 1);
         });
-        map->numbers = analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion, 5, request.seed, 100);
+        map->numbers = analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion, 5, request.seed, 100,
+                                                        [&cancelFlag] { return cancelFlag->load(); });
+        if (cancelFlag->load()) return;
         map->final = true;
         result->maps.push_back(map);
         post([side, map](EmbeddingJob* j) { emit j->partial(side, map); });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// Two classifiers on the same utterances (issue 5's confusion-matrix comparison, the paper's
+// Two classifiers on the same utterances (the confusion-matrix comparison, the paper's
 // Fig. 4): both reports, the difference of their confusion matrices (counts and row-normalised),
 // McNemar's test, and percentile-bootstrap confidence intervals of each weighted F1 and of their
 // difference (paired: the same resampled utterances for both). Several seeds per side give

@@ -1,21 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// Numbers that say whether features were disentangled from the speaker (issue 5, the paper's
+// Numbers that say whether features were disentangled from the speaker (the paper's
 // Fig. 5 as a measured statement): the silhouette of a labelling (by speaker, by emotion) and the
 // cross-validated accuracy of a linear probe that predicts a label from the features. Before and
 // after FiLM calibration, speakers should mix (silhouette and probe accuracy fall) while
 // emotions should not. Pure functions on a row-major [n x d] float matrix; any thread.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace mlsan::analysis {
 
+/// Asked between steps of long measures (every row block, fold and optimiser iteration); true
+/// stops the measure early. Called from the measuring thread.
+using CancelCheck = std::function<bool()>;
+
 /// scikit-learn's silhouette_score with the Euclidean metric: the mean over samples of
 /// (b - a) / max(a, b), where a is the mean distance to the sample's own cluster and b the
 /// smallest mean distance to another cluster; 0 for a sample alone in its cluster. Needs
-/// 2 <= number of labels <= n - 1 (std::invalid_argument otherwise). O(n^2 d): pass a subsample
-/// (silhouetteSubsample) for large n.
+/// 2 <= number of labels <= n - 1 (std::invalid_argument otherwise). O(n^2 d), rows spread over
+/// OpenMP's threads; pass a subsample (subsampleRows) for large n.
 double silhouetteScore(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels);
 
 /// Indices of a deterministic subsample of at most `maxSamples` rows (all rows when n is
@@ -27,18 +32,22 @@ struct ProbeResult {
   double accuracyStd = 0;     ///< its standard deviation over the folds
   double chance = 0;          ///< the majority class's share: what a probe learns from nothing
   int folds = 0;
+  bool cancelled = false;     ///< stopped early: the accuracy is of the folds that finished
 };
 
 /// A linear probe: multinomial logistic regression on standardised features with an L2 penalty
 /// (scikit-learn's LogisticRegression(C) objective, C * sum of log-losses + |W|^2 / 2), fitted
 /// by full-batch L-BFGS, scored by stratified k-fold cross-validation with folds drawn from
 /// `seed`. Labels are any non-negative ints.
+/// A cancelled probe says so and returns what the finished folds gave.
 ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels,
-                        int folds = 5, double c = 1.0, std::uint64_t seed = 1, int maxIterations = 200);
+                        int folds = 5, double c = 1.0, std::uint64_t seed = 1, int maxIterations = 200,
+                        const CancelCheck& cancelled = {});
 
 /// The numbers the embedding views and `mlsan disentangle` show for one feature set: silhouette
 /// by speaker and by emotion, and the speaker probe. `error` is set (and the numbers left NaN)
-/// when a measure is undefined, e.g. fewer than two speakers.
+/// when a measure is undefined, e.g. fewer than two speakers, or "cancelled" when `cancelled`
+/// stopped it. Both silhouettes come from one pass over the pairwise distances.
 struct DisentangleNumbers {
   std::size_t samples = 0, dims = 0;
   double silhouetteSpeaker = 0, silhouetteEmotion = 0;
@@ -47,6 +56,6 @@ struct DisentangleNumbers {
 };
 DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::size_t d, const std::vector<int>& speaker,
                                           const std::vector<int>& emotion, int folds = 5, std::uint64_t seed = 1,
-                                          int iterations = 100);
+                                          int iterations = 100, const CancelCheck& cancelled = {});
 
 }  // namespace mlsan::analysis

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// t-SNE written for speed (issue 5): exact nearest neighbours (blocked, AVX2 when the CPU has
+// t-SNE written for speed: exact nearest neighbours (blocked, AVX2 when the CPU has
 // it), sparse perplexity calibration, and the repulsive forces either exactly (small inputs),
 // by FFT-accelerated interpolation on a grid (FIt-SNE's method; the 2-D default) or by
 // Barnes-Hut (the 3-D default). PCA initialisation, early exaggeration and the gains /

@@ -21,7 +21,7 @@ struct CorpusSource {
   std::string path;          ///< "demo", "demo:SEED", or a file or folder
   std::string csvDir;        ///< MELD CSVs to join onto pickles; "" = those beside `path`, if any
   std::string clipsDir;      ///< MELD.Raw folder (train_splits/, ...); "" = no clips
-  int minSpeakerUtterances = 20;  ///< MELD: rarer speakers share "other" (the spec's k)
+  int minSpeakerUtterances = 20;  ///< MELD: rarer speakers share "other" (the paper's k)
   bool useCache = true;      ///< parse pickles once, then open them from the binary cache
   std::string cacheDir;      ///< "" = defaultCacheDir() (not part of the text form)
 

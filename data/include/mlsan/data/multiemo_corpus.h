@@ -58,14 +58,23 @@ struct MultiEmoWriteOptions {
   bool features = true;             ///< false: Speakers.pkl only
 };
 
+/// What writeMultiEmoFolder changed to fit MultiEMO's layout, for the caller to tell the user.
+struct MultiEmoWriteReport {
+  std::size_t devMergedIntoTrain = 0;  ///< dev dialogues written to trainVid (the layout has no dev list)
+  std::size_t keysReplaced = 0;        ///< MELD layout: keys that are not numbers, replaced by the dialogue's index
+  /// One sentence per change ("12 dev dialogues were written to trainVid: ..."); empty when none.
+  std::vector<std::string> notes() const;
+};
+
 /// Writes `corpus` as a MultiEMO folder (Speakers.pkl and, with features, the three feature
 /// pickles) in `dir`, created if needed; files are written atomically. The layout follows the
 /// corpus's dataset: "iemocap" gives IEMOCAP's 9-field tuple with 'M'/'F' speakers (the last
 /// letter of the speaker's name when it is M or F, else M for party 0 and F for others);
 /// anything else MELD's 10-field tuple with one-hot parties and int keys (a key that is not a
 /// number is replaced by the dialogue's index). Train and Dev dialogues go to trainVid, as in
-/// MultiEMO. Used for fixtures and `mlsan bench load`. Throws std::runtime_error naming the file.
-void writeMultiEmoFolder(const Corpus& corpus, const std::string& dir, const MultiEmoWriteOptions& options = {});
+/// MultiEMO; the report says how many dev dialogues (and replaced keys) there were. Used for
+/// fixtures and `mlsan bench load`. Throws std::runtime_error naming the file.
+MultiEmoWriteReport writeMultiEmoFolder(const Corpus& corpus, const std::string& dir, const MultiEmoWriteOptions& options = {});
 
 /// What a corpus path holds, as far as a cheap look (names, first bytes) can tell.
 enum class CorpusKind {

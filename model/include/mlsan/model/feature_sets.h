@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// The five feature sets the analyses compare (issue 5): raw audio, FiLM-calibrated audio, raw
+// The five feature sets the analyses compare (the paper's Fig. 5): raw audio, FiLM-calibrated audio, raw
 // visual, FiLM-calibrated visual and the fused representation, for the utterances of an
 // Inference, with each utterance's speaker and gold emotion. Speakers without a global identity
 // ("other": many people under one name) and unlabelled utterances are left out; visual rows

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // A 3-D t-SNE map in VTK inside the Qt 6 window: a QOpenGLWidget that drives a
-// vtkGenericOpenGLRenderWindow (Debian's VTK has no Qt 6 module; ../shared/spec/STACK.md says
-// how). Points are spheres coloured like the 2-D maps; drag to rotate (trackball), wheel to
-// zoom, a click without dragging picks the nearest point and emits its utterance. Where OpenGL
-// is unavailable (offscreen Qt, no GL driver) it shows a message instead and never creates a
-// GL widget. VTK headers stay in the .cpp. GUI thread only.
+// vtkGenericOpenGLRenderWindow (Debian's VTK has no Qt 6 module; this widget does what VTK's
+// Qt 5 QVTKOpenGLNativeWidget does). Points are spheres coloured like the 2-D maps; drag to
+// rotate (trackball), wheel to zoom, a click without dragging picks the nearest point and
+// emits its utterance. Where OpenGL is unavailable (offscreen Qt, no GL driver) it shows a
+// message instead and never creates a GL widget. VTK headers stay in the .cpp. GUI thread only.
 #include <QWidget>
 #include <memory>
 
