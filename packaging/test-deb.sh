@@ -27,7 +27,7 @@ for f in ./usr/bin/mlsan ./usr/bin/mlsan-studio ./usr/share/applications/org.mls
 done
 # Debian's package checker: errors fail, warnings and notes are shown.
 if command -v lintian >/dev/null; then
-  lintian_out=$(lintian --no-tag-display-limit "$deb" 2>&1 || true)
+  lintian_out=$(lintian --tag-display-limit 0 "$deb" 2>&1 || true)
   [ -z "$lintian_out" ] || echo "$lintian_out" | sed 's/^/test-deb: lintian: /'
   errors=$(echo "$lintian_out" | grep -c '^E: ' || true)
   [ "$errors" -eq 0 ] || fail "lintian reports $errors error(s)"
