@@ -186,6 +186,29 @@ TEST_F(Fixture, CheckpointRoundTripGivesTheSameInference) {
   fs::remove_all(dir);
 }
 
+// Inference hears of each batch and stops at the next one when asked (the Embeddings tab's
+// cancel): the result says it was cancelled and holds only the batches before.
+TEST_F(Fixture, InferenceStopsAtTheNextBatchWhenCancelled) {
+  const auto dir = freshDir("infer-cancel");
+  NullProgress p;
+  tc.epochs = 1;
+  train(corpus, cfg, tc, dir.string(), false, p);
+  Model m = Model::load(RunPaths(dir.string()).bestCheckpoint());
+  std::vector<int> all(corpus.dialogues.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  NullProgress none;
+  const Inference whole = m.infer(corpus, all, 4, &none);
+  EXPECT_FALSE(whole.cancelled);
+  EXPECT_EQ(whole.utterances.size(), corpus.numUtterances());
+  CancelAfter afterTwo(2);  // two batches of 4 dialogues, then stop
+  const Inference part = m.infer(corpus, all, 4, &afterTwo);
+  EXPECT_TRUE(part.cancelled);
+  std::size_t firstEight = 0;
+  for (int d = 0; d < 8; ++d) firstEight += corpus.dialogues[static_cast<std::size_t>(d)].size();
+  EXPECT_EQ(part.utterances.size(), firstEight);
+  fs::remove_all(dir);
+}
+
 TEST_F(Fixture, ResumingWithAnotherConfigurationSaysWhatDiffers) {
   const auto dir = freshDir("mismatch");
   NullProgress p;

@@ -111,7 +111,8 @@ int runEmbeddingBench() {
 
   // 2. Cancel in each stage: from cancel() to the worker thread's end.
   struct Stop { const char* stage; const char* prefix; };
-  for (const Stop& stop : {Stop{"inference", "Inferring"}, Stop{"t-SNE", "t-SNE"}, Stop{"measuring", "Measuring"}}) {
+  for (const Stop& stop : {Stop{"loading the model", "Loading"}, Stop{"inference", "Inferring"}, Stop{"t-SNE", "t-SNE"},
+                           Stop{"measuring", "Measuring"}}) {
     QString stage;
     auto c = QObject::connect(&job, &ui::EmbeddingJob::progress, [&stage](const QString& s, int) { stage = s; });
     job.start(request);

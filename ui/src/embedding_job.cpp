@@ -15,6 +15,8 @@ namespace mlsan::ui {
 namespace {
 /// The share of the progress bar that inference takes; the maps share the rest.
 constexpr int kInferShare = 10;
+/// Dialogues per inference batch.
+constexpr int kInferBatch = 16;
 }  // namespace
 
 EmbeddingJob::~EmbeddingJob() {
@@ -49,10 +51,12 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
     try {
       if (!request.corpus) throw std::runtime_error("no corpus open");
       const data::Corpus& corpus = *request.corpus;
-      post([](EmbeddingJob* j) { emit j->progress(tr("Inferring features"), 0); });
+      post([](EmbeddingJob* j) { emit j->progress(tr("Loading the model"), 0); });
       model::setThreads(request.threads);
       model::Model m = model::Model::load(model::RunPaths(request.runDir.toStdString()).bestCheckpoint());
       m.checkCorpus(corpus);
+      if (cancelFlag->load()) return;
+      post([](EmbeddingJob* j) { emit j->progress(tr("Inferring features"), 1); });
       // Inference reports each batch and stops at the next one when cancelled.
       struct InferProgress : model::Progress {
         const std::atomic<bool>& stop;
@@ -63,7 +67,8 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
       } inferProgress(*cancelFlag, [post](int percent) {
         post([percent](EmbeddingJob* j) { emit j->progress(tr("Inferring features"), percent); });
       });
-      const model::Inference inf = m.infer(corpus, model::dialoguesOf(corpus, request.split), 64, &inferProgress);
+      // Small batches: a cancel waits for one of them at most.
+      const model::Inference inf = m.infer(corpus, model::dialoguesOf(corpus, request.split), kInferBatch, &inferProgress);
       if (inf.cancelled || cancelFlag->load()) return;
       auto result = std::make_shared<EmbeddingResult>();
       result->request = request;
