@@ -75,10 +75,10 @@ CheckpointMeta readCheckpointMeta(const std::string& path) {
   return metaFrom(archive, path);
 }
 
-void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* optimizer) {
-  const auto params = net->parameters();
-  auto archive = openArchive(path, params.empty() ? torch::Device(torch::kCPU) : params.front().device());
-  const CheckpointMeta meta = metaFrom(archive, path);
+/// Loads the weights (and the optimizer state) of an archive already open, whose metadata is
+/// `meta`, into `net`.
+static void loadFrom(torch::serialize::InputArchive& archive, const CheckpointMeta& meta, const std::string& path, Net& net,
+                     torch::optim::Optimizer* optimizer) {
   const std::string diff = meta.model.differences(net->config);
   if (!diff.empty()) throw CheckpointError(path + ": the checkpoint's configuration differs from this model's (" + diff + ")");
   try {
@@ -96,6 +96,12 @@ void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* 
   }
 }
 
+void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* optimizer) {
+  const auto params = net->parameters();
+  auto archive = openArchive(path, params.empty() ? torch::Device(torch::kCPU) : params.front().device());
+  loadFrom(archive, metaFrom(archive, path), path, net, optimizer);
+}
+
 // ---------------------------------------------------------------- Model
 struct Model::Impl {
   Net net{nullptr};
@@ -111,9 +117,10 @@ Model& Model::operator=(Model&&) noexcept = default;
 
 Model Model::load(const std::string& path, const std::string& device) {
   auto impl = std::make_unique<Impl>();
-  impl->meta = readCheckpointMeta(path);
+  auto archive = openArchive(path);  // read once: the metadata and the weights
+  impl->meta = metaFrom(archive, path);
   impl->net = Net(impl->meta.model);
-  loadCheckpoint(path, impl->net, nullptr);
+  loadFrom(archive, impl->meta, path, impl->net, nullptr);
   impl->device = parseDevice(device);
   impl->net->to(impl->device);
   impl->net->eval();
