@@ -15,6 +15,7 @@
 #include <QWidget>
 
 #include "mlsan/ui/corpus_tree_model.h"
+#include "mlsan/ui/training_form.h"
 
 namespace studio_test {
 
@@ -46,6 +47,16 @@ inline void saveShotTo(QWidget* w, const QString& dir, const QString& name) {
   const QImage img = w->grab().toImage();
   EXPECT_TRUE(img.save(dir + "/" + name)) << (dir + "/" + name).toStdString();
   EXPECT_GT(distinctColours(img), 12) << name.toStdString() << " looks blank";
+}
+
+/// Fills the Training panel's form for one ML-SAN configuration on the demo corpus.
+inline void describeSingleRun(mlsan::ui::TrainingForm* form, int epochs, const QString& seeds, int threads) {
+  form->setKind(mlsan::ui::TrainingForm::Kind::Single);
+  form->setCorpus("demo");
+  form->setVariant("mlsan");
+  form->setEpochs(epochs);
+  form->setSeeds(seeds);
+  form->setThreads(threads);
 }
 
 /// Clicks the row of an utterance in the corpus tree (expanding its parents).

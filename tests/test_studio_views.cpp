@@ -212,12 +212,7 @@ TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
   ASSERT_TRUE(waitFor([&] { return window->centreTabs()->currentWidget() == panel; }, 5000));
 
   // 1. A run to cancel: curves appear per epoch, the window answers meanwhile.
-  panel->form()->setKind(ui::TrainingPanel::Kind::Single);
-  panel->form()->setCorpus("demo");
-  panel->form()->setVariant("mlsan");
-  panel->form()->setEpochs(6);
-  panel->form()->setSeeds("7");
-  panel->form()->setThreads(1);
+  studio_test::describeSingleRun(panel->form(), 6, "7", 1);
   QTest::mouseClick(panel->startButton(), Qt::LeftButton);
   ASSERT_TRUE(panel->busy()) << panel->log()->toPlainText().toStdString();
   ASSERT_TRUE(waitFor([&] { return panel->curvePoints() > 0; }, 120000)) << panel->log()->toPlainText().toStdString();

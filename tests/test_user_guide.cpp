@@ -102,12 +102,7 @@ TEST(UserGuide, PicturesOfEveryStep) {
   // 4. Retrain: one ML-SAN run with live curves (Training tab).
   auto* train = window.trainingPanel();
   window.centreTabs()->setCurrentWidget(train);
-  train->form()->setKind(ui::TrainingPanel::Kind::Single);
-  train->form()->setCorpus("demo");
-  train->form()->setVariant("mlsan");
-  train->form()->setEpochs(4);
-  train->form()->setSeeds("1");
-  train->form()->setThreads(2);
+  studio_test::describeSingleRun(train->form(), 4, "1", 2);
   QSignalSpy single(train, &ui::TrainingPanel::queueFinished);
   QString err;
   ASSERT_TRUE(train->start(&err)) << err.toStdString();

@@ -27,19 +27,6 @@ namespace {
 
 double seconds(const QElapsedTimer& t) { return static_cast<double>(t.nsecsElapsed()) / 1e9; }
 
-/// Runs the event loop until `done()` or the timeout; false on timeout.
-template <class F>
-bool spin(F done, int timeoutMs) {
-  QElapsedTimer t;
-  t.start();
-  while (!done()) {
-    if (t.elapsed() > timeoutMs) return false;
-    QApplication::processEvents(QEventLoop::AllEvents, 20);
-    QThread::msleep(2);
-  }
-  return true;
-}
-
 }  // namespace
 
 int runEmbeddingBench() {
@@ -86,11 +73,17 @@ int runEmbeddingBench() {
     gaps.push_back(tick.nsecsElapsed() / 1e6);
     tick.restart();
   });
+  // A real event loop, as the window runs, until the job ends (or 15 minutes pass).
+  QEventLoop loop;
+  QObject::connect(&job, &ui::EmbeddingJob::finished, &loop, &QEventLoop::quit);
+  QObject::connect(&job, &ui::EmbeddingJob::failed, &loop, &QEventLoop::quit);
+  QTimer::singleShot(900000, &loop, &QEventLoop::quit);
   clock.start();
   tick.start();
   timer.start();
   job.start(request);
-  if (!spin([&] { return result || !error.isEmpty(); }, 900000) || !result) {
+  loop.exec();
+  if (!result) {
     std::fprintf(stderr, "bench: the embedding job did not finish: %s\n", qPrintable(error));
     return 1;
   }
@@ -116,7 +109,7 @@ int runEmbeddingBench() {
     QString stage;
     auto c = QObject::connect(&job, &ui::EmbeddingJob::progress, [&stage](const QString& s, int) { stage = s; });
     job.start(request);
-    if (!spin([&] { return stage.startsWith(stop.prefix); }, 600000)) {
+    if (!waitFor([&] { return stage.startsWith(stop.prefix); }, 600000)) {
       std::fprintf(stderr, "bench: never reached the %s stage\n", stop.stage);
       return 1;
     }

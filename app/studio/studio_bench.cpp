@@ -18,19 +18,6 @@
 namespace mlsan::studio {
 namespace {
 
-/// Processes events until `ready()` or the timeout; false on timeout.
-template <class F>
-bool waitFor(F ready, int timeoutMs) {
-  QElapsedTimer t;
-  t.start();
-  while (!ready()) {
-    if (t.elapsed() > timeoutMs) return false;
-    QApplication::processEvents(QEventLoop::AllEvents, 50);
-    QThread::msleep(5);
-  }
-  return true;
-}
-
 struct Stats {
   double median = 0, p95 = 0, max = 0, mean = 0;
 };

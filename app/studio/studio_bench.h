@@ -1,10 +1,27 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
 #include <QString>
+#include <QThread>
 
 #include "mlsan/ui/main_window.h"
 
 namespace mlsan::studio {
+
+/// Processes events until `ready()` or the timeout; false on timeout.
+template <class F>
+bool waitFor(F ready, int timeoutMs) {
+  QElapsedTimer t;
+  t.start();
+  while (!ready()) {
+    if (t.elapsed() > timeoutMs) return false;
+    QApplication::processEvents(QEventLoop::AllEvents, 50);
+    QThread::msleep(5);
+  }
+  return true;
+}
 
 /// `mlsan-studio --bench`: opens the demo corpus with two freshly trained one-epoch models (in a
 /// temporary folder: the cached demo models are left alone), then times stepping through

@@ -33,23 +33,17 @@ CsvWriter& CsvWriter::text(std::string_view s) {
   return *this;
 }
 
-CsvWriter& CsvWriter::number(double v, int digits) {
+CsvWriter& CsvWriter::formatted(const char* format, int precision, double v) {
   separator();
   if (!std::isfinite(v)) return *this;
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  char buf[400];
+  const int n = std::snprintf(buf, sizeof buf, format, precision, v);
   out_.append(buf, static_cast<std::size_t>(n));
   return *this;
 }
 
-CsvWriter& CsvWriter::fixed(double v, int decimals) {
-  separator();
-  if (!std::isfinite(v)) return *this;
-  char buf[400];
-  const int n = std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  out_.append(buf, static_cast<std::size_t>(n));
-  return *this;
-}
+CsvWriter& CsvWriter::number(double v, int digits) { return formatted("%.*g", digits, v); }
+CsvWriter& CsvWriter::fixed(double v, int decimals) { return formatted("%.*f", decimals, v); }
 
 CsvWriter& CsvWriter::exact(float v) {
   separator();

@@ -9,16 +9,9 @@
 #include <QVBoxLayout>
 
 #include "mlsan/model/run.h"
+#include "table_widgets.h"
 
 namespace mlsan::ui {
-namespace {
-QTableWidgetItem* cell(const QString& text, bool number = false) {
-  auto* i = new QTableWidgetItem(text);
-  i->setFlags(i->flags() & ~Qt::ItemIsEditable);
-  if (number) i->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-  return i;
-}
-}  // namespace
 
 RunList::RunList(QWidget* parent) : QWidget(parent) {
   table_ = new QTableWidget(0, 5);
@@ -31,12 +24,7 @@ RunList::RunList(QWidget* parent) : QWidget(parent) {
   auto* showRun = new QPushButton(tr("Show in views"));
   auto* showCurves = new QPushButton(tr("Show curves"));
   auto* refreshButton = new QPushButton(tr("Refresh"));
-  auto* layout = new QVBoxLayout(this);
-  layout->addWidget(table_);
-  auto* row = new QHBoxLayout;
-  for (auto* b : {showRun, showCurves, refreshButton}) row->addWidget(b);
-  row->addStretch();
-  layout->addLayout(row);
+  layOutTablePage(this, table_, {showRun, showCurves, refreshButton});
 
   connect(showRun, &QPushButton::clicked, this, [this] {
     if (const QString d = selectedRun(); !d.isEmpty()) emit showRunRequested(d);
@@ -74,13 +62,13 @@ void RunList::refresh() {
     const QString d = QString::fromStdString(dir);
     const int row = table_->rowCount();
     table_->insertRow(row);
-    auto* first = cell(QDir(root_).relativeFilePath(d));
+    auto* first = readOnlyCell(QDir(root_).relativeFilePath(d));
     first->setData(Qt::UserRole, d);
     table_->setItem(row, 0, first);
-    table_->setItem(row, 1, cell(QString::fromStdString(s.variant)));
-    table_->setItem(row, 2, cell(s.problem.empty() ? QString("%1/%2").arg(s.epochsDone).arg(s.epochs) : QString(), true));
-    table_->setItem(row, 3, cell(s.finished ? QString::number(s.testWeightedF1, 'f', 2) : QString(), true));
-    table_->setItem(row, 4, cell(!s.problem.empty() ? tr("unreadable: %1").arg(QString::fromStdString(s.problem).left(80))
+    table_->setItem(row, 1, readOnlyCell(QString::fromStdString(s.variant)));
+    table_->setItem(row, 2, readOnlyCell(s.problem.empty() ? QString("%1/%2").arg(s.epochsDone).arg(s.epochs) : QString(), true));
+    table_->setItem(row, 3, readOnlyCell(s.finished ? QString::number(s.testWeightedF1, 'f', 2) : QString(), true));
+    table_->setItem(row, 4, readOnlyCell(!s.problem.empty() ? tr("unreadable: %1").arg(QString::fromStdString(s.problem).left(80))
                                  : s.finished   ? tr("finished")
                                                 : tr("unfinished")));
     if (d == keep) table_->setCurrentCell(row, 0);

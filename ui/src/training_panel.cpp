@@ -22,6 +22,7 @@
 
 #include "mlsan/model/config.h"
 #include "mlsan/model/run.h"
+#include "table_widgets.h"
 #include "mlsan/ui/experiment_job.h"
 #include "mlsan/ui/run_list.h"
 #include "mlsan/ui/studio_state.h"
@@ -31,13 +32,6 @@ namespace mlsan::ui {
 namespace ex = experiments;
 
 namespace {
-QTableWidgetItem* item(const QString& text, bool number = false) {
-  auto* i = new QTableWidgetItem(text);
-  i->setFlags(i->flags() & ~Qt::ItemIsEditable);
-  if (number) i->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-  return i;
-}
-
 QString num(double v, int digits = 2) { return std::isfinite(v) ? QString::number(v, 'f', digits) : QString(); }
 
 QString clockText(double s) {
@@ -151,12 +145,7 @@ QWidget* TrainingPanel::buildQueueTabs() {
   exportMd_ = new QPushButton(tr("Export Markdown…"));
   exportTex_ = new QPushButton(tr("Export LaTeX…"));
   auto* resultsPage = new QWidget;
-  auto* resultsLayout = new QVBoxLayout(resultsPage);
-  resultsLayout->addWidget(resultTable_);
-  auto* exportRow = new QHBoxLayout;
-  for (auto* b : {exportCsv_, exportMd_, exportTex_}) exportRow->addWidget(b);
-  exportRow->addStretch();
-  resultsLayout->addLayout(exportRow);
+  layOutTablePage(resultsPage, resultTable_, {exportCsv_, exportMd_, exportTex_});
   connect(exportCsv_, &QPushButton::clicked, this, [this] { exportDialog(tr("CSV (*.csv)"), ".csv"); });
   connect(exportMd_, &QPushButton::clicked, this, [this] { exportDialog(tr("Markdown (*.md)"), ".md"); });
   connect(exportTex_, &QPushButton::clicked, this, [this] { exportDialog(tr("LaTeX (*.tex)"), ".tex"); });
@@ -283,8 +272,8 @@ void TrainingPanel::startTasks(std::vector<ex::ChildTask> tasks, std::vector<QSt
   watched_ = 0;
   queue_->setRowCount(static_cast<int>(tasks.size()));
   for (int i = 0; i < static_cast<int>(tasks.size()); ++i) {
-    queue_->setItem(i, 0, item(QString::fromStdString(tasks[i].label)));
-    for (int c = 1; c < 7; ++c) queue_->setItem(i, c, item(c == 1 ? tr("queued") : QString(), c >= 2 && c <= 5));
+    queue_->setItem(i, 0, readOnlyCell(QString::fromStdString(tasks[i].label)));
+    for (int c = 1; c < 7; ++c) queue_->setItem(i, c, readOnlyCell(c == 1 ? tr("queued") : QString(), c >= 2 && c <= 5));
   }
   queue_->resizeColumnsToContents();
   curvesView_->show({}, tasks.empty() ? QString() : QString::fromStdString(tasks[0].label));
@@ -397,11 +386,11 @@ void TrainingPanel::updateResults() {
     const auto& r = t.rows[i];
     QString ms = std::isfinite(r.mean) ? num(r.mean) : QString("–");
     if (std::isfinite(r.std)) ms += " ± " + num(r.std);
-    resultTable_->setItem(i, 0, item(QString::fromStdString(r.title)));
-    resultTable_->setItem(i, 1, item(ms, true));
-    resultTable_->setItem(i, 2, item(r.reference ? QString("—") : std::isfinite(r.delta) ? QString::asprintf("%+.2f", r.delta) : QString(), true));
-    resultTable_->setItem(i, 3, item(r.reference ? QString("—") : std::isfinite(r.pValue) ? QString::number(r.pValue, 'g', 3) : QString(), true));
-    resultTable_->setItem(i, 4, item(QString("%1/%2").arg(r.finished).arg(t.seeds.size()), true));
+    resultTable_->setItem(i, 0, readOnlyCell(QString::fromStdString(r.title)));
+    resultTable_->setItem(i, 1, readOnlyCell(ms, true));
+    resultTable_->setItem(i, 2, readOnlyCell(r.reference ? QString("—") : std::isfinite(r.delta) ? QString::asprintf("%+.2f", r.delta) : QString(), true));
+    resultTable_->setItem(i, 3, readOnlyCell(r.reference ? QString("—") : std::isfinite(r.pValue) ? QString::number(r.pValue, 'g', 3) : QString(), true));
+    resultTable_->setItem(i, 4, readOnlyCell(QString("%1/%2").arg(r.finished).arg(t.seeds.size()), true));
   }
   resultTable_->resizeColumnsToContents();
   updateEnabled();

@@ -33,6 +33,7 @@ class CsvWriter {
 
  private:
   void separator();
+  CsvWriter& formatted(const char* format, int precision, double v);
   std::string out_;
   bool rowStarted_ = false;
 };
