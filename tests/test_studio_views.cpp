@@ -3,6 +3,8 @@
 // suite's one window (studio_fixture.h): confusion matrices against `mlsan compare`, the t-SNE
 // maps with their numbers, and retraining with live curves, cancel and Table 2 against
 // `mlsan ablation`.
+#include <QLineF>
+
 #include "studio_fixture.h"
 
 using namespace mlsan;
@@ -146,13 +148,27 @@ TEST_F(Studio, EmbeddingMapsFillInWithNumbersAndOpenUtterances) {
   panel->setColourBy(ui::EmbeddingMapView::ColourBy::Emotion);
   EXPECT_TRUE(panel->legendText().contains("neutral")) << panel->legendText().toStdString();
   saveShot(panel, "embeddings_emotion.png");
-  // Click a point of the calibrated map: its utterance opens.
+  // Click a point of the calibrated map: its utterance opens. The point clicked is the one
+  // farthest on screen from any other, so that the click cannot be taken for a neighbour's.
   auto* view = panel->after()->chartView();
-  const QPoint p = panel->after()->pointPosition(0);
-  QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, p);
+  const int n = panel->after()->points();
+  std::vector<QPoint> at(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) at[static_cast<std::size_t>(i)] = panel->after()->pointPosition(i);
+  int pick = 0;
+  double best = -1;
+  for (int i = 0; i < n; ++i) {
+    double nearest = 1e300;
+    for (int j = 0; j < n; ++j)
+      if (j != i) nearest = std::min(nearest, static_cast<double>(QLineF(at[static_cast<std::size_t>(i)], at[static_cast<std::size_t>(j)]).length()));
+    if (nearest > best) {
+      best = nearest;
+      pick = i;
+    }
+  }
+  QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at[static_cast<std::size_t>(pick)]);
   QApplication::processEvents();
-  EXPECT_EQ(state().currentDialogue(), after.dialogue[0]);
-  EXPECT_EQ(state().currentUtterance(), after.index[0]);
+  EXPECT_EQ(state().currentDialogue(), after.dialogue[static_cast<std::size_t>(pick)]);
+  EXPECT_EQ(state().currentUtterance(), after.index[static_cast<std::size_t>(pick)]);
   EXPECT_EQ(window->centreTabs()->currentWidget(), window->player());
   // The fused representation: one map, and the left side says why.
   window->centreTabs()->setCurrentWidget(panel);
