@@ -31,8 +31,7 @@ ResultTable collectResults(const Experiment& e, const std::string& root) {
     const fs::path dir = fs::path(root) / task.dir;
     const auto seedIndex = std::find(e.seeds.begin(), e.seeds.end(), task.seed) - e.seeds.begin();
     if (seedIndex >= static_cast<long>(e.seeds.size())) continue;
-    const std::string metrics = (dir / "metrics.json").string();
-    if (!fs::exists(metrics)) {
+    if (!fs::exists(model::RunPaths(dir.string()).metrics())) {
       t.problems.push_back(dir.string() + ": not finished (no metrics.json)");
       continue;
     }
@@ -47,9 +46,7 @@ ResultTable collectResults(const Experiment& e, const std::string& root) {
         throw std::runtime_error("its model is not the variant " + task.args.variantTitle());
       if (task.args.lambda >= 0 && std::abs(m.lambda - task.args.lambda) > 1e-12)
         throw std::runtime_error("trained with lambda " + formatNumber(m.lambda) + ", expected " + formatNumber(task.args.lambda));
-      const double f1 = json::parse(data::readFile(metrics)).at("weighted_f1").get<double>();
-      if (!std::isfinite(f1)) throw std::runtime_error("weighted F1 is not a number");
-      t.rows[task.group].runs[seedIndex] = f1;
+      t.rows[task.group].runs[seedIndex] = model::readTestWeightedF1(dir.string());
     } catch (const std::exception& ex) {
       t.problems.push_back(dir.string() + ": " + ex.what());
     }

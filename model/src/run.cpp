@@ -141,6 +141,19 @@ std::vector<std::string> findRuns(const std::string& root) {
   return runs;
 }
 
+double readTestWeightedF1(const std::string& runDir) {
+  const std::string path = RunPaths(runDir).metrics();
+  const std::string text = data::readFile(path);
+  double f1 = 0;
+  try {
+    f1 = json::parse(text).at("weighted_f1").get<double>();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": unexpected content (" + e.what() + ")");
+  }
+  if (!std::isfinite(f1)) throw std::runtime_error(path + ": the weighted F1 is not a number");
+  return f1;
+}
+
 RunSummary summariseRun(const std::string& runDir) {
   RunSummary s;
   s.dir = runDir;
@@ -152,8 +165,7 @@ RunSummary summariseRun(const std::string& runDir) {
     std::error_code ec;
     if (fs::exists(paths.curves(), ec)) s.epochsDone = static_cast<int>(readCurves(paths.curves()).size());
     if (fs::exists(paths.metrics(), ec)) {
-      const json m = json::parse(data::readFile(paths.metrics()));
-      s.testWeightedF1 = m.at("weighted_f1").get<double>();
+      s.testWeightedF1 = readTestWeightedF1(runDir);
       s.finished = true;
     }
   } catch (const std::exception& e) {

@@ -35,9 +35,14 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
     throw std::runtime_error(paths.config() + ": this run was trained on corpus '" + config.corpusName + "' (signature " +
                              config.corpusSignature + "), not on the open corpus '" + corpus.name + "' (signature " +
                              corpus.signature() + ")");
-  // metrics.json is optional for browsing (an interrupted run has none yet).
-  const model::RunSummary summary = model::summariseRun(dir.toStdString());
-  if (summary.finished) run->testWeightedF1 = summary.testWeightedF1;
+  // metrics.json is optional for browsing (an interrupted run has none yet, a damaged one is no
+  // reason to refuse the predictions).
+  if (QFileInfo::exists(QString::fromStdString(paths.metrics()))) {
+    try {
+      run->testWeightedF1 = model::readTestWeightedF1(dir.toStdString());
+    } catch (const std::exception&) {
+    }
+  }
 
   std::vector<std::string> labelNames;
   const auto rows = model::readPredictions(paths.predictions(), &labelNames);

@@ -77,6 +77,10 @@ std::vector<std::string> runFoldersIn(const std::string& path);
 /// Every run folder at any depth under `root`, sorted by path; empty when root does not exist.
 std::vector<std::string> findRuns(const std::string& root);
 
+/// metrics.json's test weighted F1 (percent, of the validation-selected epoch). Throws
+/// std::runtime_error naming the file when it is missing, not JSON, or has no finite weighted_f1.
+double readTestWeightedF1(const std::string& runDir);
+
 /// What a list of runs shows of one, read without torch. Never throws: `problem` says what
 /// could not be read.
 struct RunSummary {
