@@ -3,6 +3,7 @@
 // Internal to mlsan_data: the heap objects behind PyValue, shared by the pickle reader, the
 // value model and the writer. Not installed, not for other targets.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -58,6 +59,7 @@ enum class PyGlobalId : std::uint8_t {
   ByteArray,    ///< builtins.bytearray
   Set,          ///< builtins.set
   FrozenSet,    ///< builtins.frozenset
+  Extension,    ///< a global of the PickleHooks in use (torch files)
 };
 
 /// Decodes latin-1 bytes to UTF-8.
@@ -131,6 +133,13 @@ struct PyGlobalObj : PyObject {
 /// A canonical string for a hashable key (Python equality: 1 == 1.0 == True); "" if unhashable.
 std::string hashKey(const PyValue& key);
 bool isContainer(PyKind k);
+/// After parsing, when some container had several references (pickle_structure.cpp): checks that
+/// the tree has no cycle and is at most `maxDepth` deep (calls `fail`, which throws, otherwise).
+void checkPickleStructure(const PyValue& root, std::size_t maxDepth, const std::function<void(const std::string&)>& fail);
+/// Empties the shared containers the result does not reach (after checkPickleStructure).
+void releaseUnreachable(std::vector<std::shared_ptr<PyObject>>& shared);
+/// Empties every shared container (after a failure), so that cycles are freed.
+void breakSharedLinks(std::vector<std::shared_ptr<PyObject>>& shared);
 /// Encodes UTF-8 text whose code points are all <= U+00FF as latin-1 bytes into `out` (which
 /// must hold utf8.size() bytes); returns the number written, or SIZE_MAX on a code point above
 /// U+00FF or malformed UTF-8.
@@ -146,9 +155,12 @@ std::string decodeRawUnicodeEscape(std::string_view line);
 /// pickletools' name of an opcode ("BINUNICODE"), or "opcode" when unknown.
 const char* pickleOpName(unsigned char op);
 
-/// The reader proper (pickle_unpickler.cpp), on bytes in memory...
+struct PickleHooks;
+/// The reader proper (pickle_unpickler.cpp), on bytes in memory. `hooks` (pickle_numpy.h) adds
+/// globals and persistent ids (torch files); `consumed`, when given, receives where the data
+/// after the STOP opcode begins (files that hold several pickles in a row).
 PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
-                 const PickleLimits& limits);
+                 const PickleLimits& limits, PickleHooks* hooks = nullptr, std::size_t* consumed = nullptr);
 /// ...or streaming from an open file (big bytes payloads stay in the file until used).
 PyValue unpickleFile(std::shared_ptr<const PyFileHandle> file, const PickleLimits& limits);
 

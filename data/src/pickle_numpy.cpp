@@ -212,6 +212,7 @@ PyValue reduceAllowed(const NumpyContext& c, const PyValue& fn, const PyValue& a
       return PyValue::set(std::move(items));
     }
     case PyGlobalId::Ndarray: failReduce(c, name, "is not allowed (numpy arrays come through _reconstruct or _frombuffer)");
+    case PyGlobalId::Extension: break;  // the hooks' globals never get here (Unpickler::reduce)
   }
   failReduce(c, name, "is not allowed");
 }

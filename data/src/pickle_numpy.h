@@ -23,6 +23,22 @@ struct NumpyContext {
   }
 };
 
+/// Extra globals and persistent ids for a format built on pickle (torch.save's files, see
+/// torch_file.cpp). Their values are still plain data: nothing is ever called.
+struct PickleHooks {
+  virtual ~PickleHooks() = default;
+  /// True when module.name is one of this format's globals.
+  virtual bool knows(const std::string& module, const std::string& name) const = 0;
+  /// Added to the message that refuses any other global.
+  virtual std::string refusalHint() const { return {}; }
+  /// REDUCE of one of this format's globals (`global` is "module.name").
+  virtual PyValue reduce(const NumpyContext& c, const std::string& global, const PyValue& args) = 0;
+  /// BUILD: true when handled here; false lets the usual rules apply.
+  virtual bool build(const NumpyContext& c, PyValue& target, const PyValue& state) = 0;
+  /// PERSID / BINPERSID: the object a persistent id stands for.
+  virtual PyValue persistentLoad(const NumpyContext& c, const PyValue& pid) = 0;
+};
+
 /// The id of an allowed global, or nullopt.
 std::optional<PyGlobalId> allowedGlobal(const std::string& module, const std::string& name);
 /// REDUCE: `fn(*args)` for an allowed `fn`; throws PickleError for anything else.

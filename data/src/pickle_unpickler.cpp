@@ -21,7 +21,7 @@ class Unpickler {
  public:
   /// Bytes in memory.
   Unpickler(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
-            const PickleLimits& limits)
+            const PickleLimits& limits, PickleHooks* hooks = nullptr)
       : owner_(std::move(owner)),
         base_(reinterpret_cast<const unsigned char*>(data)),
         p_(base_),
@@ -29,25 +29,29 @@ class Unpickler {
         total_(size),
         name_(name),
         limits_(limits),
-        copyBudget_(4 * size + (64u << 20)) {}
+        copyBudget_(4 * size + (64u << 20)),
+        hooks_(hooks) {}
   /// A file, read in chunks; big bytes payloads are left in it (PyFileSlice).
   Unpickler(std::shared_ptr<const PyFileHandle> file, const PickleLimits& limits)
       : base_(nullptr), p_(nullptr), end_(nullptr), total_(file->size), name_(file->path), limits_(limits),
         copyBudget_(4 * file->size + (64u << 20)), file_(std::move(file)) {}
 
+  /// Bytes read so far: after run(), where the data after the STOP opcode begins.
+  std::size_t position() const { return pos(); }
+
   PyValue run() {
     try {
       PyValue result = loop();
       if (!shared_.empty()) {
-        checkStructure(result);
-        releaseUnreachable();
+        checkPickleStructure(result, limits_.maxDepth, [this](const std::string& why) { fail(why); });
+        releaseUnreachable(shared_);
       }
       return result;
     } catch (const PickleError&) {
-      breakSharedLinks();
+      breakSharedLinks(shared_);
       throw;
     } catch (const std::exception& e) {  // e.g. a lazy str that is not UTF-8, out of memory
-      breakSharedLinks();
+      breakSharedLinks(shared_);
       throw PickleError(name_, opStart_, e.what());
     }
   }
@@ -69,6 +73,7 @@ class Unpickler {
   std::unordered_map<std::uint64_t, PyValue> sparseMemo_;
   std::vector<std::shared_ptr<PyObject>> shared_;  ///< containers with more than one reference
   std::size_t copyBudget_;  ///< bytes REDUCE/BUILD may still copy (see NumpyContext)
+  PickleHooks* hooks_ = nullptr;              ///< extra globals and persistent ids (torch files)
   std::shared_ptr<const PyFileHandle> file_;  ///< file mode only
   std::size_t chunk_ = 64 * 1024;             ///< file mode: bytes to read at the next refill
   unsigned char op_ = 0;                      ///< the opcode being interpreted
@@ -344,22 +349,28 @@ class Unpickler {
   PyValue resolveGlobal(const std::string& module, const std::string& name);
   PyValue reduce(const PyValue& fn, const PyValue& args) {
     NumpyContext ctx{name_, opStart_, copyBudget_};
+    if (hooks_ && fn.is(PyKind::Global) && static_cast<const PyGlobalObj&>(*fn.obj_).id == PyGlobalId::Extension)
+      return hooks_->reduce(ctx, fn.globalName(), args);
     return reduceAllowed(ctx, fn, args);
   }
   void build(PyValue& target, const PyValue& state) {
     NumpyContext ctx{name_, opStart_, copyBudget_};
+    if (hooks_ && hooks_->build(ctx, target, state)) return;
     buildAllowed(ctx, target, state);
+  }
+  PyValue persistent(const PyValue& pid) {
+    if (!hooks_) fail(std::string("opcode ") + opName(op_) + " (persistent id) is not allowed");
+    NumpyContext ctx{name_, opStart_, copyBudget_};
+    return hooks_->persistentLoad(ctx, pid);
   }
 
   PyValue loop();
-  void checkStructure(const PyValue& root);
-  void breakSharedLinks();
-  void releaseUnreachable();
 };
 
 PyValue Unpickler::resolveGlobal(const std::string& module, const std::string& name) {
-  const auto id = allowedGlobal(module, name);
-  if (!id) fail("global '" + module + "." + name + "' is not allowed");
+  auto id = allowedGlobal(module, name);
+  if (!id && hooks_ && hooks_->knows(module, name)) id = PyGlobalId::Extension;
+  if (!id) fail("global '" + module + "." + name + "' is not allowed" + (hooks_ ? hooks_->refusalHint() : std::string()));
   auto o = std::make_shared<PyGlobalObj>();
   o->id = *id;
   o->module = module;
@@ -570,8 +581,8 @@ PyValue Unpickler::loop() {
         fail(std::string("opcode ") + opName(op) + " (creates an arbitrary object) is not allowed");
       case 0x82: case 0x83: case 0x84:
         fail(std::string("opcode ") + opName(op) + " (copyreg extension registry) is not allowed");
-      case 'P': case 'Q':
-        fail(std::string("opcode ") + opName(op) + " (persistent id) is not allowed");
+      case 'P': push(persistent(PyValue::str(std::string(readLine())))); break;  // PERSID
+      case 'Q': push(persistent(pop())); break;                                // BINPERSID
       default: {
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02x", op);
@@ -581,88 +592,12 @@ PyValue Unpickler::loop() {
   }
 }
 
-// A second reference to a container (memo GET or DUP) can make cycles, or deepen a container
-// after its depth was recorded; then walk the result once, without recursion.
-void Unpickler::checkStructure(const PyValue& root) {
-  if (!root.obj_ || !isContainer(root.kind_)) return;
-  struct Frame { PyObject* obj; PyKind kind; std::size_t next; std::uint32_t depth; };
-  auto childOf = [](PyObject* o, PyKind k, std::size_t i, const PyValue** out) -> bool {
-    switch (k) {
-      case PyKind::List: {
-        auto* l = static_cast<PyListObj*>(o);
-        if (l->compact || i >= l->items.size()) return false;
-        *out = &l->items[i];
-        return true;
-      }
-      case PyKind::Tuple: case PyKind::Set: {
-        auto* s = static_cast<PySeqObj*>(o);
-        if (i >= s->items.size()) return false;
-        *out = &s->items[i];
-        return true;
-      }
-      case PyKind::Dict: {
-        auto* d = static_cast<PyDictObj*>(o);
-        if (i >= 2 * d->items.size()) return false;
-        *out = (i % 2) ? &d->items[i / 2].second : &d->items[i / 2].first;
-        return true;
-      }
-      default: return false;
-    }
-  };
-  // visit: 0/3 = not yet seen, 1 = on the path, 2 = done (depth holds the true depth)
-  std::vector<Frame> path;
-  root.obj_->visit = 1;
-  path.push_back({root.obj_.get(), root.kind_, 0, 1});
-  while (!path.empty()) {
-    Frame& f = path.back();
-    const PyValue* child = nullptr;
-    if (childOf(f.obj, f.kind, f.next++, &child)) {
-      if (!child->obj_ || !isContainer(child->kind_)) continue;
-      PyObject* c = child->obj_.get();
-      if (c->visit == 1) fail("the pickle contains a recursive structure (a container inside itself)");
-      if (c->visit == 2) {
-        f.depth = std::max(f.depth, c->depth + 1);
-        continue;
-      }
-      if (path.size() >= limits_.maxDepth) fail("containers nested deeper than " + std::to_string(limits_.maxDepth) + " levels");
-      c->visit = 1;
-      path.push_back({c, child->kind_, 0, 1});
-    } else {
-      f.obj->visit = 2;
-      f.obj->depth = f.depth;
-      const std::uint32_t d = f.depth;
-      path.pop_back();
-      if (!path.empty()) path.back().depth = std::max(path.back().depth, d + 1);
-    }
-  }
-}
-
-// After a success: a container with several references that the result does not reach is
-// garbage (left in the memo or on the stack), possibly in a cycle (`]2a0N.`): empty it, so
-// that everything is freed.
-static void emptyContainer(PyObject* o) {
-  if (auto* l = dynamic_cast<PyListObj*>(o)) { l->items.clear(); l->floats.clear(); }
-  else if (auto* q = dynamic_cast<PySeqObj*>(o)) q->items.clear();
-  else if (auto* d = dynamic_cast<PyDictObj*>(o)) { d->items.clear(); d->index.clear(); }
-}
-
-void Unpickler::releaseUnreachable() {
-  for (auto& o : shared_)
-    if (o->visit != 2) emptyContainer(o.get());  // 2: reached from the result by checkStructure
-  shared_.clear();
-}
-
-// On failure, containers that had several references may form cycles or long chains; emptying
-// them lets everything be freed without leaks or deep recursion.
-void Unpickler::breakSharedLinks() {
-  for (auto& o : shared_) emptyContainer(o.get());
-  shared_.clear();
-}
-
 PyValue unpickle(std::shared_ptr<const void> owner, const char* data, std::size_t size, const std::string& name,
-                 const PickleLimits& limits) {
-  Unpickler u(std::move(owner), data, size, name, limits);
-  return u.run();
+                 const PickleLimits& limits, PickleHooks* hooks, std::size_t* consumed) {
+  Unpickler u(std::move(owner), data, size, name, limits, hooks);
+  PyValue v = u.run();
+  if (consumed) *consumed = u.position();
+  return v;
 }
 
 PyValue unpickleFile(std::shared_ptr<const PyFileHandle> file, const PickleLimits& limits) {
