@@ -26,6 +26,7 @@ static json modelJson(const ModelConfig& c) {
               {"num_classes", c.numClasses}, {"num_speakers", c.numSpeakers}, {"max_parties", c.maxParties},
               {"d", c.d}, {"heads", c.heads}, {"fusion_layers", c.fusionLayers}, {"mlp_hidden", c.mlpHidden},
               {"text_context", c.textContext}, {"bidirectional", c.bidirectional}, {"dropout", c.dropout},
+              {"recurrent_dropout", c.recurrentDropout}, {"mask_padding", c.maskPadding},
               {"weight_ce", c.weightCE}, {"weight_swfc", c.weightSWFC}, {"weight_hgr", c.weightHGR},
               {"tau", c.tau}, {"gamma", c.gamma}, {"alpha", c.alpha}, {"class_counts", c.classCounts},
               {"film", c.film}, {"gate", c.gate}, {"aux", c.aux}, {"gate_input", c.gateInput},
@@ -41,6 +42,8 @@ ModelConfig ModelConfig::fromJson(const std::string& s) {
   c.numClasses = j.at("num_classes"); c.numSpeakers = j.at("num_speakers"); c.maxParties = j.at("max_parties");
   c.d = j.at("d"); c.heads = j.at("heads"); c.fusionLayers = j.at("fusion_layers"); c.mlpHidden = j.at("mlp_hidden");
   c.textContext = j.at("text_context"); c.bidirectional = j.at("bidirectional"); c.dropout = j.at("dropout");
+  c.recurrentDropout = j.value("recurrent_dropout", 0.0);
+  c.maskPadding = j.value("mask_padding", true);
   c.weightCE = j.at("weight_ce"); c.weightSWFC = j.at("weight_swfc"); c.weightHGR = j.at("weight_hgr");
   c.tau = j.at("tau"); c.gamma = j.at("gamma"); c.alpha = j.at("alpha");
   c.classCounts = j.at("class_counts").get<std::vector<double>>();
@@ -65,7 +68,8 @@ std::string ModelConfig::differences(const ModelConfig& other) const {
 
 std::string TrainConfig::toJson() const {
   return json{{"lr", lr}, {"weight_decay", weightDecay}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch}, {"val_fraction", valFraction}, {"speaker_lr_scale", speakerLrScale},
-              {"plateau_factor", plateauFactor}, {"plateau_patience", plateauPatience}, {"seed", seed},
+              {"plateau_factor", plateauFactor}, {"plateau_patience", plateauPatience},
+              {"plateau_threshold", plateauThreshold}, {"select_on", selectOn}, {"seed", seed},
               {"threads", threads}, {"device", device}, {"corpus", corpus}}
       .dump();
 }
@@ -78,6 +82,8 @@ TrainConfig TrainConfig::fromJson(const std::string& s) {
   t.valFraction = j.value("val_fraction", 0.05);
   t.speakerLrScale = j.value("speaker_lr_scale", 1.0);
   t.plateauFactor = j.at("plateau_factor"); t.plateauPatience = j.at("plateau_patience"); t.seed = j.at("seed");
+  t.plateauThreshold = j.value("plateau_threshold", 1e-4);  // runs written before the field: PyTorch's default
+  t.selectOn = j.value("select_on", "val");
   t.threads = j.at("threads"); t.device = j.at("device");
   t.corpus = j.value("corpus", "");
   return t;
@@ -116,7 +122,10 @@ Preset preset(const std::string& name) {
     p.model.tau = 1.4; p.model.gamma = 2.0; p.model.alpha = 1.2;
     p.model.lambda = 0.5; p.model.speakerDim = 32;
     p.train.lr = 5e-4; p.train.batchSize = 16; p.train.epochs = 20;
-    p.train.plateauPatience = 3; p.train.plateauFactor = 0.5;
+    // Its own schedule and a little dropout, for a corpus this small: a deviation from MultiEMO's
+    // recipe by design (model/README.md).
+    p.model.dropout = 0.1;
+    p.train.plateauPatience = 3; p.train.plateauFactor = 0.5; p.train.plateauThreshold = 1e-4;
   } else {
     throw std::invalid_argument("unknown preset '" + name + "' (expected meld, iemocap or demo)");
   }

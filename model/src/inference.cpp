@@ -109,7 +109,17 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
     r.details.dimVisual = corpus.dimVisual;
     r.details.dimFused = cfg.d;
   }
-  const auto batches = chunk(dialogues, batchSize);
+  // Batches never straddle two splits: unmasked (MultiEMO's code), a dialogue's outputs depend on
+  // its batch, and MultiEMO's test loader batches the test dialogues in order from the first.
+  std::vector<std::vector<int>> batches;
+  for (std::size_t i = 0; i < dialogues.size();) {
+    std::size_t j = i + 1;
+    while (j < dialogues.size() && j - i < static_cast<std::size_t>(batchSize) &&
+           corpus.dialogues[dialogues[j]].split == corpus.dialogues[dialogues[i]].split)
+      ++j;
+    batches.emplace_back(dialogues.begin() + static_cast<std::ptrdiff_t>(i), dialogues.begin() + static_cast<std::ptrdiff_t>(j));
+    i = j;
+  }
   for (std::size_t bi = 0; bi < batches.size(); ++bi) {
     if (progress && progress->cancelled()) {
       r.details.cancelled = true;
@@ -120,9 +130,8 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
     const NetOutput out = net->forward(batch);
     const long labelled = batch.mask.logical_and(batch.label.ge(0)).sum().item<long>();
     if (labelled > 0) {
-      const auto parts = computeLoss(out, batch, cfg, classWeights);
-      lossSum += parts.total.item<double>() * labelled;
-      lossCount += labelled;
+      lossSum += computeLoss(out, batch, cfg, classWeights).total.item<double>();
+      ++lossCount;
     }
     const auto probs = torch::softmax(out.logits, 2).to(torch::kCPU).contiguous();  // [T, B, C]
     const auto pred = probs.argmax(2);

@@ -3,6 +3,7 @@
 // Internal (torch) - batching, evaluation and checkpoints shared by the trainer and Model.
 #include <torch/torch.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,7 @@ std::vector<std::vector<int>> chunk(const std::vector<int>& items, int size);
 
 /// Evaluation over dialogues in eval mode without gradients.
 struct EvalResult {
-  double loss = 0;               ///< mean total loss per batch, weighted by labelled utterances
+  double loss = 0;               ///< the mean of the batches' losses (MultiEMO sums them: the same to the plateau's relative threshold)
   std::vector<int> gold, pred;   ///< labelled utterances only, in order
   Inference details;             ///< filled when requested
 };
@@ -55,7 +56,19 @@ std::unique_ptr<torch::optim::Adam> makeOptimizer(Net& net, const TrainConfig& t
 /// Sets group 0's lr to `lr` and group 1's (if any) to `lr * scale`.
 void setLearningRate(torch::optim::Adam& opt, double lr, double scale);
 
-/// MultiEMO's validation protocol for a corpus with no dev split: moves ceil(fraction * n)
+/// PyTorch's ReduceLROnPlateau as MultiEMO uses it: mode "min", relative threshold, no cooldown,
+/// eps 1e-8; factor, patience and threshold from the TrainConfig.
+struct Plateau {
+  double best = std::numeric_limits<double>::infinity();
+  int bad = 0;
+  /// The learning rate after an epoch whose monitored value is `value`.
+  double step(double value, double lr, const TrainConfig& tc);
+};
+
+/// Label counts of the given dialogues (SWFC's class weights are made from the training ones).
+std::vector<double> classCountsOf(const data::Corpus& corpus, const std::vector<int>& dialogues, int numClasses);
+
+/// MultiEMO's validation protocol for a corpus with no dev split: moves int(fraction * n)
 /// training dialogues (at least one, never all), drawn by seed, into `val`. Both sorted.
 void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed);
 

@@ -41,14 +41,15 @@ Batch Batch::to(const torch::Device& device) const {
 }
 
 // ---------------------------------------------------------------- DialogueRNN
-DialogueRNNImpl::DialogueRNNImpl(int inDim, int d_, int parties_) : d(d_), parties(parties_) {
+DialogueRNNImpl::DialogueRNNImpl(int inDim, int d_, int parties_, double recDrop) : d(d_), parties(parties_), recurrentDropout(recDrop) {
   globalCell = register_module("global_cell", nn::GRUCell(inDim + d, d));
   partyCell = register_module("party_cell", nn::GRUCell(inDim + d, d));
   emotionCell = register_module("emotion_cell", nn::GRUCell(d, d));
   attention = register_module("attention", nn::Linear(nn::LinearOptions(d, 1).bias(false)));
 }
 
-torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tensor& party, const std::vector<int64_t>& active) {
+torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tensor& party, const std::vector<int64_t>& active,
+                                       const torch::Tensor& real) {
   const int64_t T = x.size(0), B = x.size(1);
   auto opts = x.options();
   torch::Tensor q = torch::zeros({B, parties, d}, opts);  // party states
@@ -61,6 +62,8 @@ torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tens
   std::vector<torch::Tensor> outputs;
   outputs.reserve(T);
   int64_t n = B;
+  const bool on = is_training();
+  const double pr = recurrentDropout;
   for (int64_t t = 0; t < T; ++t) {
     // Dialogues that have ended drop out of the state (they are the trailing columns).
     const int64_t now = active.empty() ? B : active[t];
@@ -72,7 +75,7 @@ torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tens
     const auto xt = x[t].slice(0, 0, n);
     const auto oh = oneHotAll[t].slice(0, 0, n).unsqueeze(2);  // [n, P, 1]
     const auto qs = (oh * q).sum(1);                           // current speaker's previous state [n, d]
-    g = globalCell(torch::cat({xt, qs}, 1), g);
+    g = lightDropout(globalCell(torch::cat({xt, qs}, 1), g), pr, on);
     const torch::Tensor c = t == 0 ? torch::zeros({n, d}, opts) : num / den;
     // fold g_t into the running attention for the steps after this one
     const auto s = attention(g);  // [n, 1]
@@ -87,19 +90,21 @@ torch::Tensor DialogueRNNImpl::forward(const torch::Tensor& x, const torch::Tens
       den = den * keep + add;
       runMax = newMax;
     }
-    const auto qsNew = partyCell(torch::cat({xt, c}, 1), qs);
+    auto qsNew = lightDropout(partyCell(torch::cat({xt, c}, 1), qs), pr, on);
+    if (real.defined()) qsNew = qs + (qsNew - qs) * real[t].unsqueeze(1);  // a padded step changes no party
     q = q + oh * (qsNew - qs).unsqueeze(1);  // only the speaker's slot changes
-    e = emotionCell(qsNew, e);
+    e = lightDropout(emotionCell(qsNew, e), pr, on);
     outputs.push_back(n == B ? e : torch::cat({e, torch::zeros({B - n, d}, opts)}, 0));
   }
   return torch::stack(outputs, 0);
 }
 
 // ---------------------------------------------------------------- context encoder
-ContextEncoderImpl::ContextEncoderImpl(int d, int parties, bool bidir) : bidirectional(bidir) {
-  forwardRnn = register_module("forward_rnn", DialogueRNN(d, d, parties));
+ContextEncoderImpl::ContextEncoderImpl(int d, int parties, bool bidir, double drop, double recDrop)
+    : bidirectional(bidir), dropout(drop) {
+  forwardRnn = register_module("forward_rnn", DialogueRNN(d, d, parties, recDrop));
   if (bidirectional) {
-    backwardRnn = register_module("backward_rnn", DialogueRNN(d, d, parties));
+    backwardRnn = register_module("backward_rnn", DialogueRNN(d, d, parties, recDrop));
     merge = register_module("merge", nn::Linear(2 * d, d));
   }
 }
@@ -117,12 +122,15 @@ static torch::Tensor gatherTime(const torch::Tensor& x, const torch::Tensor& idx
 }
 
 torch::Tensor ContextEncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& party, const torch::Tensor& lengths,
-                                          const std::vector<int64_t>& active) {
-  auto f = forwardRnn(x, party, active);
-  if (!bidirectional) return torch::relu(f);
+                                          const std::vector<int64_t>& active, const torch::Tensor& real) {
+  const bool on = is_training();
+  auto f = forwardRnn(x, party, active, real);
+  if (!bidirectional) return torch::relu(lightDropout(f, dropout, on));
   const auto idx = reverseIndex(lengths, x.size(0));
-  auto b = gatherTime(backwardRnn(gatherTime(x, idx), gatherTime(party, idx), active), idx);
-  return torch::relu(merge(torch::cat({f, b}, 2)));
+  const auto realRev = real.defined() ? real.gather(0, idx) : real;
+  auto b = gatherTime(backwardRnn(gatherTime(x, idx), gatherTime(party, idx), active, realRev), idx);
+  if (real.defined()) b = b * real.unsqueeze(2);
+  return torch::relu(lightDropout(merge(torch::cat({f, b}, 2)), dropout, on));
 }
 
 // ---------------------------------------------------------------- fusion
@@ -135,13 +143,22 @@ Packing Packing::of(const torch::Tensor& mask) {
   return p;
 }
 
+Packing Packing::all(int64_t T, int64_t B, const torch::Device& device) {
+  Packing p;
+  p.T = T;
+  p.B = B;
+  p.index = torch::arange(T * B, torch::TensorOptions().dtype(torch::kLong).device(device));
+  p.keyMask = torch::zeros({B, 1, 1, T}, torch::TensorOptions().dtype(torch::kBool).device(device));
+  return p;
+}
+
 torch::Tensor Packing::pack(const torch::Tensor& x) const { return x.reshape({T * B, x.size(2)}).index_select(0, index); }
 
 torch::Tensor Packing::unpack(const torch::Tensor& x) const {
   return torch::zeros({T * B, x.size(1)}, x.options()).index_copy(0, index, x).view({T, B, x.size(1)});
 }
 
-AttentionImpl::AttentionImpl(int d, int heads_, double dropout_) : heads(heads_), dropout(dropout_) {
+AttentionImpl::AttentionImpl(int d, int heads_) : heads(heads_) {
   q = register_module("q", nn::Linear(d, d));
   k = register_module("k", nn::Linear(d, d));
   v = register_module("v", nn::Linear(d, d));
@@ -156,15 +173,14 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& query, const torch::Te
   const auto Q = heads4(q(query)), K = heads4(k(keyValue)), V = heads4(v(keyValue));
   auto scores = Q.matmul(K.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));
   scores = scores.masked_fill(p.keyMask, -std::numeric_limits<float>::infinity());
-  auto attn = torch::softmax(scores, -1);
-  attn = lightDropout(attn, dropout, is_training());
+  const auto attn = torch::softmax(scores, -1);
   const auto ctx = attn.matmul(V).permute({2, 0, 1, 3}).reshape({p.T * p.B, d}).index_select(0, p.index);
   return out(ctx);
 }
 
 FusionLayerImpl::FusionLayerImpl(int d, int heads, double dropout) {
-  attnA = register_module("attn_a", Attention(d, heads, dropout));
-  attnB = register_module("attn_b", Attention(d, heads, dropout));
+  attnA = register_module("attn_a", Attention(d, heads));
+  attnB = register_module("attn_b", Attention(d, heads));
   norm1 = register_module("norm1", nn::LayerNorm(nn::LayerNormOptions({d})));
   norm2 = register_module("norm2", nn::LayerNorm(nn::LayerNormOptions({d})));
   norm3 = register_module("norm3", nn::LayerNorm(nn::LayerNormOptions({d})));
@@ -178,7 +194,7 @@ torch::Tensor FusionLayerImpl::forward(const torch::Tensor& x0, const torch::Ten
   const bool on = is_training();
   auto x = norm1(x0 + lightDropout(attnA(x0, a, p), pd, on));
   x = norm2(x + lightDropout(attnB(x, b, p), pd, on));
-  x = norm3(x + lightDropout(ff2(lightDropout(torch::relu(ff1(x)), pd, on)), pd, on));
+  x = norm3(x + lightDropout(lightDropout(ff2(torch::relu(ff1(x))), pd, on), pd, on));
   return x;
 }
 
@@ -190,9 +206,10 @@ NetImpl::NetImpl(const ModelConfig& c) : config(c) {
   projText = register_module("proj_text", nn::Linear(c.dimText, d));
   projAudio = register_module("proj_audio", nn::Linear(c.dimAudio, d));
   projVisual = register_module("proj_visual", nn::Linear(c.dimVisual, d));
-  if (c.textContext) ctxText = register_module("ctx_text", ContextEncoder(d, c.maxParties, c.bidirectional));
-  ctxAudio = register_module("ctx_audio", ContextEncoder(d, c.maxParties, c.bidirectional));
-  ctxVisual = register_module("ctx_visual", ContextEncoder(d, c.maxParties, c.bidirectional));
+  auto context = [&c, d] { return ContextEncoder(d, c.maxParties, c.bidirectional, c.dropout, c.recurrentDropout); };
+  if (c.textContext) ctxText = register_module("ctx_text", context());
+  ctxAudio = register_module("ctx_audio", context());
+  ctxVisual = register_module("ctx_visual", context());
   fuseText = register_module("fuse_text", nn::ModuleList());
   fuseAudio = register_module("fuse_audio", nn::ModuleList());
   fuseVisual = register_module("fuse_visual", nn::ModuleList());
@@ -235,6 +252,17 @@ NetImpl::NetImpl(const ModelConfig& c) : config(c) {
   if (c.aux) speakerHead = register_module("speaker_head", nn::Linear(d, c.numSpeakers));
 }
 
+std::array<torch::Tensor, 3> NetImpl::fuse(const torch::Tensor& pt, const torch::Tensor& pa, const torch::Tensor& pv,
+                                           const Packing& p) {
+  auto ft = pt, fa = pa, fv = pv;
+  for (std::size_t l = 0; l < fuseText->size(); ++l) {
+    ft = fuseText[l]->as<FusionLayer>()->forward(ft, pa, pv, p);
+    fa = fuseAudio[l]->as<FusionLayer>()->forward(fa, pt, pv, p);
+    fv = fuseVisual[l]->as<FusionLayer>()->forward(fv, pt, pa, p);
+  }
+  return {ft, fa, fv};
+}
+
 NetOutput NetImpl::forward(const Batch& b) {
   NetOutput out;
   torch::Tensor emb;
@@ -250,9 +278,14 @@ NetOutput NetImpl::forward(const Batch& b) {
   auto ht = projText(b.text);
   auto ha = projAudio(audio);
   auto hv = projVisual(visual);
-  if (ctxText) ht = ctxText(ht, b.party, b.lengths, b.active);
-  ha = ctxAudio(ha, b.party, b.lengths, b.active);
-  hv = ctxVisual(hv, b.party, b.lengths, b.active);
+  // Unmasked (MultiEMO's own code): every column runs every step and padding is fused with the rest.
+  const bool masked = config.maskPadding;
+  const std::vector<int64_t> everyStep;
+  const auto& active = masked ? b.active : everyStep;
+  const torch::Tensor real = masked ? torch::Tensor() : b.mask.to(ha.scalar_type());
+  if (ctxText) ht = ctxText(ht, b.party, b.lengths, active, real);
+  ha = ctxAudio(ha, b.party, b.lengths, active, real);
+  hv = ctxVisual(hv, b.party, b.lengths, active, real);
 
   if (config.gate) {
     auto z = config.gateInput == "speaker+context" ? torch::cat({emb, ht}, 2) : emb;
@@ -262,19 +295,13 @@ NetOutput NetImpl::forward(const Batch& b) {
     hv = out.gateVisual * hv;
   }
 
-  // From here on, only the real utterances are computed (packed rows).
-  const Packing p = Packing::of(b.mask);
-  const auto pt = p.pack(ht), pa = p.pack(ha), pv = p.pack(hv);
-  auto ft = pt, fa = pa, fv = pv;
-  for (std::size_t l = 0; l < fuseText->size(); ++l) {
-    ft = fuseText[l]->as<FusionLayer>()->forward(ft, pa, pv, p);
-    fa = fuseAudio[l]->as<FusionLayer>()->forward(fa, pt, pv, p);
-    fv = fuseVisual[l]->as<FusionLayer>()->forward(fv, pt, pa, p);
-  }
+  // From here on, only the real utterances are computed (packed rows); unmasked, every position.
+  const Packing p = masked ? Packing::of(b.mask) : Packing::all(b.mask.size(0), b.mask.size(1), b.mask.device());
+  const auto [ft, fa, fv] = fuse(p.pack(ht), p.pack(ha), p.pack(hv), p);
   const auto fcPacked = fc(torch::cat({ft, fa, fv}, 1));
   out.fusedText = p.unpack(ft); out.fusedAudio = p.unpack(fa); out.fusedVisual = p.unpack(fv);
   out.fc = p.unpack(fcPacked);
-  out.logits = p.unpack(mlp2(lightDropout(torch::relu(mlp1(fcPacked)), mlpDrop->options.p(), is_training())));
+  out.logits = p.unpack(lightDropout(mlp2(torch::relu(mlp1(fcPacked))), mlpDrop->options.p(), is_training()));
   if (speakerHead) out.speakerLogits = p.unpack(speakerHead(fcPacked));
   return out;
 }

@@ -3,6 +3,8 @@
 // Internal (torch) - the ML-SAN / MultiEMO network. Only model/ sources include this.
 #include <torch/torch.h>
 
+#include <array>
+
 #include "mlsan/model/config.h"
 
 namespace mlsan::model {
@@ -27,53 +29,65 @@ struct Batch {
 /// DialogueRNN (Majumder et al. 2019) as MultiEMO uses it: global GRU, query-free attention over
 /// the earlier global states, party GRU updating only the current speaker, emotion GRU.
 /// Right-padded input: positions past a dialogue's length never influence real positions.
+/// MultiEMO's recurrent dropout (dropout_rec) acts on the new global, party and emotion states.
 struct DialogueRNNImpl : torch::nn::Module {
-  DialogueRNNImpl(int inDim, int d, int parties);
-  /// x [T, B, in], party [T, B] -> e [T, B, d] (zeros at padding). `active[t]` columns
-  /// (a prefix: columns sorted longest first) are still running at step t; the others are
-  /// not computed at all.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party, const std::vector<int64_t>& active);
+  DialogueRNNImpl(int inDim, int d, int parties, double recurrentDropout = 0);
+  /// x [T, B, in], party [T, B] -> e [T, B, d]. `active[t]` columns (a prefix: columns sorted
+  /// longest first) are still running at step t; the others are not computed at all (zeros).
+  /// With `active` empty every column runs every step; then `real` (float [T, B], 1 at real
+  /// utterances), when defined, makes padded steps behave as in MultiEMO's unmasked code: the
+  /// speaker is party 0 and no party state changes.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party, const std::vector<int64_t>& active,
+                        const torch::Tensor& real = {});
   torch::nn::GRUCell globalCell{nullptr}, partyCell{nullptr}, emotionCell{nullptr};
   torch::nn::Linear attention{nullptr};
   int d, parties;
+  double recurrentDropout;
 };
 TORCH_MODULE(DialogueRNN);
 
 /// A context encoder per modality: forward-only with ReLU(e) (MELD), or bidirectional with each
 /// dialogue reversed by its own length and ReLU(Linear 2d -> d) (IEMOCAP).
+/// Dropout as MultiEMO's BiModel: on e before the ReLU, or on the merged states before the ReLU.
 struct ContextEncoderImpl : torch::nn::Module {
-  ContextEncoderImpl(int d, int parties, bool bidirectional);
+  ContextEncoderImpl(int d, int parties, bool bidirectional, double dropout = 0, double recurrentDropout = 0);
+  /// `active` and `real` as DialogueRNNImpl::forward; with `real` defined (unmasked mode) the
+  /// backward direction's outputs at padding are zero, as MultiEMO's re-reversal pads them.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& party, const torch::Tensor& lengths,
-                        const std::vector<int64_t>& active);
+                        const std::vector<int64_t>& active, const torch::Tensor& real = {});
   DialogueRNN forwardRnn{nullptr}, backwardRnn{nullptr};
   torch::nn::Linear merge{nullptr};
   bool bidirectional;
+  double dropout;
 };
 TORCH_MODULE(ContextEncoder);
 
 /// Where the real utterances of a [T, B] batch sit: per-position layers run on the N packed
 /// rows only (no work on padding); attention unpacks to [B, heads, T, T] per dialogue.
 struct Packing {
-  torch::Tensor index;    ///< long [N]: flat positions t * B + b of the real utterances
+  torch::Tensor index;    ///< long [N]: flat positions t * B + b of the real utterances (all positions unmasked)
   torch::Tensor keyMask;  ///< bool [B, 1, 1, T]: true at padded keys
   int64_t T = 0, B = 0;
   static Packing of(const torch::Tensor& mask);
+  /// Every position of a [T, B] batch, padding included, no key masked: MultiEMO's unmasked fusion.
+  static Packing all(int64_t T, int64_t B, const torch::Device& device);
   torch::Tensor pack(const torch::Tensor& x) const;    ///< [T, B, D] -> [N, D]
   torch::Tensor unpack(const torch::Tensor& x) const;  ///< [N, D] -> [T, B, D], zeros at padding
 };
 
-/// Multi-head attention on packed rows, keys restricted to the same dialogue's real utterances.
+/// Multi-head attention on packed rows, keys restricted to the same dialogue's packed rows.
+/// MultiEMO's per-head query/key/value matrices are the row blocks of q, k and v.
 struct AttentionImpl : torch::nn::Module {
-  AttentionImpl(int d, int heads, double dropout);
+  AttentionImpl(int d, int heads);
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& keyValue, const Packing& p);
   torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, out{nullptr};
   int heads;
-  double dropout;
 };
 TORCH_MODULE(Attention);
 
-/// One MultiAttn layer: x = LN(x + MHA(x, A, A)); x = LN(x + MHA(x, B, B)); x = LN(x + FFN(x)).
-/// All tensors are packed [N, d].
+/// One MultiAttn layer: x = LN(x + drop(MHA(x, A, A))); x = LN(x + drop(MHA(x, B, B)));
+/// x = LN(x + drop(drop(FFN(x)))) (MultiEMO drops the FFN's output inside the FFN and again in
+/// its AddNorm). All tensors are packed [N, d].
 struct FusionLayerImpl : torch::nn::Module {
   FusionLayerImpl(int d, int heads, double dropout);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& a, const torch::Tensor& b, const Packing& p);
@@ -99,12 +113,16 @@ struct NetOutput {
 struct NetImpl : torch::nn::Module {
   explicit NetImpl(const ModelConfig& config);
   NetOutput forward(const Batch& batch);
+  /// MultiAttn: the three fusion stacks on packed [N, d] rows (text over audio then visual, audio
+  /// over text then visual, visual over text then audio; the un-fused rows are the keys).
+  std::array<torch::Tensor, 3> fuse(const torch::Tensor& text, const torch::Tensor& audio, const torch::Tensor& visual,
+                                    const Packing& p);
   ModelConfig config;
   torch::nn::Linear projText{nullptr}, projAudio{nullptr}, projVisual{nullptr};
   ContextEncoder ctxText{nullptr}, ctxAudio{nullptr}, ctxVisual{nullptr};
   torch::nn::ModuleList fuseText{nullptr}, fuseAudio{nullptr}, fuseVisual{nullptr};
   torch::nn::Linear fc{nullptr}, mlp1{nullptr}, mlp2{nullptr};
-  torch::nn::Dropout mlpDrop{nullptr};
+  torch::nn::Dropout mlpDrop{nullptr};  ///< on the logits, as MultiEMO's MLP
   // ML-SAN
   torch::nn::Embedding speakerEmbedding{nullptr};
   torch::nn::Linear filmGammaAudio{nullptr}, filmBetaAudio{nullptr}, filmGammaVisual{nullptr}, filmBetaVisual{nullptr};

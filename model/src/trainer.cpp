@@ -35,18 +35,6 @@ void fitConfigToCorpus(ModelConfig& c, const data::Corpus& corpus) {
 
 namespace {
 
-/// PyTorch's ReduceLROnPlateau (mode "min", relative threshold 1e-4, no cooldown).
-struct Plateau {
-  double best = std::numeric_limits<double>::infinity();
-  int bad = 0;
-  /// Returns true when the learning rate should be reduced.
-  bool step(double value, int patience) {
-    if (value < best * (1 - 1e-4)) { best = value; bad = 0; return false; }
-    if (++bad > patience) { bad = 0; return true; }
-    return false;
-  }
-};
-
 struct TrainerState {
   double lr = 0;
   Plateau plateau;
@@ -129,10 +117,31 @@ void checkResumable(const CheckpointMeta& meta, const ModelConfig& model, const 
 
 }  // namespace
 
+double Plateau::step(double value, double lr, const TrainConfig& tc) {
+  if (value < best * (1 - tc.plateauThreshold)) {
+    best = value;
+    bad = 0;
+    return lr;
+  }
+  if (++bad <= tc.plateauPatience) return lr;
+  bad = 0;
+  const double reduced = lr * tc.plateauFactor;
+  return lr - reduced > 1e-8 ? reduced : lr;  // PyTorch's eps
+}
+
+std::vector<double> classCountsOf(const data::Corpus& corpus, const std::vector<int>& dialogues, int numClasses) {
+  std::vector<double> counts(numClasses, 0.0);
+  for (int i : dialogues)
+    for (const auto& u : corpus.dialogues[i].utterances)
+      if (u.label >= 0 && u.label < numClasses) counts[u.label] += 1;
+  return counts;
+}
+
 void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed) {
   const std::size_t n = train.size();
   if (n < 2) return;
-  std::size_t k = static_cast<std::size_t>(std::ceil(std::clamp(fraction, 0.0, 0.5) * static_cast<double>(n)));
+  // int(fraction * n), as MultiEMO's get_train_valid_sampler takes it
+  std::size_t k = static_cast<std::size_t>(std::floor(std::clamp(fraction, 0.0, 0.5) * static_cast<double>(n)));
   k = std::clamp<std::size_t>(k, 1, n - 1);
   std::vector<int> order = train;
   std::mt19937_64 rng(seed * 2654435761ULL + 97);
@@ -259,6 +268,12 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     throw std::runtime_error(runDir + " already holds a run (" + paths.lastCheckpoint() +
                              "); pass --resume to continue it, or choose another output folder");
 
+  // SWFC's class weights come from the dialogues actually trained on (MultiEMO counts the
+  // labels of its training loader, which excludes the held-out validation dialogues).
+  model.classCounts = classCountsOf(corpus, trainIds, model.numClasses);
+  if (tc.selectOn != "val" && tc.selectOn != "test")
+    throw std::invalid_argument("--select-on must be 'val' or 'test', not '" + tc.selectOn + "'");
+
   torch::manual_seed(tc.seed);
   Net net(model);
   net->to(device);
@@ -359,14 +374,18 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     rec.valWeightedF1 = val.gold.empty() ? 0 : 100 * analysis::weightedF1(val.gold, val.pred);
     rec.testWeightedF1 = test.gold.empty() ? 0 : 100 * analysis::weightedF1(test.gold, test.pred);
     rec.lr = st.lr;
-    if (st.plateau.step(val.loss, tc.plateauPatience)) {
-      st.lr *= tc.plateauFactor;
+    if (const double lr = st.plateau.step(val.loss, st.lr, tc); lr != st.lr) {
+      st.lr = lr;
       setLearningRate(opt, st.lr, tc.speakerLrScale);
     }
     meta.epoch = epoch;
     // A new best goes to best.pt.pending first and replaces best.pt only once last.pt (whose
     // state names the best epoch) is safely written: best.pt never runs ahead of last.pt.
-    const bool improved = rec.valWeightedF1 > st.bestValF1;
+    // On validation: a strictly better F1. On test (MultiEMO's protocol): F1 rounded to 4 decimals
+    // as MultiEMO rounds it, ties going to the later epoch.
+    const auto r4 = [](double v) { return std::round(v * 1e4) / 1e4; };
+    const bool improved = tc.selectOn == "test" ? (st.bestEpoch == 0 || r4(rec.testWeightedF1) >= r4(st.testAtBest))
+                                                : rec.valWeightedF1 > st.bestValF1;
     if (improved) {
       st.bestValF1 = rec.valWeightedF1;
       st.bestEpoch = epoch;
@@ -399,7 +418,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     writePredictions(paths.predictions(), corpus, inf);
     json m = evaluationJson(corpus, inf, data::Split::Test);
     m["variant"] = model.variantName();
-    m["selection"] = "validation weighted F1";
+    m["selection"] = tc.selectOn == "test" ? "test weighted F1 (MultiEMO's protocol: optimistic)" : "validation weighted F1";
     m["best_epoch"] = st.bestEpoch;
     m["epochs_done"] = result.epochsDone;
     m["val_weighted_f1"] = st.bestValF1;

@@ -22,7 +22,12 @@ struct ModelConfig {
   int mlpHidden = 512;
   bool textContext = false;     ///< DialogueRNN on text too (IEMOCAP)
   bool bidirectional = false;   ///< bidirectional DialogueRNN (IEMOCAP)
-  double dropout = 0.1;
+  /// MultiEMO's dropout_rate (BiModel's output, MultiAttn's sublayers, the logits) and
+  /// dropout_rec (DialogueRNN's new states); both 0 in MultiEMO's recipe.
+  double dropout = 0, recurrentDropout = 0;
+  /// Masks padding (a dialogue's outputs do not depend on its batch companions). Off: MultiEMO's
+  /// own code, whose fusion attends to the padded positions too.
+  bool maskPadding = true;
   // losses (MultiEMO)
   double weightCE = 0.4, weightSWFC = 0.3, weightHGR = 0.3;
   double tau = 1.4, gamma = 2.0, alpha = 1.2;
@@ -65,6 +70,10 @@ struct TrainConfig {
   double speakerLrScale = 1.0;
   double plateauFactor = 0.95;
   int plateauPatience = 10;
+  double plateauThreshold = 1e-6;  ///< relative (PyTorch's threshold_mode "rel"), as MultiEMO passes it
+  /// Which epoch a run reports and keeps as best.pt: "val" (best validation weighted F1) or
+  /// "test" (best test weighted F1, ties to the later epoch: MultiEMO's protocol, optimistic).
+  std::string selectOn = "val";
   std::uint64_t seed = 1;
   int threads = 2;
   std::string device = "cpu";   ///< cpu | cuda
