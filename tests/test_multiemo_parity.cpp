@@ -7,110 +7,11 @@
 // largest magnitude).
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
-
-#include "internal.h"
 #include "losses.h"
-#include "mlsan/data/atomic_file.h"
-#include "mlsan/data/torch_file.h"
-#include "multiemo_import.h"
-#include "net.h"
-
-using namespace mlsan;
-using namespace mlsan::model;
-using json = nlohmann::json;
+#include "multiemo_golden.h"
 
 namespace {
-
-std::string golden(const std::string& file) { return std::string(MLSAN_TEST_SOURCE_DIR) + "/golden/multiemo/" + file; }
-
-const json& goldenJson() {
-  static const json j = json::parse(data::readFile(golden("golden.json")));
-  return j;
-}
-
-torch::Tensor tensorOf(const json& values, std::vector<int64_t> shape) {
-  std::vector<float> v = values.get<std::vector<float>>();
-  int64_t known = 1;
-  for (auto s : shape) known *= s > 0 ? s : 1;
-  for (auto& s : shape) if (s < 0) s = static_cast<int64_t>(v.size()) / known;
-  return torch::from_blob(v.data(), shape, torch::kFloat32).clone();
-}
-
-/// ||ours - theirs||_inf / ||theirs||_inf
-double relError(const torch::Tensor& ours, const torch::Tensor& theirs) {
-  const double scale = std::max(theirs.abs().max().item<double>(), 1e-30);
-  return (ours - theirs).abs().max().item<double>() / scale;
-}
-
-#define EXPECT_REL(ours, theirs, tol) EXPECT_LE(relError((ours), (theirs)), (tol)) << #ours
-
-const std::vector<std::string> kForms{"meld", "iemocap"};
-
-/// The golden dialogues as a corpus (speaker identity = party: MultiEMO knows only parties).
-data::Corpus corpusOf(const std::string& form, const json& dialogues, const std::vector<data::Split>& splits = {}) {
-  const json& c = goldenJson()["forms"][form]["config"];
-  data::Corpus corpus;
-  corpus.name = "MultiEMO golden (" + form + ")";
-  corpus.dataset = form;
-  corpus.labels = form == "meld" ? data::meldLabels() : data::iemocapLabels();
-  corpus.dimText = c["dim_text"];
-  corpus.dimAudio = c["dim_audio"];
-  corpus.dimVisual = c["dim_visual"];
-  for (int p = 0; p < c["parties"].get<int>(); ++p) corpus.speakers.push_back("party " + std::to_string(p));
-  for (std::size_t k = 0; k < dialogues.size(); ++k) {
-    const json& d = dialogues[k];
-    data::Dialogue dialogue;
-    dialogue.key = std::to_string(k);
-    dialogue.split = k < splits.size() ? splits[k] : data::Split::Train;
-    for (std::size_t t = 0; t < d["label"].size(); ++t) {
-      data::Utterance u;
-      u.party = u.speaker = d["party"][t];
-      u.label = d["label"][t];
-      u.utteranceId = static_cast<int>(t);
-      dialogue.utterances.push_back(u);
-    }
-    for (const char* m : {"text", "audio", "visual"}) {
-      auto& dst = std::string(m) == "text" ? corpus.text : std::string(m) == "audio" ? corpus.audio : corpus.visual;
-      for (const auto& v : d[m]) dst.push_back(v.get<float>());
-    }
-    corpus.dialogues.push_back(std::move(dialogue));
-  }
-  corpus.reindexRows();
-  corpus.validate();
-  return corpus;
-}
-
-ModelConfig configOf(const std::string& form, bool masked) {
-  const json& c = goldenJson()["forms"][form]["config"];
-  ModelConfig m = preset(form).model;
-  m.film = m.gate = m.aux = false;
-  m.d = c["d"]; m.heads = c["heads"]; m.fusionLayers = c["fusion_layers"];
-  m.dimText = c["dim_text"]; m.dimAudio = c["dim_audio"]; m.dimVisual = c["dim_visual"];
-  m.numClasses = c["num_classes"]; m.maxParties = c["parties"]; m.numSpeakers = c["parties"];
-  m.mlpHidden = c["mlp_hidden"];
-  m.tau = c["tau"]; m.gamma = c["gamma"]; m.alpha = c["alpha"];
-  m.weightCE = c["weight_ce"]; m.weightSWFC = c["weight_swfc"]; m.weightHGR = c["weight_hgr"];
-  m.dropout = m.recurrentDropout = 0;
-  m.maskPadding = masked;
-  return m;
-}
-
-/// Our network with the authors' weights.
-Net netFrom(const std::string& file, const ModelConfig& cfg) {
-  torch::manual_seed(0);
-  Net net(cfg);
-  loadMultiEmo(net, data::readTorchStateDict(golden(file)), file);
-  net->eval();
-  return net;
-}
-
-/// A state_dict-like golden file (gradients, weights after Adam) in our parameter names.
-std::map<std::string, torch::Tensor> mapped(const std::string& file, Net& net) {
-  return mapMultiEmoTensors(data::readTorchStateDict(golden(file)), net, file);
-}
+using namespace multiemo_golden;
 
 struct Padded {
   torch::Tensor party, lengths, real;  ///< [T, B] long, [B] long, [T, B] float

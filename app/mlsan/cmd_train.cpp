@@ -74,6 +74,15 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
                   "Learning-rate multiplier for ML-SAN's speaker embedding, FiLM, gate and speaker head (default: the preset's)");
   cmd->add_option("--lr", lr, "Learning rate (default: the preset's)");
   cmd->add_option("--loss-weights", lossWeights, "Weights of CE, SWFC and Soft-HGR (default: the preset's)")->expected(3)->delimiter(',');
+  cmd->add_option("--dropout", dropout, "Dropout after the context encoders, in MultiAttn and on the logits, as MultiEMO places it "
+                                         "(MultiEMO's dropout_rate; default: the preset's, 0 for meld and iemocap)");
+  cmd->add_option("--recurrent-dropout", recurrentDropout,
+                  "Dropout on DialogueRNN's new states (MultiEMO's dropout_rec; default: the preset's, 0)");
+  cmd->add_flag("--no-mask-padding", noMaskPadding,
+                "Do not mask padding: MultiEMO's own code bit for bit (a dialogue's outputs then depend on its batch companions)");
+  cmd->add_option("--select-on", selectOn,
+                  "Which epoch the run reports and keeps: val (best validation F1) or test (MultiEMO's protocol: optimistic) [val]")
+      ->check(CLI::IsMember({"val", "test"}));
   cmd->add_option("--threads", threads, "CPU threads")->capture_default_str();
   cmd->add_option("--device", device, "cpu, or cuda with a CUDA build of LibTorch")->capture_default_str();
 }
@@ -100,6 +109,15 @@ void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, mo
     m.weightSWFC = lossWeights[1];
     m.weightHGR = lossWeights[2];
   }
+  if (dropout >= 0) m.dropout = dropout;
+  if (recurrentDropout >= 0) m.recurrentDropout = recurrentDropout;
+  if (noMaskPadding) {
+    m.maskPadding = false;
+    // Micro-batches give the whole batch's gradient only when padding is masked.
+    if (microBatch > 0) throw std::invalid_argument("--micro-batch needs padding masked: drop --no-mask-padding or pass --micro-batch 0");
+    t.microBatch = 0;
+  }
+  if (!selectOn.empty()) t.selectOn = selectOn;
   t.seed = seed;
   t.threads = threads;
   t.device = device;

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   mlsan::app::addCorpusCommands(app);
   mlsan::app::addTrainCommands(app);
+  mlsan::app::addImportCommand(app);
   mlsan::app::addCompareCommand(app);
   mlsan::app::addAblationCommands(app);
   mlsan::app::addDisentangleCommand(app);

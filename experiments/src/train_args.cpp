@@ -54,6 +54,10 @@ std::vector<std::string> TrainArgs::toArgs() const {
   if (lr > 0) opt("--lr", formatNumber(lr));
   if (lossWeights.size() == 3)
     opt("--loss-weights", formatNumber(lossWeights[0]) + "," + formatNumber(lossWeights[1]) + "," + formatNumber(lossWeights[2]));
+  if (dropout >= 0) opt("--dropout", formatNumber(dropout));
+  if (recurrentDropout >= 0) opt("--recurrent-dropout", formatNumber(recurrentDropout));
+  if (noMaskPadding) a.push_back("--no-mask-padding");
+  if (!selectOn.empty() && selectOn != "val") opt("--select-on", selectOn);
   opt("--seed", std::to_string(seed));
   opt("--threads", std::to_string(threads));
   if (device != d.device) opt("--device", device);
@@ -64,7 +68,8 @@ json TrainArgs::toJson() const {
   return json{{"corpus", corpus}, {"csv", csvDir}, {"clips", clipsDir}, {"preset", preset}, {"variant", variant},
               {"no_film", noFilm}, {"no_gate", noGate}, {"no_aux", noAux}, {"lambda", lambda}, {"gate_input", gateInput},
               {"gate_init", gateInit}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch},
-              {"speaker_lr_scale", speakerLrScale}, {"lr", lr}, {"loss_weights", lossWeights}, {"seed", seed},
+              {"speaker_lr_scale", speakerLrScale}, {"lr", lr}, {"loss_weights", lossWeights}, {"dropout", dropout},
+              {"recurrent_dropout", recurrentDropout}, {"no_mask_padding", noMaskPadding}, {"select_on", selectOn}, {"seed", seed},
               {"threads", threads}, {"device", device}};
 }
 
@@ -86,6 +91,10 @@ TrainArgs TrainArgs::fromRun(const std::string& runDir) {
   a.gateInput = m.gateInput;
   a.gateInit = m.gateInit;
   a.lossWeights = {m.weightCE, m.weightSWFC, m.weightHGR};
+  a.dropout = m.dropout;
+  a.recurrentDropout = m.recurrentDropout;
+  a.noMaskPadding = !m.maskPadding;
+  a.selectOn = t.selectOn;
   a.epochs = t.epochs;
   a.batchSize = t.batchSize;
   a.microBatch = t.microBatch;
@@ -119,6 +128,10 @@ TrainArgs TrainArgs::fromJson(const json& j) {
   get("speaker_lr_scale", a.speakerLrScale);
   get("lr", a.lr);
   get("loss_weights", a.lossWeights);
+  get("dropout", a.dropout);
+  get("recurrent_dropout", a.recurrentDropout);
+  get("no_mask_padding", a.noMaskPadding);
+  get("select_on", a.selectOn);
   get("seed", a.seed);
   get("threads", a.threads);
   get("device", a.device);

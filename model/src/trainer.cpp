@@ -271,6 +271,8 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   // SWFC's class weights come from the dialogues actually trained on (MultiEMO counts the
   // labels of its training loader, which excludes the held-out validation dialogues).
   model.classCounts = classCountsOf(corpus, trainIds, model.numClasses);
+  if (!model.maskPadding && tc.microBatch > 0)
+    throw std::invalid_argument("micro-batches give the whole batch's gradient only with padding masked (unmasked: micro-batch 0)");
   if (tc.selectOn != "val" && tc.selectOn != "test")
     throw std::invalid_argument("--select-on must be 'val' or 'test', not '" + tc.selectOn + "'");
 

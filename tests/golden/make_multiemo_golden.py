@@ -20,7 +20,9 @@ saves:
   step with weight decay from those gradients (all as state_dict-like .pt files);
 - three epochs of training (dropout 0) on ten dialogues in fixed batches: every step's loss
   parts, from a saved initial state;
-- ReduceLROnPlateau (MultiEMO's factor 0.95, patience 10, threshold 1e-6) on a loss sequence.
+- ReduceLROnPlateau (MultiEMO's factor 0.95, patience 10, threshold 1e-6) on a loss sequence;
+- files for the reader's tests (reader_*.pt): a nested checkpoint dict with non-contiguous
+  tensors, a whole pickled module (to be refused), a state_dict with one wrong shape.
 Everything is float32, as MultiEMO runs. The output is committed."""
 import collections
 import json
@@ -266,7 +268,12 @@ def reader_fixtures():
     torch.save({"model": collections.OrderedDict(a=t.t(), b=t[1:, 2:]), "epoch": 3,
                 "extra": dict(d=torch.tensor([0.5, -2.0], dtype=torch.float64), i=torch.tensor([[1, -2], [3, 4]]))},
                os.path.join(OUT, "reader_nested.pt"))
+    torch.manual_seed(5)
     torch.save(torch.nn.Linear(2, 2), os.path.join(OUT, "reader_whole_module.pt"))
+    # MultiEMO's MELD state_dict with one tensor of the wrong shape (D_g != model_dim)
+    sd = torch.load(os.path.join(OUT, "meld_state.pt"))
+    sd["audio_dialoguernn.dialog_rnn_f.dialogue_cell.g_cell.weight_hh"] = torch.zeros(3 * D, D + 1)
+    torch.save(sd, os.path.join(OUT, "reader_bad_shape.pt"))
 
 
 def commit():
@@ -276,8 +283,8 @@ def commit():
         return os.environ.get("MULTIEMO_COMMIT", "unknown")
 
 
-reader_fixtures()
 golden = dict(torch=torch.__version__, multiemo=commit(), forms={k: golden_form(k) for k in FORMS}, plateau=plateau())
+reader_fixtures()
 with open(os.path.join(OUT, "golden.json"), "w") as fh:
     json.dump(golden, fh)
     fh.write("\n")

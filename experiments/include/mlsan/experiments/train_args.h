@@ -25,6 +25,10 @@ struct TrainArgs {
   double speakerLrScale = -1;    ///< < 0: the preset's
   double lr = 0;                 ///< 0: the preset's
   std::vector<double> lossWeights;  ///< CE, SWFC, Soft-HGR; empty: the preset's
+  double dropout = -1;           ///< < 0: the preset's (MultiEMO's dropout_rate)
+  double recurrentDropout = -1;  ///< < 0: the preset's (MultiEMO's dropout_rec)
+  bool noMaskPadding = false;    ///< MultiEMO's unmasked padding, bit for bit
+  std::string selectOn;          ///< "val" or "test"; empty: "val"
   std::uint64_t seed = 1;
   int threads = 2;
   std::string device = "cpu";
