@@ -3,7 +3,11 @@
 // MultiEMO equivalence, hand-computed losses.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <map>
+#include <numeric>
 #include <torch/torch.h>
 
 #include "losses.h"
@@ -34,21 +38,29 @@ TEST(Net, OutputsHaveTheDocumentedShapes) {
             static_cast<int64_t>(corpus.dialogues[0].size() + corpus.dialogues[1].size() + corpus.dialogues[2].size()));
 }
 
-TEST(Net, GateStaysStrictlyBetweenZeroAndOne) {
+TEST(Net, GateIsTheSigmoidOfItsInputAndStaysStrictlyBetweenZeroAndOne) {
   const auto corpus = testing_util::tinyCorpus();
   for (const char* input : {"speaker", "speaker+context"}) {
     ModelConfig cfg = testing_util::tinyConfig(corpus);
     cfg.gateInput = input;
     torch::manual_seed(2);
     Net net(cfg);
-    {
-      torch::NoGradGuard ng;
-      for (auto& p : net->gateAudio->parameters()) p.mul_(50);  // push towards saturation
+    net->eval();
+    torch::NoGradGuard ng;
+    const Batch b = makeBatch(corpus, {0, 1});
+    const auto out = net->forward(b);
+    // The documented input: z = e_s (eq. 3) or [e_s; h^t], h^t the text's context features
+    // (the demo form has no text DialogueRNN: the projected text).
+    const auto emb = net->speakerEmbedding(b.speaker);
+    const auto z = std::string(input) == "speaker" ? emb : torch::cat({emb, net->projText(b.text)}, 2);
+    const auto real = b.mask.unsqueeze(2);
+    EXPECT_TRUE(torch::allclose(out.gateAudio * real, torch::sigmoid(net->gateAudio(z)) * real, 1e-6, 1e-7)) << input;
+    EXPECT_TRUE(torch::allclose(out.gateVisual * real, torch::sigmoid(net->gateVisual(z)) * real, 1e-6, 1e-7)) << input;
+    for (const auto& g : {out.gateAudio, out.gateVisual}) {
+      const auto v = g.masked_select(real);
+      EXPECT_GT(v.min().item<float>(), 0.0f) << input;
+      EXPECT_LT(v.max().item<float>(), 1.0f) << input;
     }
-    const auto out = net->forward(makeBatch(corpus, {0, 1}));
-    EXPECT_GT(out.gateAudio.min().item<float>(), 0.0f) << input;
-    EXPECT_LT(out.gateAudio.max().item<float>(), 1.0f + 1e-7f) << input;
-    EXPECT_GE(out.gateVisual.min().item<float>(), 0.0f) << input;
   }
 }
 
@@ -82,17 +94,10 @@ TEST(Net, FilmStartsAsTheIdentity) {
   EXPECT_TRUE(torch::equal(out.filmVisual, b.visual));
 }
 
-TEST(Net, AllThreeOffIsMultiEmoExactly) {
+TEST(Net, MlsanAndMultiEmoShareEveryCommonWeightFromTheSameSeed) {
   const auto corpus = testing_util::tinyCorpus();
   ModelConfig multi = testing_util::tinyConfig(corpus);
   multi.film = multi.gate = multi.aux = false;
-  ModelConfig mlsanOff = testing_util::tinyConfig(corpus);
-  mlsanOff.film = false;
-  mlsanOff.gate = false;
-  mlsanOff.aux = false;
-  ASSERT_EQ(mlsanOff.variantName(), "multiemo");
-  // Same seed, same weights: the ML-SAN model with every component off has exactly
-  // MultiEMO's parameters, names and values.
   torch::manual_seed(4);
   Net a(multi);
   ModelConfig full = testing_util::tinyConfig(corpus);
@@ -105,16 +110,7 @@ TEST(Net, AllThreeOffIsMultiEmoExactly) {
     EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key() << " differs: shared weights must match";
   }
   EXPECT_GT(pb.size(), pa.size());  // ML-SAN adds FiLM, gate, aux, embedding
-  // ML-SAN with its speaker-adaptive modules removed computes MultiEMO's outputs.
-  torch::manual_seed(4);
-  Net c(mlsanOff);
-  a->eval();
-  c->eval();
-  const Batch batch = makeBatch(corpus, {0, 1, 2, 3, 4});
-  const auto oa = a->forward(batch), oc = c->forward(batch);
-  EXPECT_TRUE(torch::equal(oa.logits, oc.logits));
-  EXPECT_EQ(a->parameters().size(), c->parameters().size());
-  // And with FiLM at its identity init and the gate forced open (bias +inf), the full model
+  // With FiLM at its identity init and the gate forced open (bias +inf), the full model
   // differs from MultiEMO only through the aux head, which does not touch the logits.
   {
     torch::NoGradGuard ng;
@@ -123,9 +119,107 @@ TEST(Net, AllThreeOffIsMultiEmoExactly) {
     b->gateVisual->weight.zero_();
     b->gateVisual->bias.fill_(1e4);
   }
+  a->eval();
   b->eval();
-  const auto ob = b->forward(batch);
-  EXPECT_TRUE(torch::allclose(oa.logits, ob.logits, 1e-5, 1e-6));
+  const Batch batch = makeBatch(corpus, {0, 1, 2, 3, 4});
+  EXPECT_TRUE(torch::allclose(a->forward(batch).logits, b->forward(batch).logits, 1e-5, 1e-6));
+}
+
+TEST(Training, MlsanWithFilmGateAndAuxOffTrainsToMultiEmoBitForBit) {
+  // MultiEMO is the configuration proven against the authors' code (test_multiemo_parity.cpp).
+  // ML-SAN with its three levels off, whatever its own settings (speaker embedding size, gate
+  // input and init, lambda, speaker lr scale), must train to the same model: logits after 2
+  // epochs, same seed and threads, compared bit for bit.
+  const auto corpus = testing_util::tinyCorpus(32);
+  ModelConfig multi = testing_util::tinyConfig(corpus);
+  multi.film = multi.gate = multi.aux = false;
+  ModelConfig off = testing_util::tinyConfig(corpus);
+  off.speakerDim = 4;
+  off.gateInput = "speaker";
+  off.gateInit = 0.8;
+  off.lambda = 0.9;
+  off.film = off.gate = off.aux = false;
+  TrainConfig ta = testing_util::tinyTrain(2), tb = ta;
+  tb.speakerLrScale = 5;
+  const auto root = std::filesystem::temp_directory_path() / ("mlsan_off_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  NullProgress quiet;
+  train(corpus, multi, ta, (root / "multiemo").string(), false, quiet);
+  train(corpus, off, tb, (root / "off").string(), false, quiet);
+  Model a = Model::load((root / "multiemo" / "checkpoints" / "last.pt").string());
+  Model b = Model::load((root / "off" / "checkpoints" / "last.pt").string());
+  std::vector<int> all(corpus.dialogues.size());
+  std::iota(all.begin(), all.end(), 0);
+  const Inference ia = a.infer(corpus, all, 8), ib = b.infer(corpus, all, 8);
+  ASSERT_EQ(ia.utterances.size(), ib.utterances.size());
+  for (std::size_t i = 0; i < ia.utterances.size(); ++i)
+    ASSERT_EQ(ia.utterances[i].probabilities, ib.utterances[i].probabilities) << "utterance " << i;
+  EXPECT_EQ(ia.fused, ib.fused);
+  std::filesystem::remove_all(root);
+}
+
+namespace {
+/// True when every element of `train` is 0 or exactly `scale` times `eval`, and some are 0
+/// where `eval` is not: inverted dropout applied to exactly that tensor.
+void expectDroppedCopy(const torch::Tensor& train, const torch::Tensor& eval, double scale, const char* what) {
+  const auto kept = train.eq(eval * scale), dropped = train.eq(0);
+  EXPECT_TRUE(kept.logical_or(dropped).all().item<bool>()) << what << ": not a dropout of the eval-mode tensor";
+  const double share = dropped.logical_and(eval.ne(0)).sum().item<double>() / std::max<double>(1, eval.ne(0).sum().item<double>());
+  EXPECT_GT(share, 0.3) << what;
+  EXPECT_LT(share, 0.7) << what;
+}
+}  // namespace
+
+TEST(Net, DropoutActsWhereMultiEmoPutsIt) {
+  const auto corpus = testing_util::tinyCorpus();
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  cfg.film = cfg.gate = cfg.aux = false;
+  cfg.dropout = 0.5;
+  cfg.d = 32;
+  torch::manual_seed(8);
+  Net net(cfg);
+  torch::NoGradGuard ng;
+  const Batch b = makeBatch(corpus, {0, 1, 2});
+  const auto x = net->projAudio(b.audio);
+  // The MLP drops its logits (not its hidden layer).
+  const auto fc = torch::randn({200, cfg.d});
+  net->eval();
+  const auto evalLogits = net->head(fc);
+  net->train();
+  expectDroppedCopy(net->head(fc), evalLogits, 2.0, "logits");
+  // The MELD-form context encoder drops e before its ReLU (no recurrent dropout by default).
+  net->eval();
+  const auto evalCtx = net->ctxAudio(x, b.party, b.lengths, b.active);
+  net->train();
+  expectDroppedCopy(net->ctxAudio(x, b.party, b.lengths, b.active), evalCtx, 2.0, "context features");
+  // A MultiAttn layer drops each sublayer's output once, the FFN's twice, and never the
+  // attention probabilities: the same random draws, in the same order, reproduce it.
+  const Packing p = Packing::of(b.mask);
+  const auto t = p.pack(x), a = p.pack(net->projVisual(b.visual)), v = p.pack(net->projText(b.text));
+  auto& layer = *net->fuseText[0]->as<FusionLayer>();
+  torch::manual_seed(77);
+  const auto out = layer.forward(t, a, v, p);
+  torch::manual_seed(77);
+  auto drop = [](const torch::Tensor& y) { return lightDropout(y, 0.5, true); };
+  auto h = layer.norm1(t + drop(layer.attnA(t, a, p)));
+  h = layer.norm2(h + drop(layer.attnB(h, v, p)));
+  h = layer.norm3(h + drop(drop(layer.ff2(torch::relu(layer.ff1(h))))));
+  EXPECT_TRUE(torch::equal(out, h));
+  // Recurrent dropout (MultiEMO's dropout_rec) acts inside DialogueRNN only when asked for.
+  ModelConfig rec = cfg;
+  rec.dropout = 0;
+  rec.recurrentDropout = 0.5;
+  torch::manual_seed(8);
+  Net r(rec);
+  r->eval();
+  const auto quiet = r->ctxAudio(x, b.party, b.lengths, b.active);
+  r->train();
+  EXPECT_FALSE(torch::allclose(r->ctxAudio(x, b.party, b.lengths, b.active), quiet));
+  rec.recurrentDropout = 0;
+  torch::manual_seed(8);
+  Net none(rec);
+  none->train();
+  EXPECT_TRUE(torch::equal(none->ctxAudio(x, b.party, b.lengths, b.active), quiet)) << "dropout 0: training mode changes nothing";
 }
 
 TEST(Net, PredictionsDoNotDependOnBatchCompanions) {
@@ -264,12 +358,40 @@ TEST(Losses, PaddingAndUnlabelledUtterancesAreIgnored) {
   torch::NoGradGuard ng;
   const auto w = swfcClassWeightsFor(cfg);
   Batch b = makeBatch(corpus, {0, 1, 2});
-  const double before = computeLoss(net->forward(b), b, cfg, w).total.item<double>();
-  // Garbage in padded cells changes nothing.
+  // Two real utterances become unlabelled.
+  b.label = b.label.clone();
+  b.label[0][0] = -1;
+  b.label[1][1] = -1;
+  const auto out = net->forward(b);
+  const double loss = computeLoss(out, b, cfg, w).total.item<double>();
+  // The objective computed by hand on the labelled real cells only.
+  std::vector<int64_t> keep;
+  for (int64_t t = 0; t < b.mask.size(0); ++t)
+    for (int64_t j = 0; j < b.mask.size(1); ++j)
+      if (b.mask[t][j].item<bool>() && b.label[t][j].item<int64_t>() >= 0) keep.push_back(t * b.mask.size(1) + j);
+  ASSERT_LT(keep.size(), static_cast<std::size_t>(b.mask.sum().item<int64_t>()));
+  const auto idx = torch::tensor(keep);
+  auto rows = [&idx](const torch::Tensor& x) { return x.flatten(0, 1).index_select(0, idx); };
+  const auto y = rows(b.label);
+  const double expected = (cfg.weightCE * torch::cross_entropy_loss(rows(out.logits), y) +
+                           cfg.weightSWFC * swfcLoss(rows(out.fc), y, w, cfg.tau, cfg.gamma) +
+                           cfg.weightHGR * softHgrLoss(rows(out.fusedText), rows(out.fusedAudio), rows(out.fusedVisual)) +
+                           cfg.lambda * torch::cross_entropy_loss(out.speakerLogits.flatten(0, 1).index_select(0, b.mask.flatten().nonzero().squeeze(1)),
+                                                                  b.speaker.flatten().index_select(0, b.mask.flatten().nonzero().squeeze(1))))
+                              .item<double>();
+  EXPECT_NEAR(loss, expected, 1e-6);
+  // Giving an unlabelled utterance a label changes the objective (the check above can see it).
+  Batch labelled = b;
+  labelled.label = b.label.clone();
+  labelled.label[0][0] = 3;
+  EXPECT_GT(std::abs(computeLoss(net->forward(labelled), labelled, cfg, w).total.item<double>() - loss), 1e-6);
+  // Garbage in padded cells (features, a label, speaker 0) changes nothing.
   Batch garbage = b;
-  garbage.text = b.text.clone();
-  garbage.text.masked_fill_(b.mask.logical_not().unsqueeze(2), 1e6);
-  garbage.label = b.label.clone();
-  EXPECT_NEAR(computeLoss(net->forward(garbage), garbage, cfg, w).total.item<double>(), before, 1e-4);
-  EXPECT_TRUE(std::isfinite(before));
+  const auto pad = b.mask.logical_not();
+  garbage.text = b.text.masked_fill(pad.unsqueeze(2), 1e6);
+  garbage.audio = b.audio.masked_fill(pad.unsqueeze(2), -1e6);
+  garbage.label = b.label.masked_fill(pad, 2);
+  ASSERT_GT(pad.sum().item<int64_t>(), 0);
+  EXPECT_NEAR(computeLoss(net->forward(garbage), garbage, cfg, w).total.item<double>(), loss, 1e-5);
+  EXPECT_TRUE(std::isfinite(loss));
 }

@@ -263,6 +263,10 @@ std::array<torch::Tensor, 3> NetImpl::fuse(const torch::Tensor& pt, const torch:
   return {ft, fa, fv};
 }
 
+torch::Tensor NetImpl::head(const torch::Tensor& fc) {
+  return lightDropout(mlp2(torch::relu(mlp1(fc))), mlpDrop->options.p(), is_training());
+}
+
 NetOutput NetImpl::forward(const Batch& b) {
   NetOutput out;
   torch::Tensor emb;
@@ -301,7 +305,7 @@ NetOutput NetImpl::forward(const Batch& b) {
   const auto fcPacked = fc(torch::cat({ft, fa, fv}, 1));
   out.fusedText = p.unpack(ft); out.fusedAudio = p.unpack(fa); out.fusedVisual = p.unpack(fv);
   out.fc = p.unpack(fcPacked);
-  out.logits = p.unpack(lightDropout(mlp2(torch::relu(mlp1(fcPacked))), mlpDrop->options.p(), is_training()));
+  out.logits = p.unpack(head(fcPacked));
   if (speakerHead) out.speakerLogits = p.unpack(speakerHead(fcPacked));
   return out;
 }

@@ -117,6 +117,8 @@ struct NetImpl : torch::nn::Module {
   /// over text then visual, visual over text then audio; the un-fused rows are the keys).
   std::array<torch::Tensor, 3> fuse(const torch::Tensor& text, const torch::Tensor& audio, const torch::Tensor& visual,
                                     const Packing& p);
+  /// The classifier: Linear d -> h, ReLU, Linear h -> C, dropout on the logits (MultiEMO's MLP).
+  torch::Tensor head(const torch::Tensor& fc);
   ModelConfig config;
   torch::nn::Linear projText{nullptr}, projAudio{nullptr}, projVisual{nullptr};
   ContextEncoder ctxText{nullptr}, ctxAudio{nullptr}, ctxVisual{nullptr};
