@@ -200,6 +200,7 @@ TEST(Net, DropoutActsWhereMultiEmoPutsIt) {
   torch::manual_seed(77);
   const auto out = layer.forward(t, a, v, p);
   torch::manual_seed(77);
+  layer.eval();  // the sublayers themselves, without any dropout of their own
   auto drop = [](const torch::Tensor& y) { return lightDropout(y, 0.5, true); };
   auto h = layer.norm1(t + drop(layer.attnA(t, a, p)));
   h = layer.norm2(h + drop(layer.attnB(h, v, p)));

@@ -89,11 +89,12 @@ TEST_F(Fixture, IsReproducibleForAFixedSeed) {
 }
 
 // Issue 3: MultiEMO's pickles have no dev split; 5% of train is held out by seed and saved.
+// As MultiEMO: int(fraction * n) dialogues, and SWFC's class counts from the rest only.
 TEST_F(Fixture, WithoutADevSplitAValidationSetIsDrawnBySeedAndSaved) {
   for (auto& d : corpus.dialogues)
     if (d.split == data::Split::Dev) d.split = data::Split::Train;
   tc.epochs = 1;
-  tc.valFraction = 0.1;
+  tc.valFraction = 0.13;
   NullProgress p;
   std::vector<std::vector<std::string>> keys;
   for (std::uint64_t seed : {5, 5, 6}) {
@@ -103,11 +104,18 @@ TEST_F(Fixture, WithoutADevSplitAValidationSetIsDrawnBySeedAndSaved) {
     const auto v = nlohmann::json::parse(data::readFile(RunPaths(dir.string()).validation()));
     EXPECT_EQ(v.at("source").get<std::string>(), "drawn from the training split");
     keys.push_back(v.at("keys").get<std::vector<std::string>>());
+    std::vector<double> counts(corpus.labels.size(), 0.0);
+    for (const auto& d : corpus.dialogues)
+      if (d.split == data::Split::Train && std::find(keys.back().begin(), keys.back().end(), d.key) == keys.back().end())
+        for (const auto& u : d.utterances)
+          if (u.label >= 0) counts[u.label] += 1;
+    EXPECT_EQ(readRunConfig(dir.string()).model.classCounts, counts) << "SWFC counts the training dialogues only";
     fs::remove_all(dir);
   }
   long train = 0;
   for (const auto& d : corpus.dialogues) train += d.split == data::Split::Train;
-  EXPECT_EQ(keys[0].size(), static_cast<std::size_t>(std::ceil(0.1 * train)));
+  ASSERT_NE(std::floor(0.13 * train), std::ceil(0.13 * train));
+  EXPECT_EQ(keys[0].size(), static_cast<std::size_t>(0.13 * train));
   EXPECT_EQ(keys[0], keys[1]);  // same seed, same validation dialogues
   EXPECT_NE(keys[0], keys[2]);
 }

@@ -99,11 +99,12 @@ void settlePendingBest(const RunPaths& paths, int bestEpoch, Progress& progress)
 
 void checkResumable(const CheckpointMeta& meta, const ModelConfig& model, const TrainConfig& train,
                     const data::Corpus& corpus, const std::string& path) {
-  const std::string diff = meta.model.differences(model);
-  if (!diff.empty()) throw CheckpointError(path + ": cannot resume with a different configuration (" + diff + ")");
+  // The corpus first: SWFC's class counts, part of the configuration, come from it.
   if (meta.corpusSignature != corpus.signature())
     throw CheckpointError(path + ": cannot resume on a different corpus (trained on '" + meta.corpusName + "', signature " +
                           meta.corpusSignature + "; given '" + corpus.name + "', signature " + corpus.signature() + ")");
+  const std::string diff = meta.model.differences(model);
+  if (!diff.empty()) throw CheckpointError(path + ": cannot resume with a different configuration (" + diff + ")");
   std::ostringstream d;
   if (meta.train.seed != train.seed) d << "seed: " << meta.train.seed << " vs " << train.seed << "; ";
   if (meta.train.batchSize != train.batchSize) d << "batch size: " << meta.train.batchSize << " vs " << train.batchSize << "; ";
