@@ -162,3 +162,39 @@ TEST(ImportMultiEmo, ProblemsAreNamedAndLeaveNothingBehind) {
   std::ofstream(run + "/config.json") << "{}";
   EXPECT_NE(messageOf([&] { importMultiEmo(golden("meld_state.pt"), corpus, run, o); }).find("already exists"), std::string::npos);
 }
+
+namespace {
+/// Runs the mlsan command line; returns its exit status and its stdout.
+int runMlsan(const std::string& args, std::string* out) {
+  FILE* f = ::popen((std::string(MLSAN_BIN_PATH) + " " + args + " 2>&1").c_str(), "r");
+  if (!f) return -1;
+  char buf[4096];
+  std::size_t n;
+  out->clear();
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  const int st = ::pclose(f);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+}  // namespace
+
+TEST(ImportMultiEmo, TheCommandLineImportsEvaluatesAndComparesIt) {
+  Scratch s;
+  const std::string corpusDir = goldenCorpusOnDisk("iemocap", s.dir);
+  const std::string run = (s.dir / "python-multiemo").string(), masked = (s.dir / "masked").string();
+  std::string out;
+  ASSERT_EQ(runMlsan("import-multiemo " + golden("iemocap_state.pt") + " --corpus " + corpusDir + " --out " + run + " --json", &out), 0) << out;
+  const json imported = json::parse(out);
+  EXPECT_EQ(imported["form"], "iemocap");
+  EXPECT_EQ(imported["format"], "zip");
+  ASSERT_EQ(runMlsan("eval " + run + " --json", &out), 0) << out;
+  EXPECT_NEAR(json::parse(out)["weighted_f1"].get<double>(), imported["test_weighted_f1"].get<double>(), 1e-9);
+  ASSERT_EQ(runMlsan("import-multiemo " + golden("iemocap_state.pt") + " --corpus " + corpusDir + " --out " + masked + " --mask-padding", &out), 0) << out;
+  EXPECT_NE(out.find("padding masked"), std::string::npos) << out;
+  ASSERT_EQ(runMlsan("compare " + run + " " + masked + " --json", &out), 0) << out;
+  EXPECT_EQ(json::parse(out)["utterances"].get<long>(), imported["test_utterances"].get<long>());
+  // Refusals: the message names the file; nothing is written.
+  const std::string refused = (s.dir / "refused").string();
+  EXPECT_NE(runMlsan("import-multiemo " + golden("reader_whole_module.pt") + " --corpus " + corpusDir + " --out " + refused, &out), 0);
+  EXPECT_NE(out.find("reader_whole_module.pt"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(refused));
+}
