@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "internal.h"
+#include "multiemo_golden_corpus.h"
 #include "mlsan/data/atomic_file.h"
 #include "mlsan/data/torch_file.h"
 #include "multiemo_import.h"
@@ -17,13 +18,6 @@ namespace multiemo_golden {
 using namespace mlsan;
 using namespace mlsan::model;
 using json = nlohmann::json;
-
-inline std::string golden(const std::string& file) { return std::string(MLSAN_TEST_SOURCE_DIR) + "/golden/multiemo/" + file; }
-
-inline const json& goldenJson() {
-  static const json j = json::parse(data::readFile(golden("golden.json")));
-  return j;
-}
 
 inline torch::Tensor tensorOf(const json& values, std::vector<int64_t> shape) {
   std::vector<float> v = values.get<std::vector<float>>();
@@ -42,40 +36,6 @@ inline double relError(const torch::Tensor& ours, const torch::Tensor& theirs) {
 #define EXPECT_REL(ours, theirs, tol) EXPECT_LE(relError((ours), (theirs)), (tol)) << #ours
 
 inline const std::vector<std::string> kForms{"meld", "iemocap"};
-
-/// The golden dialogues as a corpus (speaker identity = party: MultiEMO knows only parties).
-inline data::Corpus corpusOf(const std::string& form, const json& dialogues, const std::vector<data::Split>& splits = {}) {
-  const json& c = goldenJson()["forms"][form]["config"];
-  data::Corpus corpus;
-  corpus.name = "MultiEMO golden (" + form + ")";
-  corpus.dataset = form;
-  corpus.labels = form == "meld" ? data::meldLabels() : data::iemocapLabels();
-  corpus.dimText = c["dim_text"];
-  corpus.dimAudio = c["dim_audio"];
-  corpus.dimVisual = c["dim_visual"];
-  for (int p = 0; p < c["parties"].get<int>(); ++p) corpus.speakers.push_back("party " + std::to_string(p));
-  for (std::size_t k = 0; k < dialogues.size(); ++k) {
-    const json& d = dialogues[k];
-    data::Dialogue dialogue;
-    dialogue.key = std::to_string(k);
-    dialogue.split = k < splits.size() ? splits[k] : data::Split::Train;
-    for (std::size_t t = 0; t < d["label"].size(); ++t) {
-      data::Utterance u;
-      u.party = u.speaker = d["party"][t];
-      u.label = d["label"][t];
-      u.utteranceId = static_cast<int>(t);
-      dialogue.utterances.push_back(u);
-    }
-    for (const char* m : {"text", "audio", "visual"}) {
-      auto& dst = std::string(m) == "text" ? corpus.text : std::string(m) == "audio" ? corpus.audio : corpus.visual;
-      for (const auto& v : d[m]) dst.push_back(v.get<float>());
-    }
-    corpus.dialogues.push_back(std::move(dialogue));
-  }
-  corpus.reindexRows();
-  corpus.validate();
-  return corpus;
-}
 
 inline ModelConfig configOf(const std::string& form, bool masked) {
   const json& c = goldenJson()["forms"][form]["config"];

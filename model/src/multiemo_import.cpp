@@ -193,6 +193,7 @@ ImportResult importMultiEmo(const std::string& path, const data::Corpus& corpus,
     cfg.corpusDataset = corpus.dataset;
     cfg.corpusSignature = corpus.signature();
     cfg.corpusSource = options.corpusSource;
+    cfg.origin = "python-multiemo";
     writeRunConfig(paths.dir(), cfg);
     CheckpointMeta meta;
     meta.model = result.config;

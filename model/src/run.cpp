@@ -37,7 +37,7 @@ json RunConfig::toJson() const {
   return json{{"model", json::parse(model.toJson())},
               {"train", json::parse(train.toJson())},
               {"corpus", {{"name", corpusName}, {"dataset", corpusDataset}, {"signature", corpusSignature}, {"source", corpusSource}}},
-              {"variant", variant}};
+              {"variant", variant}, {"origin", origin}};
 }
 
 RunConfig readRunConfig(const std::string& runDir) {
@@ -48,6 +48,7 @@ RunConfig readRunConfig(const std::string& runDir) {
     r.model = ModelConfig::fromJson(j.at("model").dump());
     r.train = TrainConfig::fromJson(j.at("train").dump());
     r.variant = j.value("variant", r.model.variantName());
+    r.origin = j.value("origin", "");
     const auto& c = j.at("corpus");
     r.corpusName = c.value("name", "");
     r.corpusDataset = c.value("dataset", "");

@@ -31,6 +31,9 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
   run->variant = QString::fromStdString(m.isMultiEMO() ? "multiemo" : "mlsan");
   run->hasGate = m.gate && !m.isMultiEMO();
   run->name = runDisplayName(run->variant, m.film, m.gate, m.aux);
+  // A model trained in Python by MultiEMO's code is not the same run as ours: say so, so that the
+  // two can sit side by side (a run of the same name replaces the other).
+  if (config.origin == "python-multiemo") run->name += m.maskPadding ? " (Python, masked)" : " (Python)";
   if (!config.corpusSignature.empty() && config.corpusSignature != corpus.signature())
     throw std::runtime_error(paths.config() + ": this run was trained on corpus '" + config.corpusName + "' (signature " +
                              config.corpusSignature + "), not on the open corpus '" + corpus.name + "' (signature " +

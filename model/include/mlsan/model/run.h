@@ -51,6 +51,9 @@ struct RunConfig {
   std::string variant;  ///< ModelConfig::variantName() at training time: "mlsan", "no_film", ..., "multiemo"
   std::string corpusName, corpusDataset, corpusSignature;
   std::string corpusSource;  ///< as given to `mlsan train --corpus` (lets eval and the studio reopen it)
+  /// Empty for a run trained by this engine; "python-multiemo" for a model trained in Python
+  /// by MultiEMO's own code and imported (`mlsan import-multiemo`).
+  std::string origin;
   nlohmann::json toJson() const;
 };
 /// Throws std::runtime_error naming config.json: missing, not JSON, or without a field the
