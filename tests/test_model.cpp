@@ -333,6 +333,12 @@ TEST(Losses, SwfcClassWeightsFavourRareClassesAndSumToOne) {
   const auto w = swfcClassWeights({90, 10}, 1.0);
   EXPECT_NEAR(w[0].item<float>() + w[1].item<float>(), 1.0, 1e-6);
   EXPECT_NEAR(w[1].item<float>() / w[0].item<float>(), 9.0, 1e-4);
+  // A class with no training sample gets weight 0 and the others stay normalised (MultiEMO's
+  // (N/0)^alpha makes every weight 0 or NaN: model/README.md).
+  const auto z = swfcClassWeights({90, 0, 10}, 1.0);
+  EXPECT_EQ(z[1].item<float>(), 0.0f);
+  EXPECT_NEAR(z.sum().item<float>(), 1.0, 1e-6);
+  EXPECT_TRUE(torch::isfinite(z).all().item<bool>());
 }
 
 TEST(Losses, SoftHgrMatchesAHandComputedCase) {

@@ -68,6 +68,31 @@ TEST_F(Fixture, WritesACompleteRunDirectory) {
   fs::remove_all(dir);
 }
 
+TEST_F(Fixture, SelectingOnTestKeepsTheEpochWithTheBestTestF1AsMultiEmoDoes) {
+  NullProgress p;
+  tc.epochs = 4;
+  for (const char* on : {"val", "test"}) {
+    tc.selectOn = on;
+    const auto dir = freshDir(std::string("select-") + on);
+    const auto r = train(corpus, cfg, tc, dir.string(), false, p);
+    // MultiEMO: F1 rounded to 4 decimals, `>=` (a tie goes to the later epoch). Ours on val: `>`.
+    int expected = 0;
+    double best = -1;
+    for (const auto& e : r.curve) {
+      const double score = std::string(on) == "test" ? std::round(e.testWeightedF1 * 1e4) / 1e4 : e.valWeightedF1;
+      if (std::string(on) == "test" ? score >= best : score > best) { best = score; expected = e.epoch; }
+    }
+    EXPECT_EQ(r.bestEpoch, expected) << on;
+    const auto metrics = nlohmann::json::parse(data::readFile(RunPaths(dir.string()).metrics()));
+    EXPECT_EQ(metrics.at("best_epoch").get<int>(), expected) << on;
+    EXPECT_NE(metrics.at("selection").get<std::string>().find(std::string(on) == "test" ? "test" : "validation"), std::string::npos);
+    EXPECT_EQ(readRunConfig(dir.string()).train.selectOn, on);
+    fs::remove_all(dir);
+  }
+  tc.selectOn = "best";
+  EXPECT_THROW(train(corpus, cfg, tc, freshDir("select-bad").string(), false, p), std::invalid_argument);
+}
+
 TEST_F(Fixture, IsReproducibleForAFixedSeed) {
   const auto a = freshDir("repro-a"), b = freshDir("repro-b");
   NullProgress p;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the libFuzzer targets (preset `fuzz`, build/fuzz) and runs one of them for a bounded time.
 #
-#   tests/fuzz/run_fuzz.sh pickle|meld_csv [SECONDS]
+#   tests/fuzz/run_fuzz.sh pickle|meld_csv|torch_file [SECONDS]
 #
 # 1. configure (first time) and build the `fuzz` preset, serialised with flock on a lock file
 #    ($MLSAN_BUILD_LOCK, default build/fuzz.lock) since ctest's fuzz.pickle and fuzz.meld_csv
@@ -19,11 +19,12 @@
 # MLSAN_FUZZ_NO_BUILD=1 (use the fuzzer already built), MLSAN_FUZZ_ARGS (extra libFuzzer flags).
 set -euo pipefail
 
-usage() { echo "usage: $0 pickle|meld_csv [SECONDS]" >&2; exit 2; }
+usage() { echo "usage: $0 pickle|meld_csv|torch_file [SECONDS]" >&2; exit 2; }
 [[ $# -ge 1 && $# -le 2 ]] || usage
 case "$1" in
   pickle) kind=pickle; extra_real=(conv-emotion-cosmic) ;;
   meld_csv) kind=csv; extra_real=(meld meld-pre2020-cp1252) ;;
+  torch_file) kind=torch; extra_real=() ;;
   *) usage ;;
 esac
 target="fuzz_$1"
@@ -97,7 +98,7 @@ for f in "$here/regressions/$kind"/*; do
 done
 for d in "${real_dirs[@]}"; do
   for f in "$d"/*; do
-    case "$(basename "$f")" in *.pkl|*.csv) replay+=("$f") ;; esac
+    case "$(basename "$f")" in *.pkl|*.csv|*.pt) replay+=("$f") ;; esac
   done
 done
 shopt -u nullglob
