@@ -74,6 +74,9 @@ TEST(Issue6Args, TrainArgsFromARunFolder) {
   c.model.weightCE = 1;
   c.model.weightSWFC = 0;
   c.model.weightHGR = 0.5;
+  c.model.dropout = 0.2;
+  c.model.recurrentDropout = 0.1;
+  c.train.selectOn = "test";
   c.train.epochs = 12;
   c.train.batchSize = 30;
   c.train.microBatch = 5;
@@ -90,7 +93,16 @@ TEST(Issue6Args, TrainArgsFromARunFolder) {
   EXPECT_EQ(a.toArgs(), (std::vector<std::string>{"--corpus", "/data/MELD features", "--preset", "meld", "--no-film", "--lambda", "0.7",
                                                   "--gate-input", "speaker", "--gate-init", "0.9", "--epochs", "12",
                                                   "--batch-size", "30", "--micro-batch", "5", "--speaker-lr-scale", "2",
-                                                  "--lr", "0.0003", "--loss-weights", "1,0,0.5", "--seed", "9", "--threads", "4"}));
+                                                  "--lr", "0.0003", "--loss-weights", "1,0,0.5", "--dropout", "0.2",
+                                                  "--recurrent-dropout", "0.1", "--select-on", "test", "--seed", "9", "--threads", "4"}));
+  // MultiEMO's unmasked padding (micro-batches off, as `mlsan train` requires with it).
+  c.model.maskPadding = false;
+  c.train.microBatch = 0;
+  mlsan::model::writeRunConfig(dir.str(), c);
+  const auto unmasked = TrainArgs::fromRun(dir.str()).toArgs();
+  EXPECT_NE(std::find(unmasked.begin(), unmasked.end(), "--no-mask-padding"), unmasked.end());
+  c.model.maskPadding = true;
+  c.train.microBatch = 5;
   c.model.gate = c.model.aux = false;  // FiLM, gate and aux all off: MultiEMO
   mlsan::model::writeRunConfig(dir.str(), c);
   EXPECT_TRUE(TrainArgs::fromRun(dir.str()).isMultiEmo());

@@ -91,6 +91,11 @@ TEST_F(Fixture, SelectingOnTestKeepsTheEpochWithTheBestTestF1AsMultiEmoDoes) {
   }
   tc.selectOn = "best";
   EXPECT_THROW(train(corpus, cfg, tc, freshDir("select-bad").string(), false, p), std::invalid_argument);
+  // Micro-batches equal the whole batch only with padding masked: unmasked, they are refused.
+  tc.selectOn = "val";
+  tc.microBatch = 2;
+  cfg.maskPadding = false;
+  EXPECT_THROW(train(corpus, cfg, tc, freshDir("unmasked-micro").string(), false, p), std::invalid_argument);
 }
 
 TEST_F(Fixture, IsReproducibleForAFixedSeed) {
