@@ -283,3 +283,23 @@ TEST(MultiEmoParity, ReduceLrOnPlateauFollowsPyTorchWithMultiEmosThreshold) {
     EXPECT_NEAR(lr, g["lrs"][i].get<double>(), 1e-15) << "epoch " << i + 1;
   }
 }
+
+TEST(MultiEmoParity, TheDrawnValidationDialoguesAreTheOnesTrainMultiEmoHoldsOut) {
+  for (const auto& v : goldenJson()["validation"]) {
+    const int n = v["n"];
+    SCOPED_TRACE(n);
+    std::vector<int> train(n), val;
+    for (int i = 0; i < n; ++i) train[i] = 1000 + 3 * i;  // dialogue indices, in file order
+    std::vector<int> expected;
+    for (int position : v["validation"]) expected.push_back(1000 + 3 * position);
+    std::sort(expected.begin(), expected.end());
+    drawValidation(train, val, v["fraction"], 12345, "multiemo");  // whatever --seed is
+    EXPECT_EQ(val, expected);
+    EXPECT_EQ(train.size() + val.size(), static_cast<std::size_t>(n));
+    std::vector<int> seeded = std::vector<int>(n), other;
+    for (int i = 0; i < n; ++i) seeded[i] = 1000 + 3 * i;
+    drawValidation(seeded, other, v["fraction"], 12345, "seed");
+    EXPECT_EQ(other.size(), val.size());
+    EXPECT_NE(other, val) << "our own draw is another one";
+  }
+}

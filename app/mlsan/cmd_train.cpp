@@ -86,6 +86,10 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
   cmd->add_option("--select-on", selectOn,
                   "Which epoch the run reports and keeps: val (best validation F1) or test (MultiEMO's protocol: optimistic) [val]")
       ->check(CLI::IsMember({"val", "test"}));
+  cmd->add_option("--val-draw", valDraw,
+                  "For a corpus with no dev split (MultiEMO's pickles): which training dialogues validate: seed (drawn by "
+                  "--seed) or multiemo (those TrainMultiEMO.py holds out: numpy's shuffle seeded 2023) [seed]")
+      ->check(CLI::IsMember({"seed", "multiemo"}));
   cmd->add_option("--threads", threads, "CPU threads")->capture_default_str();
   cmd->add_option("--device", device, "cpu, or cuda with a CUDA build of LibTorch")->capture_default_str();
 }
@@ -121,6 +125,7 @@ void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, mo
     t.microBatch = 0;
   }
   if (!selectOn.empty()) t.selectOn = selectOn;
+  if (!valDraw.empty()) t.valDraw = valDraw;
   t.seed = seed;
   t.threads = threads;
   t.device = device;

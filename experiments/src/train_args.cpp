@@ -58,6 +58,7 @@ std::vector<std::string> TrainArgs::toArgs() const {
   if (recurrentDropout >= 0) opt("--recurrent-dropout", formatNumber(recurrentDropout));
   if (noMaskPadding) a.push_back("--no-mask-padding");
   if (!selectOn.empty() && selectOn != "val") opt("--select-on", selectOn);
+  if (!valDraw.empty() && valDraw != "seed") opt("--val-draw", valDraw);
   opt("--seed", std::to_string(seed));
   opt("--threads", std::to_string(threads));
   if (device != d.device) opt("--device", device);
@@ -69,7 +70,7 @@ json TrainArgs::toJson() const {
               {"no_film", noFilm}, {"no_gate", noGate}, {"no_aux", noAux}, {"lambda", lambda}, {"gate_input", gateInput},
               {"gate_init", gateInit}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch},
               {"speaker_lr_scale", speakerLrScale}, {"lr", lr}, {"loss_weights", lossWeights}, {"dropout", dropout},
-              {"recurrent_dropout", recurrentDropout}, {"no_mask_padding", noMaskPadding}, {"select_on", selectOn}, {"seed", seed},
+              {"recurrent_dropout", recurrentDropout}, {"no_mask_padding", noMaskPadding}, {"select_on", selectOn}, {"val_draw", valDraw}, {"seed", seed},
               {"threads", threads}, {"device", device}};
 }
 
@@ -95,6 +96,7 @@ TrainArgs TrainArgs::fromRun(const std::string& runDir) {
   a.recurrentDropout = m.recurrentDropout;
   a.noMaskPadding = !m.maskPadding;
   a.selectOn = t.selectOn;
+  a.valDraw = t.valDraw;
   a.epochs = t.epochs;
   a.batchSize = t.batchSize;
   a.microBatch = t.microBatch;
@@ -132,6 +134,7 @@ TrainArgs TrainArgs::fromJson(const json& j) {
   get("recurrent_dropout", a.recurrentDropout);
   get("no_mask_padding", a.noMaskPadding);
   get("select_on", a.selectOn);
+  get("val_draw", a.valDraw);
   get("seed", a.seed);
   get("threads", a.threads);
   get("device", a.device);

@@ -67,7 +67,7 @@ std::string ModelConfig::differences(const ModelConfig& other) const {
 }
 
 std::string TrainConfig::toJson() const {
-  return json{{"lr", lr}, {"weight_decay", weightDecay}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch}, {"val_fraction", valFraction}, {"speaker_lr_scale", speakerLrScale},
+  return json{{"lr", lr}, {"weight_decay", weightDecay}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch}, {"val_fraction", valFraction}, {"val_draw", valDraw}, {"speaker_lr_scale", speakerLrScale},
               {"plateau_factor", plateauFactor}, {"plateau_patience", plateauPatience},
               {"plateau_threshold", plateauThreshold}, {"select_on", selectOn}, {"seed", seed},
               {"threads", threads}, {"device", device}, {"corpus", corpus}}
@@ -80,6 +80,7 @@ TrainConfig TrainConfig::fromJson(const std::string& s) {
   t.lr = j.at("lr"); t.weightDecay = j.at("weight_decay"); t.epochs = j.at("epochs"); t.batchSize = j.at("batch_size");
   t.microBatch = j.value("micro_batch", 0);
   t.valFraction = j.value("val_fraction", 0.05);
+  t.valDraw = j.value("val_draw", "seed");
   t.speakerLrScale = j.value("speaker_lr_scale", 1.0);
   t.plateauFactor = j.at("plateau_factor"); t.plateauPatience = j.at("plateau_patience"); t.seed = j.at("seed");
   t.plateauThreshold = j.value("plateau_threshold", 1e-4);  // runs written before the field: PyTorch's default

@@ -70,7 +70,12 @@ std::vector<double> classCountsOf(const data::Corpus& corpus, const std::vector<
 
 /// MultiEMO's validation protocol for a corpus with no dev split: moves int(fraction * n)
 /// training dialogues (at least one, never all), drawn by seed, into `val`. Both sorted.
-void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed);
+/// `draw` "multiemo": the dialogues TrainMultiEMO.py holds out (numpy.random.seed(2023), then
+/// numpy.random.shuffle of the positions 0..n-1 of `train` in the order given: the first ones).
+void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed,
+                    const std::string& draw = "seed");
+/// numpy's legacy RandomState(seed).shuffle of 0..n-1 (MT19937, masked rejection sampling).
+std::vector<int> numpyLegacyShuffle(int n, std::uint32_t seed);
 
 /// One optimisation step's gradient (zeroes, then accumulates the gradient; the caller calls
 /// step()): the objective of dialogues `ids` as one batch, computed in micro-batches of

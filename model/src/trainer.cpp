@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <random>
 #include <sstream>
 
@@ -113,6 +114,8 @@ void checkResumable(const CheckpointMeta& meta, const ModelConfig& model, const 
     d << "speaker lr scale: " << meta.train.speakerLrScale << " vs " << train.speakerLrScale << "; ";
   if (meta.train.microBatch != train.microBatch) d << "micro-batch: " << meta.train.microBatch << " vs " << train.microBatch << "; ";
   if (meta.train.weightDecay != train.weightDecay) d << "weight decay: " << meta.train.weightDecay << " vs " << train.weightDecay << "; ";
+  if (meta.train.valDraw != train.valDraw) d << "validation draw: " << meta.train.valDraw << " vs " << train.valDraw << "; ";
+  if (meta.train.selectOn != train.selectOn) d << "select on: " << meta.train.selectOn << " vs " << train.selectOn << "; ";
   if (!d.str().empty()) throw CheckpointError(path + ": cannot resume with different training settings (" + d.str() + ")");
 }
 
@@ -138,15 +141,37 @@ std::vector<double> classCountsOf(const data::Corpus& corpus, const std::vector<
   return counts;
 }
 
-void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed) {
+std::vector<int> numpyLegacyShuffle(int n, std::uint32_t seed) {
+  std::mt19937 mt(seed);  // numpy.random.seed(int) is MT19937's init_genrand
+  std::vector<int> v(static_cast<std::size_t>(std::max(n, 0)));
+  std::iota(v.begin(), v.end(), 0);
+  for (int i = n - 1; i > 0; --i) {  // RandomState.shuffle: j = random_interval(i), masked rejection
+    std::uint32_t mask = static_cast<std::uint32_t>(i);
+    for (int s = 1; s < 32; s <<= 1) mask |= mask >> s;
+    std::uint32_t j;
+    while ((j = static_cast<std::uint32_t>(mt()) & mask) > static_cast<std::uint32_t>(i)) {
+    }
+    std::swap(v[static_cast<std::size_t>(i)], v[j]);
+  }
+  return v;
+}
+
+void drawValidation(std::vector<int>& train, std::vector<int>& val, double fraction, std::uint64_t seed, const std::string& draw) {
   const std::size_t n = train.size();
   if (n < 2) return;
   // int(fraction * n), as MultiEMO's get_train_valid_sampler takes it
   std::size_t k = static_cast<std::size_t>(std::floor(std::clamp(fraction, 0.0, 0.5) * static_cast<double>(n)));
   k = std::clamp<std::size_t>(k, 1, n - 1);
   std::vector<int> order = train;
-  std::mt19937_64 rng(seed * 2654435761ULL + 97);
-  for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  if (draw == "multiemo") {
+    const auto perm = numpyLegacyShuffle(static_cast<int>(n), 2023);  // TrainMultiEMO.py's set_seed(2023)
+    for (std::size_t i = 0; i < n; ++i) order[i] = train[static_cast<std::size_t>(perm[i])];
+  } else if (draw == "seed") {
+    std::mt19937_64 rng(seed * 2654435761ULL + 97);
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  } else {
+    throw std::invalid_argument("--val-draw must be 'seed' or 'multiemo', not '" + draw + "'");
+  }
   val.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
   train.assign(order.begin() + static_cast<std::ptrdiff_t>(k), order.end());
   std::sort(val.begin(), val.end());
@@ -256,7 +281,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   const auto testIds = dialoguesOf(corpus, data::Split::Test);
   if (trainIds.empty()) throw std::runtime_error("corpus '" + corpus.name + "' has no training dialogues");
   const bool drawn = devIds.empty();
-  if (drawn) drawValidation(trainIds, devIds, tc.valFraction, tc.seed);
+  if (drawn) drawValidation(trainIds, devIds, tc.valFraction, tc.seed, tc.valDraw);
   if (devIds.empty() || trainIds.empty())
     throw std::runtime_error("corpus '" + corpus.name + "' has too few training dialogues to hold some out for validation");
 
@@ -306,7 +331,10 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   cfg.corpusSignature = corpus.signature();
   cfg.corpusSource = tc.corpus;
   writeRunConfig(runDir, cfg);
-  json val{{"source", drawn ? "drawn from the training split" : "the corpus's dev split"}, {"seed", tc.seed},
+  json val{{"source", drawn ? (tc.valDraw == "multiemo" ? "drawn from the training split as TrainMultiEMO.py draws it (numpy, seed 2023)"
+                                                         : "drawn from the training split")
+                            : "the corpus's dev split"},
+           {"seed", tc.seed},
            {"fraction", drawn ? tc.valFraction : 0.0}, {"dialogues", devIds.size()}};
   json keys = json::array();
   for (int i : devIds) keys.push_back(corpus.dialogues[i].key);

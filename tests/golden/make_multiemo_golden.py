@@ -21,6 +21,7 @@ saves:
 - three epochs of training (dropout 0) on ten dialogues in fixed batches: every step's loss
   parts, from a saved initial state;
 - ReduceLROnPlateau (MultiEMO's factor 0.95, patience 10, threshold 1e-6) on a loss sequence;
+- the validation dialogues TrainMultiEMO.py draws (numpy seeded 2023) for three training sizes;
 - files for the reader's tests (reader_*.pt): a nested checkpoint dict with non-contiguous
   tensors, a whole pickled module (to be refused), a state_dict with one wrong shape.
 Everything is float32, as MultiEMO runs. The output is committed."""
@@ -30,6 +31,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import torch
 from torch.nn.utils.rnn import pad_sequence
 
@@ -280,6 +282,19 @@ def reader_fixtures():
     torch.save(sd, os.path.join(OUT, "reader_bad_shape.pt"))
 
 
+def validation():
+    """The training dialogues TrainMultiEMO.py holds out: set_seed(2023) seeds numpy, then
+    get_train_valid_sampler shuffles the positions 0..n-1 (numpy.random.shuffle) and takes the
+    first int(0.05 n). n = 1153 (MultiEMO's MELD trainVid), 120 (IEMOCAP) and a small one."""
+    out = []
+    for n in (1153, 120, 37):
+        np.random.seed(2023)
+        idx = list(range(n))
+        np.random.shuffle(idx)
+        out.append(dict(n=n, fraction=0.05, validation=idx[:int(0.05 * n)]))
+    return out
+
+
 def commit():
     try:
         return subprocess.check_output(["git", "-C", CHECKOUT, "rev-parse", "HEAD"], text=True, stderr=subprocess.DEVNULL).strip()
@@ -287,7 +302,7 @@ def commit():
         return os.environ.get("MULTIEMO_COMMIT", "unknown")
 
 
-golden = dict(torch=torch.__version__, multiemo=commit(), forms={k: golden_form(k) for k in FORMS}, plateau=plateau())
+golden = dict(torch=torch.__version__, multiemo=commit(), forms={k: golden_form(k) for k in FORMS}, plateau=plateau(), validation=validation())
 reader_fixtures()
 with open(os.path.join(OUT, "golden.json"), "w") as fh:
     json.dump(golden, fh)

@@ -29,6 +29,7 @@ struct TrainArgs {
   double recurrentDropout = -1;  ///< < 0: the preset's (MultiEMO's dropout_rec)
   bool noMaskPadding = false;    ///< MultiEMO's unmasked padding, bit for bit
   std::string selectOn;          ///< "val" or "test"; empty: "val"
+  std::string valDraw;           ///< "seed" or "multiemo"; empty: "seed"
   std::uint64_t seed = 1;
   int threads = 2;
   std::string device = "cpu";

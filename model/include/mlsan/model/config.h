@@ -65,6 +65,10 @@ struct TrainConfig {
   /// For a corpus with no dev split (MultiEMO's pickles): the fraction of training dialogues
   /// held out for validation, drawn by `seed` (MultiEMO's 5%); the keys are saved in the run.
   double valFraction = 0.05;
+  /// How those dialogues are drawn: "seed" (by `seed`, our own generator) or "multiemo" (as
+  /// TrainMultiEMO.py draws them: numpy's legacy shuffle seeded 2023 over the training dialogues in
+  /// file order, whatever `seed` is).
+  std::string valDraw = "seed";
   /// Learning-rate multiplier for ML-SAN's speaker-level parameters (speaker embedding, FiLM,
   /// gate, auxiliary speaker head), which start from the identity or from nothing. 1 = one lr.
   double speakerLrScale = 1.0;
