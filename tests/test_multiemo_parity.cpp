@@ -300,6 +300,6 @@ TEST(MultiEmoParity, TheDrawnValidationDialoguesAreTheOnesTrainMultiEmoHoldsOut)
     for (int i = 0; i < n; ++i) seeded[i] = 1000 + 3 * i;
     drawValidation(seeded, other, v["fraction"], 12345, "seed");
     EXPECT_EQ(other.size(), val.size());
-    EXPECT_NE(other, val) << "our own draw is another one";
+    if (val.size() > 1) EXPECT_NE(other, val) << "our own draw is another one";  // one of 37 can coincide
   }
 }

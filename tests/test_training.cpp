@@ -148,6 +148,21 @@ TEST_F(Fixture, WithoutADevSplitAValidationSetIsDrawnBySeedAndSaved) {
   EXPECT_EQ(keys[0].size(), static_cast<std::size_t>(0.13 * train));
   EXPECT_EQ(keys[0], keys[1]);  // same seed, same validation dialogues
   EXPECT_NE(keys[0], keys[2]);
+  // --val-draw multiemo: TrainMultiEMO.py's dialogues whatever the seed (its draw is tested
+  // against numpy in test_multiemo_parity.cpp).
+  tc.valDraw = "multiemo";
+  std::vector<std::vector<std::string>> fixed;
+  for (std::uint64_t seed : {5, 6}) {
+    tc.seed = seed;
+    const auto dir = freshDir("multiemo-val-" + std::to_string(seed));
+    train(corpus, cfg, tc, dir.string(), false, p);
+    const auto v = nlohmann::json::parse(data::readFile(RunPaths(dir.string()).validation()));
+    EXPECT_NE(v.at("source").get<std::string>().find("TrainMultiEMO.py"), std::string::npos);
+    fixed.push_back(v.at("keys").get<std::vector<std::string>>());
+    fs::remove_all(dir);
+  }
+  EXPECT_EQ(fixed[0], fixed[1]);
+  EXPECT_EQ(fixed[0].size(), keys[0].size());
 }
 
 TEST_F(Fixture, CancelThenResumeReachesTheUninterruptedResult) {
