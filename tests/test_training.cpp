@@ -155,7 +155,7 @@ TEST_F(Fixture, WithoutADevSplitAValidationSetIsDrawnBySeedAndSaved) {
   for (std::uint64_t seed : {5, 6}) {
     tc.seed = seed;
     const auto dir = freshDir("multiemo-val-" + std::to_string(seed));
-    train(corpus, cfg, tc, dir.string(), false, p);
+    mlsan::model::train(corpus, cfg, tc, dir.string(), false, p);
     const auto v = nlohmann::json::parse(data::readFile(RunPaths(dir.string()).validation()));
     EXPECT_NE(v.at("source").get<std::string>().find("TrainMultiEMO.py"), std::string::npos);
     fixed.push_back(v.at("keys").get<std::vector<std::string>>());
