@@ -3,7 +3,6 @@
 // network, and `mlsan import-multiemo` (see import.h).
 #include "multiemo_import.h"
 
-#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>

@@ -27,11 +27,7 @@ void fitConfigToCorpus(ModelConfig& c, const data::Corpus& corpus) {
   c.numClasses = corpus.labels.size();
   c.numSpeakers = std::max<int>(1, static_cast<int>(corpus.speakers.size()));
   c.maxParties = std::max(c.maxParties, corpus.maxParties());
-  c.classCounts.assign(c.numClasses, 0.0);
-  for (const auto& d : corpus.dialogues)
-    if (d.split == data::Split::Train)
-      for (const auto& u : d.utterances)
-        if (u.label >= 0) c.classCounts[u.label] += 1;
+  c.classCounts = classCountsOf(corpus, dialoguesOf(corpus, data::Split::Train), c.numClasses);
 }
 
 namespace {
