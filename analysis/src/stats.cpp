@@ -81,6 +81,55 @@ TestResult pairedTTest(const std::vector<double>& a, const std::vector<double>& 
   return r;
 }
 
+TestResult welchTTest(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() < 2 || b.size() < 2) throw std::invalid_argument("welchTTest: needs at least 2 values on each side");
+  const MeanStd ma = meanStd(a), mb = meanStd(b);
+  const double va = ma.std * ma.std / a.size(), vb = mb.std * mb.std / b.size();
+  TestResult r;
+  const double diff = ma.mean - mb.mean;
+  if (va + vb == 0) {
+    r.statistic = diff == 0 ? 0 : std::copysign(std::numeric_limits<double>::infinity(), diff);
+    r.pValue = diff == 0 ? 1 : 0;
+    r.df = static_cast<double>(a.size() + b.size() - 2);
+    return r;
+  }
+  r.statistic = diff / std::sqrt(va + vb);
+  r.df = (va + vb) * (va + vb) / (va * va / (a.size() - 1.0) + vb * vb / (b.size() - 1.0));
+  r.pValue = studentTwoSidedP(r.statistic, r.df);
+  return r;
+}
+
+double studentQuantile(double p, double df) {
+  if (!(p > 0 && p < 1) || !(df > 0)) throw std::invalid_argument("studentQuantile: p must be in (0, 1) and df > 0");
+  if (p == 0.5) return 0;
+  // P(T <= x) for x > 0 is 1 - p2(x)/2, with p2 the two-sided p; bisection on x in [0, hi].
+  const double q = p > 0.5 ? p : 1 - p;
+  double lo = 0, hi = 1;
+  while (1 - studentTwoSidedP(hi, df) / 2 < q) hi *= 2;
+  for (int it = 0; it < 200 && hi - lo > 1e-12 * hi; ++it) {
+    const double mid = (lo + hi) / 2;
+    if (1 - studentTwoSidedP(mid, df) / 2 < q) lo = mid;
+    else hi = mid;
+  }
+  const double x = (lo + hi) / 2;
+  return p > 0.5 ? x : -x;
+}
+
+MeanCI meanCI(const std::vector<double>& values, double level) {
+  const MeanStd ms = meanStd(values);
+  MeanCI r;
+  r.mean = ms.mean;
+  r.std = ms.std;
+  r.n = ms.n;
+  r.low = r.high = ms.mean;
+  if (ms.n >= 2) {
+    const double half = studentQuantile(0.5 + level / 2, ms.n - 1.0) * ms.std / std::sqrt(static_cast<double>(ms.n));
+    r.low = ms.mean - half;
+    r.high = ms.mean + half;
+  }
+  return r;
+}
+
 TestResult mcnemar(const std::vector<int>& gold, const std::vector<int>& predA, const std::vector<int>& predB) {
   if (gold.size() != predA.size() || gold.size() != predB.size())
     throw std::invalid_argument("mcnemar: gold and predictions differ in length");

@@ -37,15 +37,19 @@ void addBenchCommand(CLI::App& app) {
   auto tsneIterations = std::make_shared<int>(1000);
   auto tsneGradient = std::make_shared<std::string>("auto");
   cmd->add_option("what", *what,
-                  "train, infer, load (open MELD-sized MultiEMO pickles, then from the cache) or tsne (13,708 x 256 points)")
-      ->required()->check(CLI::IsMember({"train", "infer", "load", "tsne"}));
+                  "train, infer, explain (modality reliance against plain inference), load (open MELD-sized MultiEMO pickles, then "
+                  "from the cache) or tsne (13,708 x 256 points)")
+      ->required()->check(CLI::IsMember({"train", "infer", "explain", "load", "tsne"}));
+  auto scope = std::make_shared<std::string>("dialogue");
+  cmd->add_option("--scope", *scope, "explain: remove a modality from the whole dialogue or the utterance only")
+      ->check(CLI::IsMember({"dialogue", "utterance"}))->capture_default_str();
   cmd->add_option("--dims", *tsneDims, "tsne: 2, 3 or both")->check(CLI::IsMember({"2", "3", "both"}))->capture_default_str();
   cmd->add_option("--input", *tsneInput, "tsne: embed this .npy/CSV matrix instead of the generated one");
   cmd->add_option("--write-input", *tsneWrite, "tsne: also write the generated matrix as .npy (for tools/bench_tsne_sklearn.py)");
   cmd->add_option("--iterations", *tsneIterations, "tsne: iterations")->capture_default_str();
   cmd->add_option("--gradient", *tsneGradient, "tsne: auto, exact, barnes-hut or fft")
       ->check(CLI::IsMember({"auto", "exact", "barnes-hut", "fft"}))->capture_default_str();
-  cmd->add_option("--repeats", *repeats, "load: timed opens per form (the best is reported)")->capture_default_str();
+  cmd->add_option("--repeats", *repeats, "load: timed opens per form; explain: timed runs (the best is reported)")->capture_default_str();
   cmd->add_option("--work-dir", *workDir, "load: where to write the pickles (default: a temporary folder, removed after)");
   cmd->add_option("--preset", *presetName, "meld or iemocap")->check(CLI::IsMember({"meld", "iemocap"}))->capture_default_str();
   cmd->add_option("--variant", *variant, "multiemo or mlsan")->check(CLI::IsMember({"multiemo", "mlsan"}))->capture_default_str();
@@ -63,6 +67,8 @@ void addBenchCommand(CLI::App& app) {
         "mlsan bench train --preset iemocap --variant mlsan"},
        {"Utterances per second of inference",
         "mlsan bench infer"},
+       {"Modality reliance (8 passes) against plain inference, on a MELD-sized test split",
+        "mlsan bench explain --variant mlsan"},
        {"Opening MELD-sized pickles, then the same from the cache",
         "mlsan bench load"},
        {"t-SNE of 13,708 x 256 points in 2-D and 3-D",
@@ -111,6 +117,13 @@ void addBenchCommand(CLI::App& app) {
       json phases = json::object();
       for (const auto& ph : r.phases) phases[ph.name] = ph.seconds;
       j["phases_seconds"] = phases;
+    } else if (*what == "explain") {
+      const auto r = model::benchExplain(corpus, m, t, *scope, std::max(1, *repeats));
+      j["scope"] = *scope;
+      j["utterances"] = r.utterances;
+      j["infer_seconds"] = r.inferSeconds;
+      j["explain_seconds"] = r.explainSeconds;
+      j["ratio"] = r.explainSeconds / r.inferSeconds;
     } else {
       const auto r = model::benchInfer(corpus, m, t, 3);
       j["seconds"] = r.seconds;
@@ -135,6 +148,10 @@ void addBenchCommand(CLI::App& app) {
       std::printf("where the time goes:\n");
       for (auto it = j["phases_seconds"].begin(); it != j["phases_seconds"].end(); ++it)
         std::printf("  %-44s %7.2f s\n", it.key().c_str(), it.value().get<double>());
+    } else if (*what == "explain") {
+      std::printf("modality reliance (scope %s) over %ld utterances: %.3f s; plain inference %.3f s; ratio %.2f\n", scope->c_str(),
+                  j["utterances"].get<long>(), j["explain_seconds"].get<double>(), j["infer_seconds"].get<double>(),
+                  j["ratio"].get<double>());
     } else {
       std::printf("inference over %ld utterances: %.3f s (%.0f utterances/s)\n", j["utterances"].get<long>(), j["seconds"].get<double>(),
                   j["utterances_per_second"].get<double>());

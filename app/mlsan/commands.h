@@ -23,6 +23,7 @@ void addBenchCommand(CLI::App& app);     // bench train|infer|load
 void addDisentangleCommand(CLI::App& app); // disentangle
 void addTsneCommand(CLI::App& app);        // tsne
 void addImportCommand(CLI::App& app);      // import-multiemo
+void addExplainCommand(CLI::App& app);     // explain
 
 /// Sets `cmd`'s --help footer to an "Examples:" block of (comment, command line) pairs; the
 /// manual pages turn it into their EXAMPLES section.

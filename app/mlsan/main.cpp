@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   mlsan::app::addAblationCommands(app);
   mlsan::app::addDisentangleCommand(app);
   mlsan::app::addTsneCommand(app);
+  mlsan::app::addExplainCommand(app);
   mlsan::app::addBenchCommand(app);
   mlsan::app::setExamples(
       &app, {{"The demo comparison: MultiEMO and ML-SAN on the built-in demo corpus", "mlsan demo"},

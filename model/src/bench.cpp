@@ -106,4 +106,29 @@ InferBench benchInfer(const data::Corpus& corpus, const ModelConfig& model, cons
   return r;
 }
 
+ExplainBench benchExplain(const data::Corpus& corpus, const ModelConfig& model, const TrainConfig& tc, const std::string& scope,
+                          int repeats) {
+  setThreads(tc.threads);
+  const torch::Device device = parseDevice(tc.device);
+  torch::manual_seed(tc.seed);
+  Net net(model);
+  net->to(device);
+  const auto classWeights = swfcClassWeightsFor(model);
+  const auto ids = dialoguesOf(corpus, data::Split::Test);
+  RelianceOptions options;
+  options.scope = scope;
+  ExplainBench r;
+  r.inferSeconds = r.explainSeconds = 1e300;
+  for (int i = 0; i < std::max(1, repeats); ++i) {
+    auto t = Clock::now();
+    const EvalResult e = evaluate(net, corpus, ids, tc.batchSize, device, classWeights, true);
+    r.inferSeconds = std::min(r.inferSeconds, since(t));
+    r.utterances = static_cast<long>(e.details.utterances.size());
+    t = Clock::now();
+    explainNet(net, device, corpus, ids, options, tc.batchSize);
+    r.explainSeconds = std::min(r.explainSeconds, since(t));
+  }
+  return r;
+}
+
 }  // namespace mlsan::model

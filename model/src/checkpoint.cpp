@@ -103,13 +103,6 @@ void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* 
 }
 
 // ---------------------------------------------------------------- Model
-struct Model::Impl {
-  Net net{nullptr};
-  CheckpointMeta meta;
-  torch::Device device{torch::kCPU};
-  torch::Tensor classWeights;
-};
-
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;

@@ -95,6 +95,19 @@ Batch makeBatch(const data::Corpus& c, const std::vector<int>& requested) {
   return b;
 }
 
+std::vector<std::vector<int>> evaluationBatches(const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize) {
+  std::vector<std::vector<int>> batches;
+  for (std::size_t i = 0; i < dialogues.size();) {
+    std::size_t j = i + 1;
+    while (j < dialogues.size() && j - i < static_cast<std::size_t>(batchSize) &&
+           corpus.dialogues[dialogues[j]].split == corpus.dialogues[dialogues[i]].split)
+      ++j;
+    batches.emplace_back(dialogues.begin() + static_cast<std::ptrdiff_t>(i), dialogues.begin() + static_cast<std::ptrdiff_t>(j));
+    i = j;
+  }
+  return batches;
+}
+
 EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize,
                     const torch::Device& device, const torch::Tensor& classWeights, bool details, Progress* progress) {
   torch::NoGradGuard noGrad;
@@ -109,17 +122,7 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
     r.details.dimVisual = corpus.dimVisual;
     r.details.dimFused = cfg.d;
   }
-  // Batches never straddle two splits: unmasked (MultiEMO's code), a dialogue's outputs depend on
-  // its batch, and MultiEMO's test loader batches the test dialogues in order from the first.
-  std::vector<std::vector<int>> batches;
-  for (std::size_t i = 0; i < dialogues.size();) {
-    std::size_t j = i + 1;
-    while (j < dialogues.size() && j - i < static_cast<std::size_t>(batchSize) &&
-           corpus.dialogues[dialogues[j]].split == corpus.dialogues[dialogues[i]].split)
-      ++j;
-    batches.emplace_back(dialogues.begin() + static_cast<std::ptrdiff_t>(i), dialogues.begin() + static_cast<std::ptrdiff_t>(j));
-    i = j;
-  }
+  const auto batches = evaluationBatches(corpus, dialogues, batchSize);
   for (std::size_t bi = 0; bi < batches.size(); ++bi) {
     if (progress && progress->cancelled()) {
       r.details.cancelled = true;

@@ -20,6 +20,11 @@ Batch makeBatch(const data::Corpus& corpus, const std::vector<int>& dialogues);
 /// Splits dialogue indices into consecutive batches of at most `size`.
 std::vector<std::vector<int>> chunk(const std::vector<int>& items, int size);
 
+/// The batches evaluation runs: consecutive dialogues, at most `batchSize`, never straddling two
+/// splits (unmasked, MultiEMO's code, a dialogue's outputs depend on its batch, and MultiEMO's
+/// test loader batches the test dialogues in order from the first).
+std::vector<std::vector<int>> evaluationBatches(const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize);
+
 /// Evaluation over dialogues in eval mode without gradients.
 struct EvalResult {
   double loss = 0;               ///< the mean of the batches' losses (MultiEMO sums them: the same to the plateau's relative threshold)
@@ -49,6 +54,19 @@ CheckpointMeta readCheckpointMeta(const std::string& path);
 void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* optimizer);
 
 torch::Device parseDevice(const std::string& device);
+
+/// Modality reliance of `net` (Model::explain's work; bench and tests call it on a bare net).
+std::vector<UtteranceReliance> explainNet(Net& net, const torch::Device& device, const data::Corpus& corpus,
+                                           const std::vector<int>& dialogues, const RelianceOptions& options, int batchSize,
+                                           Progress* progress = nullptr, bool* cancelled = nullptr);
+
+/// A loaded model's state (Model's pimpl), for the model/ sources that extend Model.
+struct Model::Impl {
+  Net net{nullptr};
+  CheckpointMeta meta;
+  torch::Device device{torch::kCPU};
+  torch::Tensor classWeights;
+};
 
 /// Adam over the network; with TrainConfig::speakerLrScale other than 1, ML-SAN's speaker-level
 /// parameters (speaker embedding, FiLM, gate, speaker head) form a second group at lr * scale.

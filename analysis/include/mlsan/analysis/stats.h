@@ -25,6 +25,21 @@ TestResult pairedTTest(const std::vector<double>& a, const std::vector<double>& 
 /// predictions against the same gold labels.
 TestResult mcnemar(const std::vector<int>& gold, const std::vector<int>& predA, const std::vector<int>& predB);
 
+/// Welch's two-sided t-test of mean(a) - mean(b) with unequal variances (scipy.stats.ttest_ind
+/// with equal_var=False). Needs at least 2 values on each side.
+TestResult welchTTest(const std::vector<double>& a, const std::vector<double>& b);
+
+/// A mean with its two-sided confidence interval from Student's t (mean +- t * s / sqrt(n)).
+/// n < 2: low = high = mean.
+struct MeanCI {
+  double mean = 0, std = 0, low = 0, high = 0;
+  int n = 0;
+};
+MeanCI meanCI(const std::vector<double>& values, double level = 0.95);
+
+/// The quantile of Student's t with `df` degrees of freedom: P(T <= x) = p, for p in (0, 1).
+double studentQuantile(double p, double df);
+
 /// Regularised incomplete beta I_x(a, b) (continued fraction; |error| < 1e-12).
 double incompleteBeta(double a, double b, double x);
 /// Two-sided p-value of Student's t with `df` degrees of freedom.

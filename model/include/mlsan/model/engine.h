@@ -11,6 +11,7 @@
 #include "mlsan/data/corpus.h"
 #include "mlsan/model/config.h"
 #include "mlsan/model/progress.h"
+#include "mlsan/model/reliance.h"
 
 namespace mlsan::model {
 
@@ -88,6 +89,14 @@ class Model {
   /// between batches (the result is then marked cancelled).
   Inference infer(const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize = 64,
                   Progress* progress = nullptr);
+  /// Modality reliance (reliance.h) of every utterance of the given dialogues: the model run with
+  /// each of the 8 subsets of modalities present, in the batches infer() uses (so the
+  /// all-present prediction is infer()'s). Empty-handed (and `cancelled` set) when `progress`
+  /// stops it. Throws std::invalid_argument for bad options, CheckpointError for a corpus that
+  /// does not fit.
+  std::vector<UtteranceReliance> explain(const data::Corpus& corpus, const std::vector<int>& dialogues,
+                                         const RelianceOptions& options, int batchSize = 64, Progress* progress = nullptr,
+                                         bool* cancelled = nullptr);
 
  private:
   struct Impl;

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// mlsan explain: modality reliance of a run, measured by intervention (model/reliance.h).
+#include <cmath>
+#include <iostream>
+
+#include "commands.h"
+#include "mlsan/data/atomic_file.h"
+#include "mlsan/model/explain.h"
+#include "mlsan/model/run.h"
+#include "terminal_progress.h"
+
+namespace mlsan::app {
+using nlohmann::json;
+
+namespace {
+
+void printShares(const json& g, int nameWidth) {
+  std::printf("  %-*s %6d", nameWidth, g["name"].get<std::string>().c_str(), g["utterances"].get<int>());
+  for (const char* m : {"text", "audio", "visual"}) {
+    const auto& x = g[m];
+    std::printf("   %.2f [%.2f, %.2f]", x["mean"].get<double>(), x["ci"][0].get<double>(), x["ci"][1].get<double>());
+  }
+  std::printf("\n");
+}
+
+void printHeader(int nameWidth, const char* first) {
+  std::printf("  %-*s %6s   %-18s   %-18s   %-18s\n", nameWidth, first, "utts", "text [95% CI]", "audio [95% CI]", "visual [95% CI]");
+}
+
+void printExplanation(const json& j, const std::string& run, bool byType, const model::RunExplanation& r) {
+  std::printf("modality reliance of %s on the %s split: %zu utterances%s\n", run.c_str(), j["split"].get<std::string>().c_str(),
+              j["utterances"].size(), r.reused ? " (stored results reused)" : "");
+  std::printf("value: %s; a removed modality is %s, removed %s\n", j["value"].get<std::string>().c_str(),
+              j["absent"] == "mean" ? "its training mean" : "zeros",
+              j["scope"] == "dialogue" ? "from the whole dialogue" : "at the explained utterance only");
+  std::printf("shares are |Shapley value| normalised to sum to 1, mean over utterances\n\n");
+  int width = 8;
+  for (const auto& s : j["speakers"]) width = std::max(width, static_cast<int>(s["name"].get<std::string>().size()));
+  printHeader(width, "speaker");
+  printShares(j["overall"], width);
+  for (const auto& s : j["speakers"]) printShares(s, width);
+  const auto& c = j["interactions"];
+  std::printf("\ninteractions: dominance %d (text %d, audio %d, visual %d), complement %d, conflict %d\n", c["dominance"].get<int>(),
+              c.value("dominance_text", 0), c.value("dominance_audio", 0), c.value("dominance_visual", 0), c["complement"].get<int>(),
+              c["conflict"].get<int>());
+  std::printf("rule: %s\n", j["interaction_rule"].get<std::string>().c_str());
+  if (byType && j.contains("by_speaker_type")) {
+    const auto& t = j["by_speaker_type"];
+    std::printf("\nby speaker type (the demo generator's truth):\n");
+    printHeader(10, "type");
+    for (const char* type : {"voice-led", "face-led", "balanced"}) {
+      json g = t[type];
+      printShares(g, 10);
+    }
+    const auto& test = t["test"];
+    if (test["p"].is_null()) {
+      std::printf("%s: %s\n", test["test"].get<std::string>().c_str(), test["note"].get<std::string>().c_str());
+    } else {
+      std::printf("voice-led vs face-led, %s (%s): difference %+.3f, t = %.2f, df = %.1f, p = %.3g (%zu vs %zu speakers)\n",
+                  test["measure"].get<std::string>().c_str(), test["test"].get<std::string>().c_str(), test["difference"].get<double>(),
+                  test["t"].get<double>(), test["df"].get<double>(), test["p"].get<double>(), test["n_voice_led"].get<std::size_t>(),
+                  test["n_face_led"].get<std::size_t>());
+    }
+  }
+  std::printf("\nper utterance: %s\n", r.file.c_str());
+}
+
+}  // namespace
+
+void addExplainCommand(CLI::App& app) {
+  auto run = std::make_shared<std::string>();
+  auto corpusOverride = std::make_shared<std::string>();
+  auto split = std::make_shared<std::string>("test");
+  auto asJson = std::make_shared<bool>(false);
+  auto out = std::make_shared<std::string>();
+  auto threads = std::make_shared<int>(2);
+  auto byType = std::make_shared<bool>(false);
+  auto options = std::make_shared<model::RelianceOptions>();
+  auto* cmd = app.add_subcommand("explain",
+                                 "Which modality each prediction rests on: exact Shapley values of text, audio and visual from "
+                                 "8 forward passes per utterance, per utterance and per speaker");
+  cmd->add_option("run", *run, "Run folder written by mlsan train (or mlsan import-multiemo)")->required();
+  cmd->add_option("--corpus", *corpusOverride, "Corpus (default: the one the run was trained on; it must be that corpus)");
+  cmd->add_option("--split", *split, "train, dev or test")->capture_default_str();
+  cmd->add_option("--absent", options->absent,
+                  "What a removed modality becomes: mean (its training-split mean) or zero (as MultiEMO stores a missing face)")
+      ->check(CLI::IsMember({"mean", "zero"}))->capture_default_str();
+  cmd->add_option("--scope", options->scope,
+                  "Remove a modality from the whole dialogue (what the prediction rests on, context included) or at the "
+                  "explained utterance only (its direct use; about the dialogue's length times slower)")
+      ->check(CLI::IsMember({"dialogue", "utterance"}))->capture_default_str();
+  cmd->add_flag("--by-speaker-type", *byType,
+                "Demo corpora: mean reliance of voice-led, face-led and balanced speakers (the generator's truth) and the test "
+                "between voice-led and face-led");
+  cmd->add_flag("--json", *asJson, "Print one JSON object (utterances, speakers, interactions, by_speaker_type on a demo corpus)");
+  cmd->add_option("--out", *out, "Also write the JSON object to this file");
+  cmd->add_option("--threads", *threads, "CPU threads")->capture_default_str();
+  setExamples(cmd,
+      {
+       {"Which modality the demo ML-SAN relies on, per speaker",
+        "mlsan explain runs/demo-mlsan"},
+       {"Against the generator's truth: voice-led, face-led and balanced speakers",
+        "mlsan explain runs/demo-mlsan --by-speaker-type"},
+       {"Every utterance's Shapley values, shares and interaction type as JSON",
+        "mlsan explain runs/demo-mlsan --json --out reliance.json"},
+       {"Removing a modality at the explained utterance only, as zeros",
+        "mlsan explain runs/demo-mlsan --scope utterance --absent zero"}});
+  cmd->callback([=] {
+    model::setThreads(*threads);
+    const data::Split s = data::parseSplit(*split);
+    std::string source = *corpusOverride;
+    if (source.empty()) {
+      try {
+        source = model::runCorpusSource(*run);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(std::string(e.what()) + "; pass --corpus");
+      }
+    }
+    data::OpenReport report;
+    data::Corpus corpus;
+    try {
+      corpus = data::openCorpus(data::CorpusSource::parse(source), &report);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(*run + ": cannot open the corpus it was trained on: " + e.what());
+    }
+    if (*byType && !report.demo)
+      throw std::runtime_error("--by-speaker-type needs a demo corpus (the generator's truth); " + *run + " was trained on '" +
+                               corpus.name + "'");
+    TerminalProgress progress("explain", *asJson);
+    const model::RunExplanation r = model::explainRun(*run, corpus, s, *options, &progress);
+    if (r.cancelled) throw CancelledError("explain cancelled: nothing written");
+    const json j = model::relianceJson(corpus, s, *options, r.utterances, report.demo ? &report.demoTruth : nullptr);
+    if (!out->empty()) data::atomicWriteFile(*out, j.dump(1) + "\n");
+    if (*asJson) printJson(j);
+    else printExplanation(j, *run, *byType, r);
+  });
+}
+
+}  // namespace mlsan::app
