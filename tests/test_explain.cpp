@@ -67,70 +67,6 @@ std::vector<float> trainingMean(const data::Corpus& c, int m) {
 
 }  // namespace
 
-TEST(Shapley, ThreePlayerGameMatchesTheHandComputation) {
-  // v: {} 0, {0} 1, {1} 2, {0,1} 6, {2} 0, {0,2} 1, {1,2} 2, {0,1,2} 9.
-  const std::vector<double> v{0, 1, 2, 6, 0, 1, 2, 9};
-  const auto phi = analysis::shapleyValues(v, 3);
-  // phi_0 = 1/3 (1-0) + 1/6 (6-2) + 1/6 (1-0) + 1/3 (9-2) = 1/3 + 4/6 + 1/6 + 7/3 = 3.5
-  EXPECT_NEAR(phi[0], 3.5, 1e-12);
-  // phi_1 = 1/3 (2) + 1/6 (5) + 1/6 (2) + 1/3 (8) = 2/3 + 5/6 + 2/6 + 8/3 = 4.5
-  EXPECT_NEAR(phi[1], 4.5, 1e-12);
-  // phi_2 = 1/3 (0) + 1/6 (0) + 1/6 (0) + 1/3 (3) = 1
-  EXPECT_NEAR(phi[2], 1.0, 1e-12);
-  EXPECT_NEAR(phi[0] + phi[1] + phi[2], v[7] - v[0], 1e-12);
-  const auto drop = analysis::leaveOneOutDrops(v, 3);
-  EXPECT_DOUBLE_EQ(drop[0], 9 - 2);
-  EXPECT_DOUBLE_EQ(drop[1], 9 - 1);
-  EXPECT_DOUBLE_EQ(drop[2], 9 - 6);
-  EXPECT_THROW(analysis::shapleyValues({1, 2, 3}, 2), std::invalid_argument);
-}
-
-TEST(Shapley, SubstitutesShareWhatLeaveOneOutMisses) {
-  // Audio and visual carry the same cue: either one is enough. Leave-one-out says neither
-  // matters; Shapley splits the cue between them.
-  std::vector<double> v(8, 0.0);
-  for (unsigned s = 0; s < 8; ++s) v[s] = (s & 2u) || (s & 4u) ? 1.0 : 0.0;
-  const auto drop = analysis::leaveOneOutDrops(v, 3);
-  EXPECT_EQ(drop[1], 0.0);
-  EXPECT_EQ(drop[2], 0.0);
-  const auto phi = analysis::shapleyValues(v, 3);
-  EXPECT_NEAR(phi[0], 0.0, 1e-12);
-  EXPECT_NEAR(phi[1], 0.5, 1e-12);
-  EXPECT_NEAR(phi[2], 0.5, 1e-12);
-}
-
-TEST(Shapley, FactorialEffectsAreMainEffectsAndInteractions) {
-  // v = 10 + 2a + 3b + 1ab (a bit 0, b bit 1, c bit 2 has no effect).
-  std::vector<double> v(8);
-  for (unsigned s = 0; s < 8; ++s) {
-    const int a = s & 1u ? 1 : 0, b = s & 2u ? 1 : 0;
-    v[s] = 10 + 2 * a + 3 * b + a * b;
-  }
-  const auto e = analysis::factorialEffects(v, 3);
-  EXPECT_NEAR(e[1], 2.5, 1e-12);   // mean with a - mean without: 2 + 0.5 (b half the time)
-  EXPECT_NEAR(e[2], 3.5, 1e-12);
-  EXPECT_NEAR(e[4], 0.0, 1e-12);
-  EXPECT_NEAR(e[3], 0.5, 1e-12);   // half of (a's effect with b 3 - without b 2)
-  EXPECT_NEAR(e[5], 0.0, 1e-12);
-  EXPECT_NEAR(e[0], 10 + 1 + 1.5 + 0.25, 1e-12);
-}
-
-TEST(Stats, WelchAndStudentQuantileMatchTheTextbook) {
-  EXPECT_NEAR(analysis::studentQuantile(0.975, 10), 2.2281388519649385, 1e-9);
-  EXPECT_NEAR(analysis::studentQuantile(0.975, 1), 12.706204736174698, 1e-7);
-  EXPECT_NEAR(analysis::studentQuantile(0.025, 10), -2.2281388519649385, 1e-9);
-  // a: mean 3, var 2.5 (n 5); b: mean 6, var 10 (n 5): t = -3 / sqrt(0.5 + 2), df = 6.25 / (0.0625 + 1).
-  const auto r = analysis::welchTTest({1, 2, 3, 4, 5}, {2, 4, 6, 8, 10});
-  EXPECT_NEAR(r.statistic, -3 / std::sqrt(2.5), 1e-12);
-  EXPECT_NEAR(r.df, 6.25 / 1.0625, 1e-12);
-  EXPECT_NEAR(r.pValue, analysis::studentTwoSidedP(r.statistic, r.df), 1e-15);
-  EXPECT_GT(r.pValue, 0.05);
-  EXPECT_LT(r.pValue, 0.2);
-  const auto ci = analysis::meanCI({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
-  EXPECT_NEAR(ci.mean, 6, 1e-12);
-  EXPECT_NEAR(ci.high - ci.mean, 2.2281388519649385 * std::sqrt(11.0) / std::sqrt(11.0), 1e-8);  // s = sqrt(11)
-}
-
 TEST(Reliance, InteractionRuleCases) {
   UtteranceReliance u;
   u.prediction = 3;
@@ -243,28 +179,34 @@ TEST(Explain, RelianceDoesNotDependOnWhichDialoguesShareABatch) {
 }
 
 TEST(Explain, AModelTrainedWhereOnlyAudioCarriesTheEmotionReliesOnAudio) {
-  // The generator's truth: text and visual are noise (separation 0), audio always shows the
-  // true emotion. Small dims so that it trains in seconds.
+  // The generator's truth: text and visual are noise (separation 0); audio always shows the true
+  // emotion (every speaker reliable), clearly (separation 8: the demo's 3 leaves a model unsure,
+  // see model/README.md, "Modality reliance"). The demo's dims and model, 300 dialogues.
   data::DemoConfig dc;
   dc.seed = 21;
-  dc.dialogues = 160;
-  dc.dimText = 24; dc.dimAudio = 16; dc.dimVisual = 20; dc.latentDim = 8; dc.maxTurns = 12;
+  dc.dialogues = 300;
   dc.textSeparation = 0;
   dc.visualSeparation = 0;
+  dc.audioSeparation = 8;
   dc.reliableProb = dc.unreliableProb = dc.balancedProb = 1.0;
   const auto corpus = data::makeDemoCorpus(dc);
-  ModelConfig cfg = testing_util::tinyConfig(corpus);
-  TrainConfig tc = testing_util::tinyTrain(12);
+  ModelConfig cfg = preset("demo").model;
+  fitConfigToCorpus(cfg, corpus);
+  TrainConfig tc = testing_util::tinyTrain(10);
+  tc.lr = 5e-4;
   const std::string dir = ::testing::TempDir() + "/explain-audio-only";
   fs::remove_all(dir);
   NullProgress quiet;
   const auto result = train(corpus, cfg, tc, dir, false, quiet);
-  EXPECT_GT(result.testWeightedF1, 60.0);  // it did learn the audio cue
+  EXPECT_GT(result.testWeightedF1, 70.0);  // it did learn the audio cue
   const auto r = explainRun(dir, corpus, data::Split::Test, RelianceOptions{});
-  double audio = 0;
-  for (const auto& u : r.utterances) audio += scoreReliance(u).share[kAudio];
-  audio /= r.utterances.size();
-  EXPECT_GT(audio, 0.8) << "mean audio share " << audio;
+  std::array<double, 3> mean{};
+  for (const auto& u : r.utterances)
+    for (int m = 0; m < 3; ++m) mean[m] += scoreReliance(u).share[m] / r.utterances.size();
+  EXPECT_GT(mean[kAudio], 0.8) << "text " << mean[kText] << ", audio " << mean[kAudio] << ", visual " << mean[kVisual];
+  EXPECT_LT(mean[kVisual], 0.1);
+  std::printf("test weighted F1 %.2f; mean shares: text %.3f, audio %.3f, visual %.3f\n", result.testWeightedF1, mean[kText],
+              mean[kAudio], mean[kVisual]);
 }
 
 TEST(ExplainRun, StoresReusesAndRecomputesWhenTheModelChanges) {
@@ -357,3 +299,4 @@ TEST(ExplainRun, AStoredFileThatWasTamperedWithIsNamed) {
     EXPECT_NE(std::string(e.what()).find(csv), std::string::npos) << e.what();
   }
 }
+

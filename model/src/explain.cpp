@@ -125,8 +125,10 @@ std::vector<UtteranceReliance> explainNet(Net& net, const torch::Device& device,
         auto where = torch::zeros_like(cb.mask);
         auto* pw = where.data_ptr<bool>();
         for (int64_t j = 0; j < CB; ++j) pw[copies[from + j].second * CB + j] = true;
-        for (unsigned subset = 0; subset < 7; ++subset) {
-          const auto lp = logProbabilities(net, withSubset(cb, subset, where, absent), device);
+        // All 8 subsets on these columns (the all-present value too: a batch of another shape may
+        // differ in the last bits, and a modality the model ignores must get exactly 0).
+        for (unsigned subset = 0; subset < 8; ++subset) {
+          const auto lp = logProbabilities(net, subset == 7 ? cb : withSubset(cb, subset, where, absent), device);
           const float* p = lp.data_ptr<float>();
           for (int64_t j = 0; j < CB; ++j) {
             const auto [di, t] = copies[from + j];

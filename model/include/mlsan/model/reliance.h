@@ -30,7 +30,7 @@ struct RelianceOptions {
   /// "dialogue": removed at every utterance of the dialogue (the default: the recurrent context
   /// carries a modality forward, so removing it at one utterance leaves its copy in the context
   /// and understates what the prediction rests on; 8 passes per batch); "utterance": removed at
-  /// the explained utterance only (its direct use; about 7 x the dialogue's length passes).
+  /// the explained utterance only (its direct use; 8 passes over as many copies of the dialogue as it has utterances).
   std::string scope = "dialogue";
   /// Throws std::invalid_argument naming the bad value.
   void check() const;
