@@ -65,6 +65,29 @@ void printExplanation(const json& j, const std::string& run, bool byType, const 
   std::printf("\nper utterance: %s\n", r.file.c_str());
 }
 
+void printGate(const json& g) {
+  if (!g["has_gate"].get<bool>()) {
+    std::printf("\nthe model has no speaker gate (MultiEMO or an ablation without it)\n");
+    return;
+  }
+  std::printf("\nthe speaker gate (form %s, %d channels; %d speakers with 5 or more utterances):\n", g["form"].get<std::string>().c_str(),
+              g["channels"].get<int>(), g["speakers"].get<int>());
+  std::printf("  %-8s %-22s %-22s %-22s %-18s %-18s\n", "", "channel-mean gate", "one channel by speaker", "channels (all utts)",
+              "gain ||g*h||/||h||", "use-weighted gate");
+  for (const char* m : {"audio", "visual"}) {
+    const auto& d = g[m];
+    std::printf("  %-8s %.3f (sd %.4f, by spk %.4f)   sd over spk %.4f     sd over ch %.4f       %.3f (by spk %.4f)   %.3f (by spk %.4f)\n", m,
+                d["mean_gate"].get<double>(), d["mean_gate_sd"].get<double>(), d["mean_gate_speaker_sd"].get<double>(),
+                d["channel_speaker_sd"].get<double>(), d["channel_sd"].get<double>(), d["gain"].get<double>(),
+                d["gain_speaker_sd"].get<double>(), d["used"].get<double>(), d["used_speaker_sd"].get<double>());
+  }
+  std::printf("  normalised share audio/(audio+visual): s.d. over speakers %.4f\n", g["share_speaker_sd"].get<double>());
+  std::printf("  gates replaced by their channel means (no speaker dependence): %.1f%% of predictions change, mean |d log p| %.4f\n",
+              100 * g["speakerless_gates"]["flip_rate"].get<double>(), g["speakerless_gates"]["mean_abs_logp_change"].get<double>());
+  std::printf("  gates replaced by 1 (no gate): %.1f%% of predictions change, mean |d log p| %.4f\n",
+              100 * g["no_gate"]["flip_rate"].get<double>(), g["no_gate"]["mean_abs_logp_change"].get<double>());
+}
+
 }  // namespace
 
 void addExplainCommand(CLI::App& app) {
@@ -75,6 +98,7 @@ void addExplainCommand(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto threads = std::make_shared<int>(2);
   auto byType = std::make_shared<bool>(false);
+  auto gate = std::make_shared<bool>(false);
   auto options = std::make_shared<model::RelianceOptions>();
   auto* cmd = app.add_subcommand("explain",
                                  "Which modality each prediction rests on: exact Shapley values of text, audio and visual from "
@@ -92,6 +116,9 @@ void addExplainCommand(CLI::App& app) {
   cmd->add_flag("--by-speaker-type", *byType,
                 "Demo corpora: mean reliance of voice-led, face-led and balanced speakers (the generator's truth) and the test "
                 "between voice-led and face-led");
+  cmd->add_flag("--gate", *gate,
+                "Also diagnose the speaker gate: how it varies by channel and speaker, its gain on the features, and what "
+                "removing its speaker dependence changes (JSON: gate)");
   cmd->add_flag("--json", *asJson, "Print one JSON object (utterances, speakers, interactions, by_speaker_type on a demo corpus)");
   cmd->add_option("--out", *out, "Also write the JSON object to this file");
   cmd->add_option("--threads", *threads, "CPU threads")->capture_default_str();
@@ -129,10 +156,14 @@ void addExplainCommand(CLI::App& app) {
     TerminalProgress progress("explain", *asJson);
     const model::RunExplanation r = model::explainRun(*run, corpus, s, *options, &progress);
     if (r.cancelled) throw CancelledError("explain cancelled: nothing written");
-    const json j = model::relianceJson(corpus, s, *options, r.utterances, report.demo ? &report.demoTruth : nullptr);
+    json j = model::relianceJson(corpus, s, *options, r.utterances, report.demo ? &report.demoTruth : nullptr);
+    if (*gate) j["gate"] = model::gateDiagnosisJson(model::diagnoseGateRun(*run, corpus, s));
     if (!out->empty()) data::atomicWriteFile(*out, j.dump(1) + "\n");
     if (*asJson) printJson(j);
-    else printExplanation(j, *run, *byType, r);
+    else {
+      printExplanation(j, *run, *byType, r);
+      if (*gate) printGate(j["gate"]);
+    }
   });
 }
 

@@ -68,6 +68,10 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
   cmd->add_option("--gate-input", gateInput, "What drives the gate: speaker (eq. 3) or speaker+context")
       ->check(CLI::IsMember({"speaker", "speaker+context"}))
       ->capture_default_str();
+  cmd->add_option("--gate-form", gateForm,
+                  "sigmoid (g = sigmoid(W z + b), eq. 3) or identity (g = 2 sigmoid(W z + b), W and b zero at the start: "
+                  "ML-SAN starts as MultiEMO) (default: the preset's)")
+      ->check(CLI::IsMember({"sigmoid", "identity"}));
   cmd->add_option("--gate-init", gateInit, "The gates' starting value in (0, 1), or 0 for PyTorch's default init (default: the preset's)");
   cmd->add_option("--epochs", epochs, "Epochs (default: the preset's)");
   cmd->add_option("--batch-size", batchSize, "Dialogues per batch (default: the preset's)");
@@ -106,6 +110,7 @@ void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, mo
   if (lambda >= 0) m.lambda = lambda;
   m.gateInput = gateInput;
   if (gateInit >= 0) m.gateInit = gateInit;
+  if (!gateForm.empty()) m.gateForm = gateForm;
   if (epochs > 0) t.epochs = epochs;
   if (batchSize > 0) t.batchSize = batchSize;
   if (microBatch >= 0) t.microBatch = microBatch;

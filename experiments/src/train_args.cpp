@@ -47,6 +47,7 @@ std::vector<std::string> TrainArgs::toArgs() const {
   if (lambda >= 0) opt("--lambda", formatNumber(lambda));
   if (gateInput != d.gateInput) opt("--gate-input", gateInput);
   if (gateInit >= 0) opt("--gate-init", formatNumber(gateInit));
+  if (!gateForm.empty()) opt("--gate-form", gateForm);
   if (epochs > 0) opt("--epochs", std::to_string(epochs));
   if (batchSize > 0) opt("--batch-size", std::to_string(batchSize));
   if (microBatch >= 0) opt("--micro-batch", std::to_string(microBatch));
@@ -68,7 +69,7 @@ std::vector<std::string> TrainArgs::toArgs() const {
 json TrainArgs::toJson() const {
   return json{{"corpus", corpus}, {"csv", csvDir}, {"clips", clipsDir}, {"preset", preset}, {"variant", variant},
               {"no_film", noFilm}, {"no_gate", noGate}, {"no_aux", noAux}, {"lambda", lambda}, {"gate_input", gateInput},
-              {"gate_init", gateInit}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch},
+              {"gate_init", gateInit}, {"gate_form", gateForm}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch},
               {"speaker_lr_scale", speakerLrScale}, {"lr", lr}, {"loss_weights", lossWeights}, {"dropout", dropout},
               {"recurrent_dropout", recurrentDropout}, {"no_mask_padding", noMaskPadding}, {"select_on", selectOn}, {"val_draw", valDraw}, {"seed", seed},
               {"threads", threads}, {"device", device}};
@@ -91,6 +92,7 @@ TrainArgs TrainArgs::fromRun(const std::string& runDir) {
   a.lambda = m.lambda;
   a.gateInput = m.gateInput;
   a.gateInit = m.gateInit;
+  a.gateForm = m.gateForm;
   a.lossWeights = {m.weightCE, m.weightSWFC, m.weightHGR};
   a.dropout = m.dropout;
   a.recurrentDropout = m.recurrentDropout;
@@ -124,6 +126,7 @@ TrainArgs TrainArgs::fromJson(const json& j) {
   get("lambda", a.lambda);
   get("gate_input", a.gateInput);
   get("gate_init", a.gateInit);
+  get("gate_form", a.gateForm);
   get("epochs", a.epochs);
   get("batch_size", a.batchSize);
   get("micro_batch", a.microBatch);

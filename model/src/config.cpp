@@ -30,7 +30,8 @@ static json modelJson(const ModelConfig& c) {
               {"weight_ce", c.weightCE}, {"weight_swfc", c.weightSWFC}, {"weight_hgr", c.weightHGR},
               {"tau", c.tau}, {"gamma", c.gamma}, {"alpha", c.alpha}, {"class_counts", c.classCounts},
               {"film", c.film}, {"gate", c.gate}, {"aux", c.aux}, {"gate_input", c.gateInput},
-              {"lambda", c.lambda}, {"speaker_dim", c.speakerDim}, {"gate_init", c.gateInit}, {"variant", c.variantName()}};
+              {"lambda", c.lambda}, {"speaker_dim", c.speakerDim}, {"gate_init", c.gateInit}, {"gate_form", c.gateForm},
+              {"variant", c.variantName()}};
 }
 
 std::string ModelConfig::toJson() const { return modelJson(*this).dump(); }
@@ -50,6 +51,8 @@ ModelConfig ModelConfig::fromJson(const std::string& s) {
   c.film = j.at("film"); c.gate = j.at("gate"); c.aux = j.at("aux"); c.gateInput = j.at("gate_input");
   c.lambda = j.at("lambda"); c.speakerDim = j.at("speaker_dim");
   c.gateInit = j.value("gate_init", 0.0);
+  c.gateForm = j.value("gate_form", std::string("sigmoid"));  // absent: a checkpoint from before the choice
+  if (c.gateForm != "sigmoid" && c.gateForm != "identity") throw std::invalid_argument("gate_form '" + c.gateForm + "' is not sigmoid or identity");
   return c;
 }
 

@@ -108,6 +108,18 @@ std::vector<std::vector<int>> evaluationBatches(const data::Corpus& corpus, cons
   return batches;
 }
 
+std::pair<torch::Tensor, torch::Tensor> gateChannelUse(Net& net) {
+  torch::NoGradGuard ng;
+  auto columns = [](const torch::nn::Linear& l) { return l->weight.pow(2).sum(0); };  // [d]: squared column norms
+  const auto t0 = net->fuseText[0]->as<FusionLayer>();
+  const auto a0 = net->fuseAudio[0]->as<FusionLayer>();
+  const auto v0 = net->fuseVisual[0]->as<FusionLayer>();
+  // Gated audio: the query of the audio stack; keys and values of text-over-audio and visual-over-audio.
+  const auto wa = columns(a0->attnA->q) + columns(t0->attnA->k) + columns(t0->attnA->v) + columns(v0->attnB->k) + columns(v0->attnB->v);
+  const auto wv = columns(v0->attnA->q) + columns(t0->attnB->k) + columns(t0->attnB->v) + columns(a0->attnB->k) + columns(a0->attnB->v);
+  return {wa, wv};
+}
+
 EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize,
                     const torch::Device& device, const torch::Tensor& classWeights, bool details, Progress* progress) {
   torch::NoGradGuard noGrad;
@@ -140,11 +152,19 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
     const auto pred = probs.argmax(2);
     const int64_t B = static_cast<int64_t>(ids.size());
     const int C = cfg.numClasses;
-    torch::Tensor ga, gv, fa, fv, fc;
+    torch::Tensor ga, gv, fa, fv, fc, gainA, gainV, usedA, usedV;
     if (details) {
       if (out.gateAudio.defined()) {
         ga = out.gateAudio.mean(2).to(torch::kCPU).contiguous();
         gv = out.gateVisual.mean(2).to(torch::kCPU).contiguous();
+        auto gain = [](const torch::Tensor& g, const torch::Tensor& h) {
+          return ((g * h).norm(2, 2) / h.norm(2, 2).clamp_min(1e-12)).to(torch::kCPU).contiguous();
+        };
+        gainA = gain(out.gateAudio, out.preGateAudio);
+        gainV = gain(out.gateVisual, out.preGateVisual);
+        const auto [wa, wv] = gateChannelUse(net);
+        usedA = ((out.gateAudio * wa).sum(2) / wa.sum()).to(torch::kCPU).contiguous();
+        usedV = ((out.gateVisual * wv).sum(2) / wv.sum()).to(torch::kCPU).contiguous();
       }
       fa = out.filmAudio.to(torch::kCPU).contiguous();
       fv = out.filmVisual.to(torch::kCPU).contiguous();
@@ -173,8 +193,13 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
           const float s = u.gateAudio + u.gateVisual;
           u.weightAudio = s > 0 ? u.gateAudio / s : 0.5f;
           u.weightVisual = 1.0f - u.weightAudio;
+          u.gainAudio = gainA.data_ptr<float>()[cell];
+          u.gainVisual = gainV.data_ptr<float>()[cell];
+          u.usedAudio = usedA.data_ptr<float>()[cell];
+          u.usedVisual = usedV.data_ptr<float>()[cell];
         } else {
           u.gateAudio = u.gateVisual = u.weightAudio = u.weightVisual = std::numeric_limits<float>::quiet_NaN();
+          u.gainAudio = u.gainVisual = u.usedAudio = u.usedVisual = std::numeric_limits<float>::quiet_NaN();
         }
         r.details.utterances.push_back(std::move(u));
         auto append = [cell](std::vector<float>& dst, const torch::Tensor& src) {

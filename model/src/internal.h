@@ -25,6 +25,11 @@ std::vector<std::vector<int>> chunk(const std::vector<int>& items, int size);
 /// test loader batches the test dialogues in order from the first).
 std::vector<std::vector<int>> evaluationBatches(const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize);
 
+/// Per channel of the gated audio and visual features, the squared norm of its columns in the first
+/// fusion layer's projections that read them (query of its own stack, keys and values of the
+/// others): the weights of the "used" gate readout. [d] each.
+std::pair<torch::Tensor, torch::Tensor> gateChannelUse(Net& net);
+
 /// Evaluation over dialogues in eval mode without gradients.
 struct EvalResult {
   double loss = 0;               ///< the mean of the batches' losses (MultiEMO sums them: the same to the plateau's relative threshold)

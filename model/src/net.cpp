@@ -240,7 +240,13 @@ NetImpl::NetImpl(const ModelConfig& c) : config(c) {
     const int zdim = c.speakerDim + (c.gateInput == "speaker+context" ? d : 0);
     gateAudio = register_module("gate_audio", nn::Linear(zdim, d));
     gateVisual = register_module("gate_visual", nn::Linear(zdim, d));
-    if (c.gateInit > 0 && c.gateInit < 1) {
+    if (c.gateForm == "identity") {
+      torch::NoGradGuard ng;
+      for (auto* g : {&gateAudio, &gateVisual}) {
+        (*g)->weight.zero_();
+        (*g)->bias.zero_();
+      }
+    } else if (c.gateInit > 0 && c.gateInit < 1) {
       torch::NoGradGuard ng;
       const double bias = std::log(c.gateInit / (1 - c.gateInit));
       for (auto* g : {&gateAudio, &gateVisual}) {
@@ -293,8 +299,15 @@ NetOutput NetImpl::forward(const Batch& b) {
 
   if (config.gate) {
     auto z = config.gateInput == "speaker+context" ? torch::cat({emb, ht}, 2) : emb;
-    out.gateAudio = torch::sigmoid(gateAudio(z));
-    out.gateVisual = torch::sigmoid(gateVisual(z));
+    const double scale = config.gateForm == "identity" ? 2.0 : 1.0;
+    out.gateAudio = scale * torch::sigmoid(gateAudio(z));
+    out.gateVisual = scale * torch::sigmoid(gateVisual(z));
+    if (gateOverrideAudio.defined()) {
+      out.gateAudio = gateOverrideAudio.view({1, 1, -1}).expand_as(out.gateAudio);
+      out.gateVisual = gateOverrideVisual.view({1, 1, -1}).expand_as(out.gateVisual);
+    }
+    out.preGateAudio = ha;
+    out.preGateVisual = hv;
     ha = out.gateAudio * ha;
     hv = out.gateVisual * hv;
   }

@@ -105,6 +105,7 @@ struct NetOutput {
   torch::Tensor fusedText, fusedAudio, fusedVisual;  ///< [T, B, d] for Soft-HGR
   torch::Tensor speakerLogits;  ///< [T, B, S] (aux), undefined without aux
   torch::Tensor gateAudio, gateVisual;  ///< [T, B, d], undefined without gate
+  torch::Tensor preGateAudio, preGateVisual;  ///< [T, B, d] the context features the gates scale (with a gate)
   torch::Tensor filmAudio, filmVisual;  ///< [T, B, Da], [T, B, Dv] calibrated inputs
 };
 
@@ -130,6 +131,9 @@ struct NetImpl : torch::nn::Module {
   torch::nn::Linear filmGammaAudio{nullptr}, filmBetaAudio{nullptr}, filmGammaVisual{nullptr}, filmBetaVisual{nullptr};
   torch::nn::Linear gateAudio{nullptr}, gateVisual{nullptr};
   torch::nn::Linear speakerHead{nullptr};
+  /// When defined ([d] each), the gates are these constants instead of their computed values: the
+  /// gate diagnosis's intervention (what the gate's speaker dependence changes downstream).
+  torch::Tensor gateOverrideAudio, gateOverrideVisual;
 };
 TORCH_MODULE(Net);
 

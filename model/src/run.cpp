@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -178,7 +179,8 @@ RunSummary summariseRun(const std::string& runDir) {
 void writePredictions(const std::string& path, const data::Corpus& corpus, const Inference& inf) {
   data::CsvWriter out;
   std::vector<std::string> header{"dialogue", "split", "utterance", "speaker", "label", "prediction",
-                                  "gate_audio", "gate_visual", "weight_audio", "weight_visual"};
+                                  "gate_audio", "gate_visual", "weight_audio", "weight_visual",
+                                  "gain_audio", "gain_visual", "gate_used_audio", "gate_used_visual"};
   for (const auto& l : corpus.labels.labels) header.push_back("p_" + l);
   out.row(header);
   // In corpus order (inference runs batches longest dialogue first), so that every reader sees
@@ -193,7 +195,8 @@ void writePredictions(const std::string& path, const data::Corpus& corpus, const
     const auto& utt = d.utterances[u.index];
     out.text(d.key).text(data::splitName(d.split)).integer(u.index).text(corpus.speakers[utt.speaker]);
     out.text(u.label >= 0 ? corpus.labels.labels[u.label] : "").text(corpus.labels.labels[u.prediction]);
-    for (float v : {u.gateAudio, u.gateVisual, u.weightAudio, u.weightVisual}) out.number(v, 6);
+    for (float v : {u.gateAudio, u.gateVisual, u.weightAudio, u.weightVisual, u.gainAudio, u.gainVisual, u.usedAudio, u.usedVisual})
+      out.number(v, 6);
     for (float p : u.probabilities) out.number(p, 6);
     out.endRow();
   }
@@ -205,13 +208,25 @@ std::vector<PredictionRow> readPredictions(const std::string& path, std::vector<
   const auto& header = t.header;
   if (header.size() < 10 || header[0] != "dialogue" || header[4] != "label" || header[5] != "prediction")
     throw std::runtime_error(path + ": not a predictions.csv written by mlsan (unexpected header)");
+  // Columns by name: files from before the gain and gate_used columns still read (those are NaN).
+  const int cSplit = t.requireColumn("split"), cUtt = t.requireColumn("utterance"), cSpeaker = t.requireColumn("speaker");
+  const int cGate[4] = {t.requireColumn("gate_audio"), t.requireColumn("gate_visual"), t.requireColumn("weight_audio"),
+                        t.requireColumn("weight_visual")};
+  const int cMore[4] = {t.column("gain_audio"), t.column("gain_visual"), t.column("gate_used_audio"), t.column("gate_used_visual")};
   std::vector<std::string> labels;
-  for (std::size_t i = 10; i < header.size(); ++i) labels.push_back(header[i].substr(2));
+  std::vector<int> cProb;
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (header[i].rfind("p_", 0) == 0) {
+      labels.push_back(header[i].substr(2));
+      cProb.push_back(static_cast<int>(i));
+    }
+  if (labels.empty()) throw std::runtime_error(path + ": no probability columns (p_LABEL)");
   auto labelId = [&labels](const std::string& s) -> int {
     if (s.empty()) return -1;
     for (std::size_t i = 0; i < labels.size(); ++i) if (labels[i] == s) return static_cast<int>(i);
     return -2;
   };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
   std::vector<PredictionRow> rows;
   rows.reserve(t.rows.size());
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
@@ -219,22 +234,24 @@ std::vector<PredictionRow> readPredictions(const std::string& path, std::vector<
     PredictionRow r;
     r.dialogue = f[0];
     try {
-      r.split = data::parseSplit(f[1]);
+      r.split = data::parseSplit(f[cSplit]);
     } catch (const std::exception& e) {
       t.fail(i, e.what());
     }
-    const double index = t.number(i, 2);
-    if (!(index >= 0) || index != static_cast<int>(index)) t.fail(i, "utterance '" + f[2] + "' is not an index");
+    const double index = t.number(i, cUtt);
+    if (!(index >= 0) || index != static_cast<int>(index)) t.fail(i, "utterance '" + f[cUtt] + "' is not an index");
     r.index = static_cast<int>(index);
-    r.speaker = f[3];
+    r.speaker = f[cSpeaker];
     r.label = labelId(f[4]);
     r.prediction = labelId(f[5]);
     if (r.label == -2 || r.prediction < 0) t.fail(i, "unknown label");
-    r.gateAudio = static_cast<float>(t.number(i, 6));
-    r.gateVisual = static_cast<float>(t.number(i, 7));
-    r.weightAudio = static_cast<float>(t.number(i, 8));
-    r.weightVisual = static_cast<float>(t.number(i, 9));
-    for (std::size_t c = 10; c < f.size(); ++c) r.probabilities.push_back(static_cast<float>(t.number(i, static_cast<int>(c))));
+    float* gate[4] = {&r.gateAudio, &r.gateVisual, &r.weightAudio, &r.weightVisual};
+    float* more[4] = {&r.gainAudio, &r.gainVisual, &r.usedAudio, &r.usedVisual};
+    for (int k = 0; k < 4; ++k) {
+      *gate[k] = static_cast<float>(t.number(i, cGate[k]));
+      *more[k] = cMore[k] >= 0 ? static_cast<float>(t.number(i, cMore[k])) : nan;
+    }
+    for (int c : cProb) r.probabilities.push_back(static_cast<float>(t.number(i, c)));
     rows.push_back(std::move(r));
   }
   if (labelNames) *labelNames = labels;

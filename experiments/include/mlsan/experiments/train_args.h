@@ -19,6 +19,7 @@ struct TrainArgs {
   double lambda = -1;            ///< < 0: the preset's
   std::string gateInput = "speaker+context";
   double gateInit = -1;          ///< < 0: the preset's
+  std::string gateForm;          ///< "": the preset's
   int epochs = 0;                ///< 0: the preset's
   int batchSize = 0;             ///< 0: the preset's
   int microBatch = -1;           ///< < 0: the preset's

@@ -41,6 +41,10 @@ struct ModelConfig {
   /// vary by speaker); a value in (0, 1) = W_gate 0 and b_gate = logit(value), so every gate
   /// starts at that value (near 1: training starts close to MultiEMO, as FiLM's identity init).
   double gateInit = 0;
+  /// The gate's form: "sigmoid" (g = sigmoid(W z + b), the paper's eq. 3, PyTorch's default init
+  /// or gateInit) or "identity" (g = 2 sigmoid(W z + b) with W and b zero at the start: every
+  /// gate is exactly 1, so ML-SAN starts as MultiEMO, and a gate can attenuate or amplify).
+  std::string gateForm = "sigmoid";
 
   bool isMultiEMO() const { return !film && !gate && !aux; }
   /// "mlsan", "no_film", "no_gate", "no_aux", "multiemo", or a '+'-list of what is on.

@@ -58,8 +58,17 @@ struct UtteranceOutput {
   int index = 0;                  ///< position within the dialogue
   int label = -1, prediction = -1;
   std::vector<float> probabilities;
-  float gateAudio = 0, gateVisual = 0;     ///< mean gate per modality
-  float weightAudio = 0, weightVisual = 0; ///< normalised shares, sum to 1
+  float gateAudio = 0, gateVisual = 0;     ///< mean gate per modality (mean over the d channels)
+  /// gateAudio / (gateAudio + gateVisual) and its complement: the share of the mean gates, not
+  /// what the gate does to the features (see gain and used below; model/README.md, "The gate").
+  float weightAudio = 0, weightVisual = 0;
+  /// The gate's gain on the features it scales: ||g * h|| / ||h|| over the d channels, h the
+  /// modality's context features at this utterance (1 = unchanged).
+  float gainAudio = 0, gainVisual = 0;
+  /// The gate averaged over channels weighted by their downstream use: sum_c w_c g_c / sum_c w_c,
+  /// w_c the squared norm of channel c's columns in the first fusion layer's projections that
+  /// read the gated features (the query of its own stack, the keys and values of the others).
+  float usedAudio = 0, usedVisual = 0;
 };
 
 struct Inference {

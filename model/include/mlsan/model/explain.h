@@ -28,4 +28,30 @@ struct RunExplanation {
 RunExplanation explainRun(const std::string& runDir, const data::Corpus& corpus, data::Split split, const RelianceOptions& options,
                           Progress* progress = nullptr, bool store = true);
 
+/// What the speaker gate does, per modality (model/README.md, "The gate"; `mlsan explain --gate`).
+/// "Speakers" are those with at least 5 utterances in the split.
+struct GateModalityDiagnosis {
+  double meanGate = 0, meanGateSd = 0;  ///< the gate averaged over channels: mean and s.d. over utterances
+  double meanGateSpeakerSd = 0;   ///< s.d. over speakers of each speaker's mean of that channel average
+  double channelSpeakerSd = 0;    ///< per channel, the s.d. over speakers of their mean gate; averaged over channels
+  double channelSd = 0;           ///< s.d. over channels of each channel's mean gate (all utterances)
+  double gain = 0, gainSpeakerSd = 0;  ///< ||g * h|| / ||h||: mean, and s.d. over speakers of their means
+  double used = 0, usedSpeakerSd = 0;  ///< the use-weighted gate: mean, and s.d. over speakers of their means
+};
+struct GateDiagnosis {
+  bool hasGate = false;
+  std::string form;                ///< ModelConfig::gateForm
+  int utterances = 0, speakers = 0, channels = 0;
+  GateModalityDiagnosis audio, visual;
+  double shareSpeakerSd = 0;       ///< s.d. over speakers of their mean normalised share (weightAudio)
+  /// Interventions at inference: every gate replaced by its channel's mean over all utterances (the
+  /// speaker dependence removed), then by 1 (no gate): the share of predictions that change and
+  /// the mean |change| of the log-probability of the original prediction.
+  double flipSpeakerless = 0, logpChangeSpeakerless = 0;
+  double flipNoGate = 0, logpChangeNoGate = 0;
+};
+/// Throws as explainRun for an unfinished run or another corpus; hasGate false for a model without a gate.
+GateDiagnosis diagnoseGateRun(const std::string& runDir, const data::Corpus& corpus, data::Split split);
+nlohmann::json gateDiagnosisJson(const GateDiagnosis& d);
+
 }  // namespace mlsan::model

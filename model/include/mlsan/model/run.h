@@ -106,6 +106,7 @@ struct PredictionRow {
   int label = -1, prediction = -1;
   std::vector<float> probabilities;
   float gateAudio = 0, gateVisual = 0, weightAudio = 0, weightVisual = 0;  ///< NaN without a gate
+  float gainAudio = 0, gainVisual = 0, usedAudio = 0, usedVisual = 0;      ///< NaN without a gate or in an older file
 };
 
 void writePredictions(const std::string& path, const data::Corpus& corpus, const Inference& inference);
