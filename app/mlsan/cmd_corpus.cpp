@@ -110,6 +110,7 @@ void addCorpusCommands(CLI::App& app) {
     }
     const data::Corpus c = data::makeDemoCorpus(cfg);
     data::writeCorpus(c, *out);
+    data::writeDemoRecipe(*out, cfg);  // the generator's truth travels with the folder
     std::cout << "wrote " << c.name << ": " << c.dialogues.size() << " dialogues, " << c.numUtterances() << " utterances to "
               << *out << "\n";
   });

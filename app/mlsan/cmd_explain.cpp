@@ -150,13 +150,14 @@ void addExplainCommand(CLI::App& app) {
     } catch (const std::exception& e) {
       throw std::runtime_error(*run + ": cannot open the corpus it was trained on: " + e.what());
     }
-    if (*byType && !report.demo)
-      throw std::runtime_error("--by-speaker-type needs a demo corpus (the generator's truth); " + *run + " was trained on '" +
-                               corpus.name + "'");
+    const bool truth = report.demo || report.demoTruthKnown;
+    if (*byType && !truth)
+      throw std::runtime_error("--by-speaker-type needs a demo corpus (the generator's truth: 'demo', or a folder written by "
+                               "mlsan corpus demo); " + *run + " was trained on '" + corpus.name + "'");
     TerminalProgress progress("explain", *asJson);
     const model::RunExplanation r = model::explainRun(*run, corpus, s, *options, &progress);
     if (r.cancelled) throw CancelledError("explain cancelled: nothing written");
-    json j = model::relianceJson(corpus, s, *options, r.utterances, report.demo ? &report.demoTruth : nullptr);
+    json j = model::relianceJson(corpus, s, *options, r.utterances, truth ? &report.demoTruth : nullptr);
     if (*gate) j["gate"] = model::gateDiagnosisJson(model::diagnoseGateRun(*run, corpus, s));
     if (!out->empty()) data::atomicWriteFile(*out, j.dump(1) + "\n");
     if (*asJson) printJson(j);

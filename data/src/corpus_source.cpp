@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "mlsan/data/atomic_file.h"
 #include "mlsan/data/corpus_cache.h"
 #include "mlsan/data/corpus_io.h"
 #include "mlsan/data/demo_corpus.h"
@@ -48,7 +52,35 @@ Corpus openDemo(const std::string& path, OpenReport& rep) {
   rep.demoConfig = cfg;
   return makeDemoCorpus(cfg, &rep.demoTruth);
 }
+
+/// A demo corpus folder's recipe: regenerates the corpus with its truth and keeps the truth when the
+/// corpus is the one the recipe makes. A recipe that does not fit is a problem, not an error.
+void readDemoRecipe(const std::string& dir, Corpus& c, OpenReport& rep) {
+  const fs::path path = fs::path(dir) / "demo.json";
+  std::error_code ec;
+  if (c.dataset != "demo" || !fs::exists(path, ec)) return;
+  try {
+    const auto j = nlohmann::json::parse(readFile(path.string()));
+    const DemoConfig cfg = demoConfigFromKnobs(j.at("knobs").get<std::map<std::string, std::string>>());
+    DemoTruth truth;
+    const Corpus again = makeDemoCorpus(cfg, &truth);
+    if (again.signature() != c.signature()) {
+      c.problems.push_back(path.string() + ": the corpus is not the one its recipe generates (edited?): the speaker types are unknown");
+      return;
+    }
+    rep.demoConfig = cfg;
+    rep.demoTruth = std::move(truth);
+    rep.demoTruthKnown = true;
+  } catch (const std::exception& e) {
+    c.problems.push_back(path.string() + ": not a demo recipe (" + e.what() + "): the speaker types are unknown");
+  }
+}
 }  // namespace
+
+void writeDemoRecipe(const std::string& dir, const DemoConfig& config) {
+  nlohmann::json j{{"format", "mlsan-demo-recipe"}, {"knobs", demoKnobs(config)}};
+  atomicWriteFile((fs::path(dir) / "demo.json").string(), j.dump(1) + "\n");
+}
 
 std::string CorpusSource::toString() const {
   std::string s = isDemo(path) ? path : absolute(path);
@@ -109,6 +141,7 @@ Corpus openCorpus(const CorpusSource& src, OpenReport* report) {
     switch (rep.kind) {
       case CorpusKind::ProjectFolder:
         c = readCorpus(src.path);
+        readDemoRecipe(src.path, c, rep);
         break;
       case CorpusKind::MeldCsvFolder:
         c = readMeldCsvFolder(src.path, meld);

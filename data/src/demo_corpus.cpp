@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <numeric>
 #include <random>
@@ -266,20 +267,59 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
   return corpus;
 }
 
+namespace {
+std::map<std::string, double*> realKnobs(DemoConfig& c) {
+  return {{"contextCarry", &c.contextCarry},       {"textSeparation", &c.textSeparation},
+          {"audioSeparation", &c.audioSeparation}, {"visualSeparation", &c.visualSeparation},
+          {"reliableProb", &c.reliableProb},       {"unreliableProb", &c.unreliableProb},
+          {"balancedProb", &c.balancedProb},       {"styleScaleSigma", &c.styleScaleSigma},
+          {"styleShift", &c.styleShift},           {"faceMissing", &c.faceMissing},
+          {"ambientNoise", &c.ambientNoise},       {"dispositionSigma", &c.dispositionSigma},
+          {"expressGainSigma", &c.expressGainSigma}, {"expressBaseline", &c.expressBaseline},
+          {"restingExpression", &c.restingExpression}, {"devFraction", &c.devFraction},
+          {"testFraction", &c.testFraction}};
+}
+std::map<std::string, int*> intKnobs(DemoConfig& c) {
+  return {{"dialogues", &c.dialogues}, {"minTurns", &c.minTurns},       {"maxTurns", &c.maxTurns},
+          {"minSpeakers", &c.minSpeakers}, {"maxSpeakers", &c.maxSpeakers}, {"latentDim", &c.latentDim},
+          {"dimText", &c.dimText},     {"dimAudio", &c.dimAudio},       {"dimVisual", &c.dimVisual}};
+}
+}  // namespace
+
+std::map<std::string, std::string> demoKnobs(const DemoConfig& config) {
+  DemoConfig c = config;
+  std::map<std::string, std::string> out;
+  char buf[64];
+  for (const auto& [name, p] : realKnobs(c)) {
+    std::snprintf(buf, sizeof buf, "%.17g", *p);
+    out[name] = buf;
+  }
+  for (const auto& [name, p] : intKnobs(c)) out[name] = std::to_string(*p);
+  out["seed"] = std::to_string(c.seed);
+  return out;
+}
+
+DemoConfig demoConfigFromKnobs(const std::map<std::string, std::string>& knobs) {
+  DemoConfig c;
+  for (const auto& [name, value] : knobs) {
+    if (name == "seed") {
+      try {
+        std::size_t used = 0;
+        c.seed = std::stoull(value, &used);
+        if (used != value.size()) throw std::invalid_argument("");
+      } catch (const std::exception&) {
+        throw std::invalid_argument("demo seed: bad value '" + value + "'");
+      }
+      continue;
+    }
+    setDemoKnob(c, name, value);
+  }
+  return c;
+}
+
 void setDemoKnob(DemoConfig& c, const std::string& name, const std::string& value) {
-  const std::map<std::string, double*> reals = {
-      {"contextCarry", &c.contextCarry},       {"textSeparation", &c.textSeparation},
-      {"audioSeparation", &c.audioSeparation}, {"visualSeparation", &c.visualSeparation},
-      {"reliableProb", &c.reliableProb},       {"unreliableProb", &c.unreliableProb},
-      {"balancedProb", &c.balancedProb},       {"styleScaleSigma", &c.styleScaleSigma},
-      {"styleShift", &c.styleShift},           {"faceMissing", &c.faceMissing},
-      {"ambientNoise", &c.ambientNoise},       {"dispositionSigma", &c.dispositionSigma},
-      {"expressGainSigma", &c.expressGainSigma}, {"expressBaseline", &c.expressBaseline},
-      {"restingExpression", &c.restingExpression}, {"devFraction", &c.devFraction},
-      {"testFraction", &c.testFraction}};
-  const std::map<std::string, int*> ints = {{"dialogues", &c.dialogues}, {"minTurns", &c.minTurns},
-                                            {"maxTurns", &c.maxTurns},   {"minSpeakers", &c.minSpeakers},
-                                            {"maxSpeakers", &c.maxSpeakers}, {"latentDim", &c.latentDim}};
+  const std::map<std::string, double*> reals = realKnobs(c);
+  const std::map<std::string, int*> ints = intKnobs(c);
   try {
     std::size_t used = 0;
     if (auto it = reals.find(name); it != reals.end()) {

@@ -36,13 +36,21 @@ struct OpenReport {
   CorpusKind kind = CorpusKind::Unknown;
   bool demo = false;
   DemoConfig demoConfig;     ///< the demo corpus's configuration, when `demo`
-  DemoTruth demoTruth;       ///< what its modalities show, when `demo` (for rendered clips)
+  DemoTruth demoTruth;       ///< what its modalities show, when `demo` or `demoTruthKnown`
+  /// A demo corpus written to a folder (`mlsan corpus demo --out`) with its recipe (demo.json):
+  /// the truth was regenerated from the recipe and the corpus matched it (signature), so
+  /// demoTruth holds; `demo` stays false (its clips are not rendered).
+  bool demoTruthKnown = false;
   bool clipsLinked = false;  ///< a clips folder was given and scanned
   ClipReport clips;
   bool cacheHit = false;
   std::string cacheNote;     ///< why the cache was not used, when it was not
   double seconds = 0;        ///< wall time of the whole open
 };
+
+/// Writes demo.json, the generator's recipe (demoKnobs), into a corpus folder written from a demo
+/// corpus, so that opening the folder knows the truth (OpenReport::demoTruthKnown). Atomic.
+void writeDemoRecipe(const std::string& dir, const DemoConfig& config);
 
 /// Opens what `source` names. Throws std::runtime_error naming the file (and dialogue) and the
 /// problem; a missing CSV join or missing clips are not errors but entries in Corpus::problems.

@@ -5,6 +5,8 @@
 // phenomena ML-SAN is about under its own knob. data/DEMO_CORPUS.md documents every knob.
 // Pure function of its config: callable from any thread.
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "mlsan/data/corpus.h"
 
@@ -62,6 +64,12 @@ struct DemoConfig {
 /// Sets one knob by its name in DEMO_CORPUS.md ("contextCarry", "styleShift", ...) from text.
 /// Throws std::invalid_argument for an unknown knob or a bad value.
 void setDemoKnob(DemoConfig& config, const std::string& name, const std::string& value);
+
+/// Every knob of `config` by its name in DEMO_CORPUS.md, with its value as text (setDemoKnob reads
+/// each back exactly), plus "seed". The recipe `mlsan corpus demo --out` keeps beside the corpus.
+std::map<std::string, std::string> demoKnobs(const DemoConfig& config);
+/// The inverse: a DemoConfig from demoKnobs' map. Throws std::invalid_argument for a bad entry.
+DemoConfig demoConfigFromKnobs(const std::map<std::string, std::string>& knobs);
 
 /// The demo cast: 12 named speakers, then "other" (a pool of extras, each with its own style).
 const std::vector<std::string>& demoCast();
