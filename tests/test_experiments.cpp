@@ -91,7 +91,7 @@ TEST(Issue6Args, TrainArgsFromARunFolder) {
   EXPECT_EQ(a.corpus, "/data/MELD features");
   EXPECT_EQ(a.variantTitle(), "ML-SAN w/o FiLM");
   EXPECT_EQ(a.toArgs(), (std::vector<std::string>{"--corpus", "/data/MELD features", "--preset", "meld", "--no-film", "--lambda", "0.7",
-                                                  "--gate-input", "speaker", "--gate-init", "0.9", "--epochs", "12",
+                                                  "--gate-input", "speaker", "--gate-init", "0.9", "--gate-form", "sigmoid", "--epochs", "12",
                                                   "--batch-size", "30", "--micro-batch", "5", "--speaker-lr-scale", "2",
                                                   "--lr", "0.0003", "--loss-weights", "1,0,0.5", "--dropout", "0.2",
                                                   "--recurrent-dropout", "0.1", "--select-on", "test", "--seed", "9", "--threads", "4"}));

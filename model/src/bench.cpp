@@ -87,14 +87,28 @@ TrainBench benchTrain(const data::Corpus& corpus, const ModelConfig& model, cons
   return r;
 }
 
+namespace {
+/// A seeded, untrained network on the device, for the inference benchmarks (timing does not
+/// depend on the weights), and the test split it runs over.
+struct InferSetup {
+  torch::Device device{torch::kCPU};
+  Net net{nullptr};
+  torch::Tensor classWeights;
+  std::vector<int> ids;
+  InferSetup(const data::Corpus& corpus, const ModelConfig& model, const TrainConfig& tc) : device(parseDevice(tc.device)) {
+    setThreads(tc.threads);
+    torch::manual_seed(tc.seed);
+    net = Net(model);
+    net->to(device);
+    classWeights = swfcClassWeightsFor(model);
+    ids = dialoguesOf(corpus, data::Split::Test);
+  }
+};
+}  // namespace
+
 InferBench benchInfer(const data::Corpus& corpus, const ModelConfig& model, const TrainConfig& tc, int repeats) {
-  setThreads(tc.threads);
-  const torch::Device device = parseDevice(tc.device);
-  torch::manual_seed(tc.seed);
-  Net net(model);
-  net->to(device);
-  const auto classWeights = swfcClassWeightsFor(model);
-  const auto ids = dialoguesOf(corpus, data::Split::Test);
+  InferSetup b(corpus, model, tc);
+  auto& [device, net, classWeights, ids] = b;
   InferBench r;
   r.seconds = 1e300;
   for (int i = 0; i < std::max(1, repeats); ++i) {
@@ -108,13 +122,8 @@ InferBench benchInfer(const data::Corpus& corpus, const ModelConfig& model, cons
 
 ExplainBench benchExplain(const data::Corpus& corpus, const ModelConfig& model, const TrainConfig& tc, const std::string& scope,
                           int repeats) {
-  setThreads(tc.threads);
-  const torch::Device device = parseDevice(tc.device);
-  torch::manual_seed(tc.seed);
-  Net net(model);
-  net->to(device);
-  const auto classWeights = swfcClassWeightsFor(model);
-  const auto ids = dialoguesOf(corpus, data::Split::Test);
+  InferSetup b(corpus, model, tc);
+  auto& [device, net, classWeights, ids] = b;
   RelianceOptions options;
   options.scope = scope;
   ExplainBench r;
