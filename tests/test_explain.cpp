@@ -300,3 +300,55 @@ TEST(ExplainRun, AStoredFileThatWasTamperedWithIsNamed) {
   }
 }
 
+
+TEST(GateReadouts, GainAndUseWeightedGateOnHandMadeTensors) {
+  // g = 0.5 on every channel: gain 0.5 whatever h, used 0.5 whatever the weights.
+  const auto h = torch::tensor({3.0f, -4.0f}).view({1, 1, 2});
+  EXPECT_NEAR(gateGain(torch::full({1, 1, 2}, 0.5f), h).item<float>(), 0.5f, 1e-7f);
+  EXPECT_NEAR(gateUsed(torch::full({1, 1, 2}, 0.5f), torch::tensor({1.0f, 9.0f})).item<float>(), 0.5f, 1e-7f);
+  // g = (1, 0): gain ||(3, 0)|| / ||(3, -4)|| = 0.6; used (1 * 1 + 0 * 9) / 10 = 0.1.
+  const auto g = torch::tensor({1.0f, 0.0f}).view({1, 1, 2});
+  EXPECT_NEAR(gateGain(g, h).item<float>(), 0.6f, 1e-7f);
+  EXPECT_NEAR(gateUsed(g, torch::tensor({1.0f, 9.0f})).item<float>(), 0.1f, 1e-7f);
+}
+
+TEST(GateDiagnosis, AnIdentityGateThatNeverTrainedPassesEverythingUnchanged) {
+  // The identity form starts at exactly 1 on every channel for every speaker; with lr 0 it stays
+  // there. So: gain 1, no speaker dependence, and replacing the gates changes nothing.
+  const auto corpus = testing_util::tinyCorpus();
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  cfg.gateForm = "identity";
+  cfg.dropout = 0;
+  TrainConfig tc = testing_util::tinyTrain(1);
+  tc.lr = 0;
+  const std::string dir = ::testing::TempDir() + "/gate-identity";
+  fs::remove_all(dir);
+  NullProgress quiet;
+  train(corpus, cfg, tc, dir, false, quiet);
+  const auto d = diagnoseGateRun(dir, corpus, data::Split::Test);
+  ASSERT_TRUE(d.hasGate);
+  EXPECT_EQ(d.form, "identity");
+  for (const auto* m : {&d.audio, &d.visual}) {
+    EXPECT_NEAR(m->meanGate, 1.0, 1e-6);
+    EXPECT_NEAR(m->gain, 1.0, 1e-6);
+    EXPECT_NEAR(m->used, 1.0, 1e-6);
+    EXPECT_NEAR(m->channelSpeakerSd, 0.0, 1e-7);
+  }
+  EXPECT_EQ(d.flipSpeakerless, 0.0);
+  EXPECT_EQ(d.flipNoGate, 0.0);
+  EXPECT_NEAR(d.logpChangeNoGate, 0.0, 1e-6);
+  // predictions.csv carries the same readouts.
+  for (const auto& row : readPredictions(RunPaths(dir).predictions())) {
+    ASSERT_NEAR(row.gainAudio, 1.0f, 1e-5f);
+    ASSERT_NEAR(row.usedVisual, 1.0f, 1e-5f);
+  }
+  // A trained sigmoid gate does depend on the speaker, channel by channel.
+  cfg.gateForm = "sigmoid";
+  const std::string dir2 = ::testing::TempDir() + "/gate-sigmoid";
+  fs::remove_all(dir2);
+  train(corpus, cfg, testing_util::tinyTrain(2), dir2, false, quiet);
+  const auto s = diagnoseGateRun(dir2, corpus, data::Split::Test);
+  EXPECT_GT(s.audio.channelSpeakerSd, 1e-3);
+  EXPECT_GT(s.audio.meanGate, 0.0);
+  EXPECT_LT(s.audio.meanGate, 1.0);
+}

@@ -153,23 +153,28 @@ std::vector<UtteranceReliance> Model::explain(const data::Corpus& corpus, const 
   return explainNet(impl_->net, impl_->device, corpus, dialogues, options, batchSize, progress, cancelled);
 }
 
+RunConfig explainableRun(const std::string& runDir, const data::Corpus& corpus) {
+  if (!isRunFolder(runDir)) throw std::runtime_error(runDir + ": not a run folder (no config.json)");
+  if (!fs::exists(RunPaths(runDir).metrics()))
+    throw std::runtime_error(runDir + ": the run has not finished training (no metrics.json): it is still training, or it "
+                             "was stopped; explain it once it has finished (mlsan train --resume completes it)");
+  RunConfig rc = readRunConfig(runDir);
+  if (rc.corpusSignature != corpus.signature())
+    throw std::runtime_error(runDir + ": trained on corpus '" + rc.corpusName + "' (signature " + rc.corpusSignature +
+                             "), but the corpus given is '" + corpus.name + "' (signature " + corpus.signature() +
+                             "): its data changed since, or it is another corpus");
+  return rc;
+}
+
 RunExplanation explainRun(const std::string& runDir, const data::Corpus& corpus, data::Split split, const RelianceOptions& options,
                           Progress* progress, bool store) {
   options.check();
   const auto started = std::chrono::steady_clock::now();
   const RunPaths paths(runDir);
-  if (!isRunFolder(runDir)) throw std::runtime_error(runDir + ": not a run folder (no config.json)");
-  if (!fs::exists(paths.metrics()))
-    throw std::runtime_error(runDir + ": the run has not finished training (no metrics.json): it is still training, or it "
-                             "was stopped; explain it once it has finished (mlsan train --resume completes it)");
-  const RunConfig rc = readRunConfig(runDir);
+  const RunConfig rc = explainableRun(runDir, corpus);
   RelianceStamp stamp;
   stamp.checkpoint = checkpointStamp(runDir);
-  stamp.corpusSignature = corpus.signature();
-  if (rc.corpusSignature != stamp.corpusSignature)
-    throw std::runtime_error(runDir + ": trained on corpus '" + rc.corpusName + "' (signature " + rc.corpusSignature +
-                             "), but the corpus given is '" + corpus.name + "' (signature " + stamp.corpusSignature +
-                             "): its data changed since, or it is another corpus");
+  stamp.corpusSignature = rc.corpusSignature;
   RunExplanation r;
   r.file = relianceCsvPath(runDir, split, options);
   if (readReliance(runDir, split, options, stamp, corpus, r.utterances)) {

@@ -2,10 +2,10 @@
 // The gate diagnosis: how the speaker gate varies by channel and by speaker, what it does to the
 // features, and what removing its speaker dependence changes downstream.
 #include <cmath>
-#include <filesystem>
 #include <map>
 
 #include "internal.h"
+#include "mlsan/analysis/stats.h"
 #include "mlsan/model/explain.h"
 #include "mlsan/model/run.h"
 
@@ -13,21 +13,8 @@ namespace mlsan::model {
 
 namespace {
 
-double sdOf(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
-  double m = 0;
-  for (double x : v) m += x;
-  m /= v.size();
-  double ss = 0;
-  for (double x : v) ss += (x - m) * (x - m);
-  return std::sqrt(ss / (v.size() - 1));
-}
-
-double meanOf(const std::vector<double>& v) {
-  double m = 0;
-  for (double x : v) m += x;
-  return v.empty() ? 0 : m / v.size();
-}
+double sdOf(const std::vector<double>& v) { return analysis::meanStd(v).std; }
+double meanOf(const std::vector<double>& v) { return analysis::meanStd(v).mean; }
 
 struct Accumulator {
   // Per speaker: channel sums [d], count, and sums of the per-utterance readouts.
@@ -41,13 +28,7 @@ struct Accumulator {
 }  // namespace
 
 GateDiagnosis diagnoseGateRun(const std::string& runDir, const data::Corpus& corpus, data::Split split) {
-  // The same refusals as explainRun (unfinished run, another corpus), without writing anything.
-  const RunConfig rc = readRunConfig(runDir);
-  if (!isRunFolder(runDir) || !std::filesystem::exists(RunPaths(runDir).metrics()))
-    throw std::runtime_error(runDir + ": the run has not finished training (no metrics.json)");
-  if (rc.corpusSignature != corpus.signature())
-    throw std::runtime_error(runDir + ": trained on corpus '" + rc.corpusName + "' (signature " + rc.corpusSignature +
-                             "), but the corpus given is '" + corpus.name + "' (signature " + corpus.signature() + ")");
+  const RunConfig rc = explainableRun(runDir, corpus);  // explain's refusals; writes nothing
   GateDiagnosis g;
   Net net(rc.model);
   loadCheckpoint(RunPaths(runDir).bestCheckpoint(), net, nullptr);
@@ -64,19 +45,18 @@ GateDiagnosis diagnoseGateRun(const std::string& runDir, const data::Corpus& cor
   std::vector<double> logp;
   std::vector<int> speakers;  // per utterance, in batch order
   const auto batches = evaluationBatches(corpus, dialoguesOf(corpus, split), rc.train.batchSize);
-  std::vector<torch::Tensor> masks;
   for (const auto& ids : batches) {
     const Batch b = makeBatch(corpus, ids);
     const NetOutput out = net->forward(b);
     const auto lp = torch::log_softmax(out.logits, 2);
     const auto sel = b.mask;
-    const auto pred = lp.argmax(2).masked_select(sel);
-    const auto best = std::get<0>(lp.max(2)).masked_select(sel);
-    const auto spk = b.speaker.masked_select(sel);
+    const auto pred = lp.argmax(2).masked_select(sel).contiguous();
+    const auto best = std::get<0>(lp.max(2)).masked_select(sel).contiguous();
+    const auto spk = b.speaker.masked_select(sel).contiguous();
     for (int64_t i = 0; i < pred.size(0); ++i) {
-      predictions.push_back(static_cast<int>(pred[i].item<int64_t>()));
-      logp.push_back(best[i].template item<float>());
-      speakers.push_back(static_cast<int>(spk[i].item<int64_t>()));
+      predictions.push_back(static_cast<int>(pred.data_ptr<int64_t>()[i]));
+      logp.push_back(best.data_ptr<float>()[i]);
+      speakers.push_back(static_cast<int>(spk.data_ptr<int64_t>()[i]));
     }
     const torch::Tensor gates[2] = {out.gateAudio, out.gateVisual};
     const torch::Tensor pre[2] = {out.preGateAudio, out.preGateVisual};
@@ -85,8 +65,8 @@ GateDiagnosis diagnoseGateRun(const std::string& runDir, const data::Corpus& cor
     for (int m = 0; m < 2; ++m) {
       const auto gm = gates[m].index({sel}).to(torch::kDouble).contiguous();  // [N, d]
       const auto hm = pre[m].index({sel}).to(torch::kDouble);
-      const auto gain = ((gm * hm).norm(2, 1) / hm.norm(2, 1).clamp_min(1e-12)).contiguous();
-      const auto used = ((gm * use[m].to(torch::kDouble)).sum(1) / use[m].sum().item<double>()).contiguous();
+      const auto gain = gateGain(gm, hm).contiguous();
+      const auto used = gateUsed(gm, use[m].to(torch::kDouble)).contiguous();
       const double* pg = gm.data_ptr<double>();
       auto& a = acc[m];
       for (int64_t i = 0; i < gm.size(0); ++i) {
@@ -103,15 +83,17 @@ GateDiagnosis diagnoseGateRun(const std::string& runDir, const data::Corpus& cor
         mean /= g.channels;
         a.meanGate.push_back(mean);
         a.meanGateSum[s] += mean;
-        a.gainSum[s] += gain[i].item<double>();
-        a.usedSum[s] += used[i].item<double>();
+        a.gainSum[s] += gain.data_ptr<double>()[i];
+        a.usedSum[s] += used.data_ptr<double>()[i];
         ++a.count[s];
       }
     }
     // The normalised share, per speaker (accumulated on the audio side).
-    const auto ma = out.gateAudio.mean(2).masked_select(sel), mv = out.gateVisual.mean(2).masked_select(sel);
-    for (int64_t i = 0; i < ma.size(0); ++i)
-      acc[0].shareSum[speakers[first + i]] += ma[i].item<float>() / (ma[i].item<float>() + mv[i].item<float>());
+    const auto ma = out.gateAudio.mean(2).masked_select(sel).contiguous(), mv = out.gateVisual.mean(2).masked_select(sel).contiguous();
+    for (int64_t i = 0; i < ma.size(0); ++i) {
+      const float a = ma.data_ptr<float>()[i], v = mv.data_ptr<float>()[i];
+      acc[0].shareSum[speakers[first + i]] += a / (a + v);
+    }
   }
   g.utterances = static_cast<int>(speakers.size());
   GateModalityDiagnosis* out[2] = {&g.audio, &g.visual};
@@ -159,11 +141,12 @@ GateDiagnosis diagnoseGateRun(const std::string& runDir, const data::Corpus& cor
     for (const auto& ids : batches) {
       const Batch b = makeBatch(corpus, ids);
       const auto lp = torch::log_softmax(net->forward(b).logits, 2);
-      const auto pred = lp.argmax(2).masked_select(b.mask);
-      const auto lps = lp.masked_select(b.mask.unsqueeze(2)).view({-1, lp.size(2)});
+      const auto pred = lp.argmax(2).masked_select(b.mask).contiguous();
+      const auto lps = lp.masked_select(b.mask.unsqueeze(2)).view({-1, lp.size(2)}).contiguous();
+      const int64_t C = lps.size(1);
       for (int64_t i = 0; i < pred.size(0); ++i, ++k) {
-        if (pred[i].item<int64_t>() != predictions[k]) ++flips;
-        sum += std::fabs(lps[i][predictions[k]].item<float>() - logp[k]);
+        if (pred.data_ptr<int64_t>()[i] != predictions[k]) ++flips;
+        sum += std::fabs(lps.data_ptr<float>()[i * C + predictions[k]] - logp[k]);
       }
     }
     net->gateOverrideAudio = net->gateOverrideVisual = torch::Tensor();

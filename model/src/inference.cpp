@@ -120,6 +120,13 @@ std::pair<torch::Tensor, torch::Tensor> gateChannelUse(Net& net) {
   return {wa, wv};
 }
 
+torch::Tensor gateGain(const torch::Tensor& g, const torch::Tensor& h) {
+  const int64_t last = g.dim() - 1;
+  return (g * h).norm(2, last) / h.norm(2, last).clamp_min(1e-12);
+}
+
+torch::Tensor gateUsed(const torch::Tensor& g, const torch::Tensor& w) { return (g * w).sum(g.dim() - 1) / w.sum(); }
+
 EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>& dialogues, int batchSize,
                     const torch::Device& device, const torch::Tensor& classWeights, bool details, Progress* progress) {
   torch::NoGradGuard noGrad;
@@ -157,14 +164,12 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
       if (out.gateAudio.defined()) {
         ga = out.gateAudio.mean(2).to(torch::kCPU).contiguous();
         gv = out.gateVisual.mean(2).to(torch::kCPU).contiguous();
-        auto gain = [](const torch::Tensor& g, const torch::Tensor& h) {
-          return ((g * h).norm(2, 2) / h.norm(2, 2).clamp_min(1e-12)).to(torch::kCPU).contiguous();
-        };
-        gainA = gain(out.gateAudio, out.preGateAudio);
-        gainV = gain(out.gateVisual, out.preGateVisual);
+        auto cpu = [](const torch::Tensor& t) { return t.to(torch::kCPU).contiguous(); };
+        gainA = cpu(gateGain(out.gateAudio, out.preGateAudio));
+        gainV = cpu(gateGain(out.gateVisual, out.preGateVisual));
         const auto [wa, wv] = gateChannelUse(net);
-        usedA = ((out.gateAudio * wa).sum(2) / wa.sum()).to(torch::kCPU).contiguous();
-        usedV = ((out.gateVisual * wv).sum(2) / wv.sum()).to(torch::kCPU).contiguous();
+        usedA = cpu(gateUsed(out.gateAudio, wa));
+        usedV = cpu(gateUsed(out.gateVisual, wv));
       }
       fa = out.filmAudio.to(torch::kCPU).contiguous();
       fv = out.filmVisual.to(torch::kCPU).contiguous();

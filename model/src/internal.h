@@ -29,6 +29,10 @@ std::vector<std::vector<int>> evaluationBatches(const data::Corpus& corpus, cons
 /// fusion layer's projections that read them (query of its own stack, keys and values of the
 /// others): the weights of the "used" gate readout. [d] each.
 std::pair<torch::Tensor, torch::Tensor> gateChannelUse(Net& net);
+/// The gate readouts per position, over the last (channel) dimension: the gain ||g * h|| / ||h||
+/// and the use-weighted gate sum_c w_c g_c / sum_c w_c (w from gateChannelUse).
+torch::Tensor gateGain(const torch::Tensor& gate, const torch::Tensor& features);
+torch::Tensor gateUsed(const torch::Tensor& gate, const torch::Tensor& channelUse);
 
 /// Evaluation over dialogues in eval mode without gradients.
 struct EvalResult {

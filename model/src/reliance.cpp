@@ -203,13 +203,9 @@ std::string demoSpeakerType(const data::DemoTruth::Speaker& s) {
   return "balanced";
 }
 
-std::string demoSpeakerTypeOfRow(const data::Corpus& corpus, const data::DemoTruth& truth, std::size_t row) {
+std::string demoSpeakerTypeOf(const data::DemoTruth& truth, std::size_t row, int speaker) {
   const int extra = row < truth.extraOf.size() ? truth.extraOf[row] : -1;
-  if (extra >= 0) return demoSpeakerType(truth.extras.at(extra));
-  // The row's speaker: find its dialogue (rows are in dialogue order).
-  for (const auto& d : corpus.dialogues)
-    if (row >= d.firstRow && row < d.firstRow + d.size()) return demoSpeakerType(truth.named.at(d.utterances[row - d.firstRow].speaker));
-  throw std::out_of_range("demoSpeakerTypeOfRow: row " + std::to_string(row) + " is not in the corpus");
+  return demoSpeakerType(extra >= 0 ? truth.extras.at(extra) : truth.named.at(speaker));
 }
 
 json relianceBySpeakerType(const data::Corpus& corpus, const data::DemoTruth& truth, const std::vector<UtteranceReliance>& utterances) {
@@ -223,7 +219,7 @@ json relianceBySpeakerType(const data::Corpus& corpus, const data::DemoTruth& tr
     const std::size_t row = d.firstRow + u.index;
     const int extra = row < truth.extraOf.size() ? truth.extraOf[row] : -1;
     const int speaker = d.utterances.at(u.index).speaker;
-    const std::string type = extra >= 0 ? demoSpeakerType(truth.extras.at(extra)) : demoSpeakerType(truth.named.at(speaker));
+    const std::string type = demoSpeakerTypeOf(truth, row, speaker);
     const auto s = scoreReliance(u).share;
     shares[type].push_back(s);
     leanBySpeaker[type][extra >= 0 ? 1000 + extra : speaker].push_back(s[kAudio] - s[kVisual]);

@@ -9,6 +9,7 @@
 #include "mlsan/data/corpus.h"
 #include "mlsan/model/progress.h"
 #include "mlsan/model/reliance.h"
+#include "mlsan/model/run.h"
 
 namespace mlsan::model {
 
@@ -19,6 +20,11 @@ struct RunExplanation {
   std::string file;        ///< the CSV that holds them
   double seconds = 0;
 };
+
+/// The run's configuration, when it can be explained on `corpus`; else std::runtime_error naming the
+/// run: not a run folder, not finished training (no metrics.json), or trained on another corpus
+/// (signature). Reads nothing but config.json and writes nothing.
+RunConfig explainableRun(const std::string& runDir, const data::Corpus& corpus);
 
 /// The reliance of `split`'s utterances under `options`: the stored results when they were made by
 /// the run's current best.pt on this corpus, else computed (and, with `store`, written). Throws

@@ -102,8 +102,9 @@ std::vector<RelianceGroup> relianceBySpeaker(const data::Corpus& corpus, const s
 /// A demo speaker's type from the generator's truth: "voice-led" (audio the more reliable),
 /// "face-led" (visual), "balanced".
 std::string demoSpeakerType(const data::DemoTruth::Speaker& s);
-/// The type of the speaker of corpus row `row` (named speaker or the extra behind "other").
-std::string demoSpeakerTypeOfRow(const data::Corpus& corpus, const data::DemoTruth& truth, std::size_t row);
+/// The type of the speaker of corpus row `row`, whose corpus speaker is `speaker`: the named
+/// speaker, or the extra behind "other" (DemoTruth::extraOf).
+std::string demoSpeakerTypeOf(const data::DemoTruth& truth, std::size_t row, int speaker);
 
 /// The demo corpus's ground truth against the measured reliance: per type the mean shares, and
 /// Welch's t-test of voice-led against face-led on the per-speaker mean of (audio share - visual
