@@ -64,6 +64,7 @@ class Studio : public ::testing::Test {
     o.corpus = "demo";
     o.trainDemoModels = true;
     o.demoEpochs = 1;
+    o.measureReliance = false;  // tests set reliance themselves: no run replaced behind their back
     o.useSettings = false;
     o.errorDialogs = false;
     o.cacheRoot = cache->path();

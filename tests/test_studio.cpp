@@ -3,6 +3,10 @@
 // demo corpus from the File menu (which trains the two demo models, here for one epoch, into a
 // temporary cache), select utterances in the tree, step with the keyboard, play, filter, and
 // the messages for bad input. Screenshots of the main views go to the test output folder.
+#include <cmath>
+
+#include "mlsan/analysis/stats.h"
+#include "mlsan/model/explain.h"
 #include "studio_fixture.h"
 
 using namespace mlsan;
@@ -294,4 +298,72 @@ TEST_F(Studio, MissingAndDamagedClipsShowAPlaceholderNotACrash) {
   state().setCorpus(keepCorpus, keepSource, keepClips);
   for (const auto& r : keepRuns) state().addRun(r);
   EXPECT_TRUE(window->player()->hasClip());
+}
+
+TEST_F(Studio, MeasuredRelianceDrivesTheChartTheInteractionFilterAndTheSummary) {
+  ready();
+  const auto keepRuns = state().runs();
+  const auto& c = *state().corpus();
+  // The engine's reliance of both demo models on the test split, set on the loaded runs as the
+  // studio's background job does.
+  for (const auto& r : keepRuns) {
+    const auto e = mlsan::model::explainRun(r->dir.toStdString(), c, mlsan::data::Split::Test, mlsan::model::RelianceOptions{});
+    state().addRun(r->withReliance(c, e.utterances, false));
+  }
+  ASSERT_EQ(state().runs().size(), 2u);
+  const ui::RunData* rel = state().relianceRun();
+  ASSERT_NE(rel, nullptr);
+  EXPECT_TRUE(rel->hasGate);  // the gated run is the one the views show first
+  // The chart: a test dialogue's reliance, three lines.
+  int testDialogue = -1;
+  for (std::size_t i = 0; i < c.dialogues.size() && testDialogue < 0; ++i)
+    if (c.dialogues[i].split == mlsan::data::Split::Test && c.dialogues[i].size() >= 4) testDialogue = static_cast<int>(i);
+  ASSERT_GE(testDialogue, 0);
+  state().setCurrent(testDialogue, 1);
+  window->gateTimeline()->setMode(ui::GateTimeline::Mode::Reliance);
+  EXPECT_TRUE(window->gateTimeline()->message().isEmpty()) << window->gateTimeline()->message().toStdString();
+  EXPECT_EQ(window->gateTimeline()->plottedPoints(), static_cast<int>(c.dialogues[static_cast<std::size_t>(testDialogue)].size()));
+  saveShot(window->gateTimeline(), "gate_timeline_reliance.png");
+  // A train dialogue was not measured: the chart says so.
+  state().setCurrent(0, 0);
+  EXPECT_TRUE(window->gateTimeline()->message().contains("not measured")) << window->gateTimeline()->message().toStdString();
+  window->gateTimeline()->setMode(ui::GateTimeline::Mode::Gain);
+  EXPECT_TRUE(window->gateTimeline()->message().isEmpty());
+  EXPECT_GT(window->gateTimeline()->plottedPoints(), 0);
+  window->gateTimeline()->setMode(ui::GateTimeline::Mode::Weights);
+  // The interaction filter: exactly the utterances of that interaction in the reliance run.
+  auto* box = window->browser()->interactionBox();
+  ASSERT_TRUE(box->isEnabled());
+  for (int code : {ui::UtteranceFilter::kConflict, ui::UtteranceFilter::kDominanceAudio, ui::UtteranceFilter::kComplement}) {
+    box->setCurrentIndex(box->findData(code));
+    ASSERT_EQ(state().filter().interaction, code);
+    std::vector<std::size_t> expected;
+    for (std::size_t row = 0; row < rel->interaction.size(); ++row) {
+      const int i = rel->interaction[row];
+      if (i < 0) continue;
+      const int got = i == 0 ? int{rel->dominant[row]} : i == 1 ? int{ui::UtteranceFilter::kComplement} : int{ui::UtteranceFilter::kConflict};
+      if (got == code) expected.push_back(row);
+    }
+    EXPECT_FALSE(expected.empty()) << code;
+    EXPECT_EQ(state().filteredRows(), expected) << code;
+  }
+  box->setCurrentIndex(0);
+  // The summary: both runs' reliance per speaker, the numbers the rows give.
+  window->speakerSummary()->setFilteredOnly(false);
+  const auto& rows = window->speakerSummary()->model().rows();
+  ASSERT_FALSE(rows.empty());
+  const auto& first = rows.front();
+  std::vector<double> audio;
+  for (const auto& d : c.dialogues)
+    for (std::size_t u = 0; u < d.size(); ++u)
+      if (d.utterances[u].speaker == first.speaker && std::isfinite(rel->relianceAudio[d.firstRow + u]))
+        audio.push_back(rel->relianceAudio[d.firstRow + u]);
+  ASSERT_EQ(first.reliance[0][1].n, static_cast<int>(audio.size()));
+  EXPECT_NEAR(first.reliance[0][1].mean, mlsan::analysis::meanStd(audio).mean, 1e-9);
+  EXPECT_GT(first.reliance[1][1].n, 0);  // MultiEMO's column beside it
+  EXPECT_TRUE(window->speakerSummary()->message().contains("reliance")) << window->speakerSummary()->message().toStdString();
+  saveShot(window->speakerSummary(), "speaker_summary_reliance.png");
+  state().setCurrent(testDialogue, 1);
+  saveShot(window, "studio_reliance.png");
+  for (const auto& r : keepRuns) state().addRun(r);
 }

@@ -3,6 +3,11 @@
 // model/import.h, opened in the studio beside the same model evaluated with padding masked:
 // the confusion, reliance and embedding views show it like any run.
 #include <QApplication>
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 
 #include "mlsan/data/corpus_io.h"
@@ -10,6 +15,7 @@
 #include "mlsan/ui/confusion_matrix_view.h"
 #include "mlsan/ui/confusion_panel.h"
 #include "mlsan/ui/embedding_panel.h"
+#include "mlsan/ui/experiment_job.h"
 #include "mlsan/ui/gate_timeline.h"
 #include "mlsan/ui/main_window.h"
 #include "mlsan/ui/run_data.h"
@@ -34,6 +40,19 @@ TEST(StudioImport, APythonTrainedMultiEmoOpensInTheConfusionRelianceAndEmbedding
   model::importMultiEmo(multiemo_golden::golden("iemocap_state.pt"), corpus, python, o);
   o.maskPadding = true;
   model::importMultiEmo(multiemo_golden::golden("iemocap_state.pt"), corpus, masked, o);
+
+  // The command line's reliance of the Python model first; its stored results are then removed, so
+  // that the studio measures again and the two must agree.
+  QJsonArray cliReliance;
+  {
+    QProcess cli;
+    cli.start(ui::ExperimentJob::program(), {"explain", QString::fromStdString(python), "--json", "--threads", "1"});
+    ASSERT_TRUE(cli.waitForFinished(120000));
+    ASSERT_EQ(cli.exitCode(), 0) << cli.readAllStandardError().toStdString();
+    cliReliance = QJsonDocument::fromJson(cli.readAllStandardOutput()).object().value("utterances").toArray();
+    ASSERT_GT(cliReliance.size(), 0);
+    ASSERT_TRUE(QDir(QString::fromStdString(python) + "/explain").removeRecursively());
+  }
 
   ui::StudioOptions so;
   so.corpus = QString::fromStdString(corpusDir);
@@ -65,8 +84,37 @@ TEST(StudioImport, APythonTrainedMultiEmoOpensInTheConfusionRelianceAndEmbedding
   EXPECT_EQ(static_cast<long>(confusion->compared()), utterances - 1) << confusion->message().toStdString();  // one is unlabelled
   EXPECT_EQ(confusion->viewA()->size(), 6);
   studio_test::saveShotTo(confusion, MLSAN_TEST_OUTPUT_DIR, "imported_multiemo_confusion.png");
-  // Reliance: MultiEMO has no speaker gate, and says so.
+  // The gate views: MultiEMO has no speaker gate, and says so.
   EXPECT_TRUE(w.gateTimeline()->message().contains("no speaker gate")) << w.gateTimeline()->message().toStdString();
+  // Reliance (measured): any model has it; the studio measures it in the background, and it is the
+  // command line's, utterance by utterance.
+  ASSERT_TRUE(waitFor([&] {
+    if (w.measuringReliance()) return false;
+    for (const auto& r : w.state().runs())
+      if (!r->hasReliance()) return false;
+    return true;
+  }, 120000)) << w.statusText().toStdString();
+  const ui::RunData* py = nullptr;
+  for (const auto& r : w.state().runs())
+    if (r->name == "MultiEMO (Python)") py = r.get();
+  ASSERT_NE(py, nullptr);
+  EXPECT_EQ(py->relianceRows, static_cast<int>(cliReliance.size()));
+  for (const QJsonValue& v : cliReliance) {
+    const QJsonObject u = v.toObject();
+    std::size_t row = 0;
+    for (const auto& dd : corpus.dialogues)
+      if (QString::fromStdString(dd.key) == u.value("dialogue").toString()) row = dd.firstRow + static_cast<std::size_t>(u.value("utterance").toInt());
+    const QJsonObject rel = u.value("reliance").toObject();
+    EXPECT_NEAR(py->relianceText[row], rel.value("text").toDouble(), 1e-5);
+    EXPECT_NEAR(py->relianceAudio[row], rel.value("audio").toDouble(), 1e-5);
+    EXPECT_NEAR(py->relianceVisual[row], rel.value("visual").toDouble(), 1e-5);
+  }
+  w.gateTimeline()->setMode(ui::GateTimeline::Mode::Reliance);
+  QApplication::processEvents();
+  EXPECT_TRUE(w.gateTimeline()->message().isEmpty()) << w.gateTimeline()->message().toStdString();
+  EXPECT_GT(w.gateTimeline()->plottedPoints(), 0);
+  studio_test::saveShotTo(&w, MLSAN_TEST_OUTPUT_DIR, "imported_multiemo_reliance.png");
+  w.gateTimeline()->setMode(ui::GateTimeline::Mode::Weights);
   // Embeddings: the fused features of the imported model, computed by our engine.
   auto* embedding = w.embeddingPanel();
   w.centreTabs()->setCurrentWidget(embedding);

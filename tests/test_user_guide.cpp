@@ -19,6 +19,7 @@
 #include "mlsan/ui/browser_panel.h"
 #include "mlsan/ui/confusion_panel.h"
 #include "mlsan/ui/embedding_panel.h"
+#include "mlsan/ui/gate_timeline.h"
 #include "mlsan/ui/main_window.h"
 #include "mlsan/ui/open_corpus_dialog.h"
 #include "mlsan/ui/studio_state.h"
@@ -71,6 +72,9 @@ TEST(UserGuide, PicturesOfEveryStep) {
   window.show();
   ASSERT_TRUE(waitFor([&] { return window.state().hasCorpus() && window.state().runs().size() >= 2 && !window.busy(); }, 600000))
       << window.lastError().toStdString();
+  // The models' modality reliance, measured in the background after they load.
+  ASSERT_TRUE(waitFor([&] { return !window.measuringReliance() && window.state().relianceRun(); }, 600000))
+      << window.statusText().toStdString();
 
   // 1. Browse a dialogue and watch the gate (Browse tab).
   window.centreTabs()->setCurrentIndex(0);
@@ -78,6 +82,11 @@ TEST(UserGuide, PicturesOfEveryStep) {
   ASSERT_TRUE(waitFor([&] { return window.state().currentDialogue() == 6 && window.state().currentUtterance() == 3; }, 5000));
   QTest::qWait(500);  // the clip's first frame
   shot(&window, "guide_browse.png");
+  // The same dialogue's measured modality reliance.
+  window.gateTimeline()->setMode(ui::GateTimeline::Mode::Reliance);
+  ASSERT_TRUE(window.gateTimeline()->message().isEmpty()) << window.gateTimeline()->message().toStdString();
+  shot(&window, "guide_reliance.png");
+  window.gateTimeline()->setMode(ui::GateTimeline::Mode::Weights);
 
   // 2. ML-SAN against MultiEMO (Confusion tab).
   window.centreTabs()->setCurrentWidget(window.confusionPanel());

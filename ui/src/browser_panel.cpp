@@ -37,6 +37,11 @@ BrowserPanel::BrowserPanel(StudioState& state, QWidget* parent) : QWidget(parent
   predicted_ = new QComboBox;
   predicted_->setObjectName("browserPredicted");
   form->addRow(tr("Predicted"), predicted_);
+  interaction_ = new QComboBox;
+  interaction_->setObjectName("browserInteraction");
+  interaction_->setToolTip(tr("How the measured modality reliance combines (model/README.md): one modality decides, they "
+                              "decide together, or one pushes towards another class"));
+  form->addRow(tr("Interaction"), interaction_);
   layout->addLayout(form);
   auto* checks = new QHBoxLayout;
   misclassified_ = new QCheckBox(tr("Misclassified"));
@@ -84,7 +89,7 @@ BrowserPanel::BrowserPanel(StudioState& state, QWidget* parent) : QWidget(parent
   connect(searchDelay_, &QTimer::timeout, this, &BrowserPanel::applyFilter);
   connect(search_, &QLineEdit::textChanged, searchDelay_, qOverload<>(&QTimer::start));
   connect(search_, &QLineEdit::returnPressed, this, &BrowserPanel::applyFilter);
-  for (QComboBox* box : {speaker_, gold_, predicted_})
+  for (QComboBox* box : {speaker_, gold_, predicted_, interaction_})
     connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, &BrowserPanel::applyFilter);
   for (QCheckBox* box : {misclassified_, disagree_}) connect(box, &QCheckBox::toggled, this, &BrowserPanel::applyFilter);
 
@@ -147,6 +152,19 @@ void BrowserPanel::refreshRunControls() {
   misclassified_->setEnabled(haveRun);
   if (!haveRun) misclassified_->setChecked(false);
   const bool two = state_.runs().size() >= 2;
+  const int keepInteraction = interaction_->currentData().isValid() ? interaction_->currentData().toInt() : -1;
+  interaction_->clear();
+  const RunData* rel = state_.hasCorpus() ? state_.relianceRun() : nullptr;
+  interaction_->addItem(rel ? tr("any (%1's reliance)").arg(rel->name) : tr("any (reliance not measured)"), -1);
+  if (rel) {
+    interaction_->addItem(tr("text dominates"), UtteranceFilter::kDominanceText);
+    interaction_->addItem(tr("audio dominates"), UtteranceFilter::kDominanceAudio);
+    interaction_->addItem(tr("visual dominates"), UtteranceFilter::kDominanceVisual);
+    interaction_->addItem(tr("complement"), UtteranceFilter::kComplement);
+    interaction_->addItem(tr("conflict"), UtteranceFilter::kConflict);
+  }
+  interaction_->setCurrentIndex(std::max(0, interaction_->findData(keepInteraction)));
+  interaction_->setEnabled(rel != nullptr);
   disagree_->setEnabled(two);
   disagree_->setToolTip(two ? tr("Only utterances where %1 and %2 predict differently").arg(state_.runs()[0]->name, state_.runs()[1]->name)
                             : tr("Load two runs to compare their predictions"));
@@ -163,6 +181,7 @@ void BrowserPanel::applyFilter() {
   f.predicted = predicted_->currentData().isValid() ? predicted_->currentData().toInt() : -1;
   f.misclassified = misclassified_->isChecked();
   f.disagree = disagree_->isChecked();
+  f.interaction = interaction_->currentData().isValid() ? interaction_->currentData().toInt() : -1;
   f.text = search_->text().trimmed();
   state_.setFilter(f);
 }

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <map>
 
+#include "mlsan/model/reliance.h"
 #include "mlsan/ui/speaker_colors.h"
 #include "mlsan/ui/studio_state.h"
 #include "mlsan/ui/view_timer.h"
@@ -51,6 +52,15 @@ class GateChartView : public QChartView {
   StudioState& state_;
 };
 
+QString interactionText(int interaction, int dominant) {
+  switch (interaction) {
+    case 0: return GateTimeline::tr("%1 dominates").arg(QString::fromLatin1(model::modalityName(dominant)));
+    case 1: return GateTimeline::tr("complement");
+    case 2: return GateTimeline::tr("conflict");
+    default: return GateTimeline::tr("not measured");
+  }
+}
+
 GateTimeline::GateTimeline(StudioState& state, QWidget* parent) : QWidget(parent), state_(state) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
@@ -58,8 +68,10 @@ GateTimeline::GateTimeline(StudioState& state, QWidget* parent) : QWidget(parent
   top->addWidget(new QLabel(tr("Show")));
   modeBox_ = new QComboBox;
   modeBox_->setObjectName("gateMode");
-  modeBox_->addItem(tr("Audio / visual weight (normalised shares)"));
-  modeBox_->addItem(tr("Raw mean gates"));
+  modeBox_->addItem(tr("Gate: audio / visual share of the mean gates"));
+  modeBox_->addItem(tr("Gate: mean gates"));
+  modeBox_->addItem(tr("Gate: gain on the features"));
+  modeBox_->addItem(tr("Reliance (measured)"));
   top->addWidget(modeBox_);
   top->addStretch();
   layout->addLayout(top);
@@ -88,7 +100,7 @@ GateTimeline::GateTimeline(StudioState& state, QWidget* parent) : QWidget(parent
   stack_->addWidget(view_);
   layout->addWidget(stack_, 1);
   connect(modeBox_, qOverload<int>(&QComboBox::currentIndexChanged), this,
-          [this](int i) { setMode(i == 0 ? Mode::Weights : Mode::RawGates); });
+          [this](int i) { setMode(static_cast<Mode>(i)); });
   connect(&state_, &StudioState::corpusChanged, this, [this] { shownDialogue_ = -1; rebuild(); });
   connect(&state_, &StudioState::runsChanged, this, [this] { shownDialogue_ = -1; rebuild(); });
   connect(&state_, &StudioState::currentChanged, this, [this] {
@@ -102,7 +114,7 @@ GateTimeline::GateTimeline(StudioState& state, QWidget* parent) : QWidget(parent
 void GateTimeline::setMode(Mode mode) {
   if (mode == mode_) return;
   mode_ = mode;
-  modeBox_->setCurrentIndex(mode == Mode::Weights ? 0 : 1);
+  modeBox_->setCurrentIndex(static_cast<int>(mode));
   shownDialogue_ = -1;
   rebuild();
   emit modeChanged(mode);
@@ -126,7 +138,8 @@ void GateTimeline::rebuild() {
   view_->utterances = 0;
   plotted_ = 0;
   shownDialogue_ = state_.currentDialogue();
-  const RunData* run = state_.primaryRun();
+  const bool reliance = mode_ == Mode::Reliance;
+  const RunData* run = reliance && state_.relianceRun() ? state_.relianceRun() : state_.primaryRun();
   if (!state_.hasCorpus() || shownDialogue_ < 0) {
     message_->setText(tr("No corpus open."));
     stack_->setCurrentWidget(message_);
@@ -138,20 +151,54 @@ void GateTimeline::rebuild() {
     stack_->setCurrentWidget(message_);
     return;
   }
-  if (!run->hasGate) {
+  if (reliance && !run->hasReliance()) {
+    message_->setText(tr("%1's modality reliance is not measured yet: the studio measures it in the background after a run "
+                         "loads (the status line shows its progress), or run mlsan explain %2.").arg(run->name, run->dir));
+    stack_->setCurrentWidget(message_);
+    return;
+  }
+  if (!reliance && !run->hasGate) {
     message_->setText(tr("%1 has no speaker gate, so there is nothing to draw here: it weighs audio and visual the "
-                         "same way for every speaker. Load an ML-SAN run to see the gate.").arg(run->name));
+                         "same way for every speaker. Load an ML-SAN run to see the gate, or show Reliance (measured), "
+                         "which any model has.").arg(run->name));
     stack_->setCurrentWidget(message_);
     return;
   }
   const auto& c = *state_.corpus();
   const auto& d = c.dialogues[static_cast<std::size_t>(shownDialogue_)];
   const bool raw = mode_ == Mode::RawGates;
+  const QString what = reliance ? tr("reliance") : raw ? tr("gate") : mode_ == Mode::Gain ? tr("gain") : tr("weight");
+  // Per row: audio and visual (and text under reliance).
+  auto audioOf = [&](std::size_t row) -> double {
+    switch (mode_) {
+      case Mode::Weights: return run->weightAudio[row];
+      case Mode::RawGates: return run->gateAudio[row];
+      case Mode::Gain: return run->gainAudio[row];
+      case Mode::Reliance: return run->relianceAudio[row];
+    }
+    return NAN;
+  };
+  auto visualOf = [&](std::size_t row) -> double {
+    switch (mode_) {
+      case Mode::Weights: return run->weightVisual[row];
+      case Mode::RawGates: return run->gateVisual[row];
+      case Mode::Gain: return run->gainVisual[row];
+      case Mode::Reliance: return run->relianceVisual[row];
+    }
+    return NAN;
+  };
+  QLineSeries* textLine = nullptr;
+  QList<QPointF> textPoints;
+  if (reliance) {
+    textLine = new QLineSeries;
+    textLine->setName(tr("text reliance"));
+    textLine->setPen(QPen(QColor(130, 130, 130), 2, Qt::DotLine));
+  }
   auto* audioLine = new QLineSeries;
-  audioLine->setName(raw ? tr("audio gate") : tr("audio weight"));
+  audioLine->setName(tr("audio %1").arg(what));
   audioLine->setPen(QPen(QColor(40, 40, 40), 2));
   auto* visualLine = new QLineSeries;
-  visualLine->setName(raw ? tr("visual gate") : tr("visual weight"));
+  visualLine->setName(tr("visual %1").arg(what));
   visualLine->setPen(QPen(QColor(40, 40, 40), 2, Qt::DashLine));
   std::map<int, std::pair<QScatterSeries*, QScatterSeries*>> bySpeaker;  // audio (circles), visual (squares)
   // Points are collected first and handed to each series in one replace() (house style: charts
@@ -162,10 +209,16 @@ void GateTimeline::rebuild() {
   for (std::size_t u = 0; u < d.size(); ++u) {
     const std::size_t row = d.firstRow + u;
     if (!run->has(row)) continue;
-    const double a = raw ? run->gateAudio[row] : run->weightAudio[row];
-    const double v = raw ? run->gateVisual[row] : run->weightVisual[row];
+    const double a = audioOf(row);
+    const double v = visualOf(row);
     if (!std::isfinite(a) || !std::isfinite(v)) continue;
     const double x = static_cast<double>(u) + 1;
+    if (textLine) {
+      const double t = run->relianceText[row];
+      textPoints.append({x, t});
+      lo = std::min(lo, t);
+      hi = std::max(hi, t);
+    }
     audioPoints.append({x, a});
     visualPoints.append({x, v});
     lo = std::min({lo, a, v});
@@ -193,11 +246,14 @@ void GateTimeline::rebuild() {
   if (plotted_ == 0) {
     delete audioLine;
     delete visualLine;
+    delete textLine;
     for (auto& [s, p] : bySpeaker) { delete p.first; delete p.second; }
-    message_->setText(tr("%1 has no gate values for dialogue %2.").arg(run->name, QString::fromStdString(d.key)));
+    message_->setText(reliance ? tr("%1's reliance is not measured for dialogue %2.").arg(run->name, QString::fromStdString(d.key))
+                               : tr("%1 has no gate values for dialogue %2.").arg(run->name, QString::fromStdString(d.key)));
     stack_->setCurrentWidget(message_);
     return;
   }
+  if (textLine) textLine->replace(textPoints);
   audioLine->replace(audioPoints);
   visualLine->replace(visualPoints);
   for (auto& [s, p] : bySpeaker) {
@@ -208,15 +264,18 @@ void GateTimeline::rebuild() {
   QValueAxis* ay = ay_;
   ax->setRange(0.5, static_cast<double>(d.size()) + 0.5);
   ax->setTickInterval(d.size() > 16 ? 2 : 1);
-  // Normalised shares sit around 0.5: zoom to the data with a margin, never past [0, 1].
+  // Zoom to the data with a margin, never below 0 (nor above 1, but for the gain, and gates of the
+  // identity form, which reach 2).
   const double pad = std::max(0.02, (hi - lo) * 0.15);
-  ay->setRange(std::max(0.0, lo - pad), std::min(1.0, hi + pad));
-  ay->setTitleText(raw ? tr("mean gate") : tr("weight"));
+  const double top = hi > 1.0 ? 2.0 : 1.0;
+  ay->setRange(std::max(0.0, lo - pad), std::min(top, hi + pad));
+  ay->setTitleText(reliance ? tr("share") : mode_ == Mode::Gain ? tr("||g h|| / ||h||") : raw ? tr("mean gate") : tr("share"));
   auto add = [&](QXYSeries* s) {
     chart->addSeries(s);
     s->attachAxis(ax);
     s->attachAxis(ay);
   };
+  if (textLine) add(textLine);
   add(audioLine);
   add(visualLine);
   for (auto& [s, p] : bySpeaker) {
@@ -228,12 +287,17 @@ void GateTimeline::rebuild() {
       if (!on) { QToolTip::hideText(); return; }
       const int u = static_cast<int>(std::lround(pt.x())) - 1;
       const std::size_t row = d.firstRow + static_cast<std::size_t>(u);
-      QToolTip::showText(QCursor::pos(),
-                         tr("Utterance %1, %2\naudio weight %3, visual weight %4\nmean gates: audio %5, visual %6")
-                             .arg(u + 1).arg(who)
-                             .arg(run->weightAudio[row], 0, 'f', 3).arg(run->weightVisual[row], 0, 'f', 3)
-                             .arg(run->gateAudio[row], 0, 'f', 3).arg(run->gateVisual[row], 0, 'f', 3),
-                         view_);
+      QString text = tr("Utterance %1, %2").arg(u + 1).arg(who);
+      if (run->hasGate && std::isfinite(run->gateAudio[row]))
+        text += tr("\ngate share: audio %1, visual %2\nmean gates: audio %3, visual %4\ngain: audio %5, visual %6")
+                    .arg(run->weightAudio[row], 0, 'f', 3).arg(run->weightVisual[row], 0, 'f', 3)
+                    .arg(run->gateAudio[row], 0, 'f', 3).arg(run->gateVisual[row], 0, 'f', 3)
+                    .arg(run->gainAudio[row], 0, 'f', 3).arg(run->gainVisual[row], 0, 'f', 3);
+      if (std::isfinite(run->relianceText[row]))
+        text += tr("\nreliance (measured): text %1, audio %2, visual %3 (%4)")
+                    .arg(run->relianceText[row], 0, 'f', 2).arg(run->relianceAudio[row], 0, 'f', 2)
+                    .arg(run->relianceVisual[row], 0, 'f', 2).arg(interactionText(run->interaction[row], run->dominant[row]));
+      QToolTip::showText(QCursor::pos(), text, view_);
     };
     connect(p.first, &QScatterSeries::hovered, this, tip);
     connect(p.second, &QScatterSeries::hovered, this, tip);
@@ -243,8 +307,10 @@ void GateTimeline::rebuild() {
   view_->cursor->setPen(QPen(QColor(200, 30, 30), 2));
   add(view_->cursor);
   view_->utterances = static_cast<int>(d.size());
-  chart->setTitle(tr("Dialogue %1: %2's speaker gate (circles audio, squares visual)")
-                      .arg(QString::fromStdString(d.key), run->name));
+  chart->setTitle(reliance ? tr("Dialogue %1: %2's measured modality reliance (circles audio, squares visual, dotted text)")
+                                 .arg(QString::fromStdString(d.key), run->name)
+                           : tr("Dialogue %1: %2's speaker gate (circles audio, squares visual)")
+                                 .arg(QString::fromStdString(d.key), run->name));
   stack_->setCurrentWidget(view_);
   moveCursor();
 }

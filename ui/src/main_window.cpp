@@ -25,6 +25,7 @@
 #include "mlsan/ui/corpus_loader.h"
 #include "mlsan/ui/embedding_panel.h"
 #include "mlsan/ui/demo_model_trainer.h"
+#include "mlsan/ui/reliance_job.h"
 #include "mlsan/ui/run_loader.h"
 #include "mlsan/ui/browser_panel.h"
 #include "mlsan/ui/demo_clips.h"
@@ -82,6 +83,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   state_ = new StudioState(this);
   corpusLoader_ = new CorpusLoader(this);
   runLoader_ = new RunLoader(this);
+  relianceJob_ = new RelianceJob(this);
   trainer_ = new DemoModelTrainer(this, options_.cacheRoot.isEmpty() ? QString() : options_.cacheRoot + "/demo-runs");
   resize(1400, 900);
   setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
@@ -133,12 +135,39 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
       emit runOpened(false);
     } else {
       state_->addRun(run);
+      if (options_.measureReliance && !run->relianceComplete) relianceJob_->add(run, corpus);
       addRecent("recentRuns", dir);
       setStatus(tr("Loaded %1 from %2 (test weighted F1 %3)").arg(run->name, dir)
                     .arg(run->testWeightedF1 >= 0 ? QString::number(run->testWeightedF1, 'f', 2) : tr("unknown")));
       emit runOpened(true);
     }
   });
+  connect(relianceJob_, &RelianceJob::progress, this, [this](QString name, QString split, int done, int total) {
+    if (trainer_->busy()) return;  // the training's progress has the status line
+    progress_->setVisible(true);
+    progress_->setRange(0, std::max(1, total));
+    progress_->setValue(done);
+    setStatus(tr("Measuring %1's modality reliance on the %2 split (8 passes per batch): batch %3 of %4")
+                  .arg(name, split).arg(done).arg(total));
+  });
+  connect(relianceJob_, &RelianceJob::finished, this, [this](std::shared_ptr<const RunData> run, QString error, QString name,
+                                                             std::shared_ptr<const data::Corpus> corpus) {
+    if (!trainer_->busy() && !relianceJob_->busy()) progress_->setVisible(false);
+    if (corpus != state_->corpus()) return;
+    if (!run) {
+      if (error != QLatin1String("cancelled")) setStatus(tr("Modality reliance of %1 not measured: %2").arg(name, error));
+      return;
+    }
+    // Replace the loaded run only if it is still loaded (the user may have closed or replaced it).
+    for (const auto& r : state_->runs())
+      if (r->dir == run->dir) {
+        state_->addRun(run);
+        setStatus(tr("Measured %1's modality reliance (%2 utterances): see Reliance (measured) in the speaker gate view")
+                      .arg(name).arg(run->relianceRows));
+        break;
+      }
+  });
+  connect(state_, &StudioState::corpusChanged, relianceJob_, &RelianceJob::cancel);
   connect(trainer_, &DemoModelTrainer::progress, this, [this](QString what, int epoch, int epochs, int batch, int batches) {
     progress_->setVisible(true);
     cancel_->setVisible(true);
@@ -271,6 +300,7 @@ void MainWindow::buildMenus() {
 QString MainWindow::statusText() const { return status_->text(); }
 bool MainWindow::busy() const { return corpusLoader_->busy() || runsLoading_ > 0; }
 bool MainWindow::training() const { return trainer_->busy(); }
+bool MainWindow::measuringReliance() const { return relianceJob_->busy(); }
 bool MainWindow::expectsDemoModels() const {
   return options_.trainDemoModels && options_.runs.isEmpty() && (options_.corpus.isEmpty() || options_.corpus.startsWith("demo"));
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "mlsan/model/engine.h"
 #include "mlsan/model/run.h"
 
 namespace mlsan::ui {
@@ -60,6 +61,11 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
   run->gateVisual.assign(n, nan);
   run->weightAudio.assign(n, nan);
   run->weightVisual.assign(n, nan);
+  for (auto* v : {&run->gainAudio, &run->gainVisual, &run->usedAudio, &run->usedVisual, &run->relianceText, &run->relianceAudio,
+                  &run->relianceVisual})
+    v->assign(n, nan);
+  run->interaction.assign(n, -1);
+  run->dominant.assign(n, -1);
   std::map<std::string, int> dialogueOf;
   for (std::size_t i = 0; i < corpus.dialogues.size(); ++i) dialogueOf[corpus.dialogues[i].key] = static_cast<int>(i);
   for (const auto& r : rows) {
@@ -79,6 +85,10 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
     run->gateVisual[row] = r.gateVisual;
     run->weightAudio[row] = r.weightAudio;
     run->weightVisual[row] = r.weightVisual;
+    run->gainAudio[row] = r.gainAudio;
+    run->gainVisual[row] = r.gainVisual;
+    run->usedAudio[row] = r.usedAudio;
+    run->usedVisual[row] = r.usedVisual;
   }
   if (run->hasGate) {
     // A gated run writes its gates; if every one is missing the file says otherwise.
@@ -86,7 +96,48 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
     for (float w : run->weightAudio) any = any || !std::isnan(w);
     run->hasGate = any;
   }
+  // Reliance measured before (RUN/explain/, by mlsan explain or the studio) and still current.
+  try {
+    model::RelianceStamp stamp;
+    stamp.checkpoint = model::checkpointStamp(dir.toStdString());
+    stamp.corpusSignature = corpus.signature();
+    std::vector<model::UtteranceReliance> all;
+    bool complete = true;
+    for (const data::Split split : {data::Split::Train, data::Split::Dev, data::Split::Test}) {
+      std::vector<model::UtteranceReliance> part;
+      if (model::readReliance(dir.toStdString(), split, model::RelianceOptions{}, stamp, corpus, part))
+        all.insert(all.end(), part.begin(), part.end());
+      else if (!model::dialoguesOf(corpus, split).empty())
+        complete = false;
+    }
+    run->setReliance(corpus, all);
+    run->relianceComplete = complete;
+  } catch (const std::exception&) {
+    // No model (an interrupted run) or an unreadable file: the reliance job says why, if asked.
+  }
   return run;
+}
+
+void RunData::setReliance(const data::Corpus& corpus, const std::vector<model::UtteranceReliance>& utterances) {
+  for (const auto& u : utterances) {
+    const std::size_t row = corpus.dialogues.at(static_cast<std::size_t>(u.dialogue)).firstRow + static_cast<std::size_t>(u.index);
+    if (row >= relianceText.size()) continue;
+    const model::RelianceScores s = model::scoreReliance(u);
+    if (std::isnan(relianceText[row])) ++relianceRows;
+    relianceText[row] = static_cast<float>(s.share[model::kText]);
+    relianceAudio[row] = static_cast<float>(s.share[model::kAudio]);
+    relianceVisual[row] = static_cast<float>(s.share[model::kVisual]);
+    interaction[row] = static_cast<std::int8_t>(s.interaction);
+    dominant[row] = static_cast<std::int8_t>(s.dominant);
+  }
+}
+
+std::shared_ptr<const RunData> RunData::withReliance(const data::Corpus& corpus, const std::vector<model::UtteranceReliance>& utterances,
+                                                     bool complete) const {
+  auto copy = std::make_shared<RunData>(*this);
+  copy->setReliance(corpus, utterances);
+  copy->relianceComplete = complete;
+  return copy;
 }
 
 std::shared_ptr<const RunData> RunData::loadWithSeeds(const QString& dirIn, const data::Corpus& corpus) {

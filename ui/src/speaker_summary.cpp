@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "mlsan/analysis/stats.h"
 #include "mlsan/ui/speaker_colors.h"
 #include "mlsan/ui/studio_state.h"
 
@@ -37,9 +38,10 @@ SpeakerSummary::SpeakerSummary(StudioState& state, QWidget* parent) : QWidget(pa
   table_->setSortingEnabled(true);
   table_->sortByColumn(SpeakerSummaryModel::Utterances, Qt::DescendingOrder);
   table_->verticalHeader()->hide();
-  // Every column in view: the numbers share the width, the speaker's name fits its content.
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-  table_->horizontalHeader()->setSectionResizeMode(SpeakerSummaryModel::Speaker, QHeaderView::ResizeToContents);
+  // Every column as wide as its content (with the reliance of two runs the table scrolls sideways
+  // rather than clip its numbers); the last one takes what is left.
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setStretchLastSection(true);
   table_->horizontalHeader()->setMinimumSectionSize(table_->fontMetrics().horizontalAdvance(QStringLiteral("0.000")) + 14);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setAlternatingRowColors(true);
@@ -68,22 +70,48 @@ void SpeakerSummary::recompute() {
     note_->setText(tr("No corpus open."));
     return;
   }
-  if (!run || !run->hasGate) {
+  // The runs whose measured reliance is shown beside the gate: the gated run first, at most two.
+  std::vector<const RunData*> relRuns;
+  if (run && run->hasReliance()) relRuns.push_back(run);
+  for (const auto& r : state_.runs())
+    if (relRuns.size() < 2 && r.get() != run && r->hasReliance()) relRuns.push_back(r.get());
+  QStringList relNames;
+  for (const RunData* r : relRuns) relNames << r->name;
+  model_->setRelianceRuns(relNames);
+  const bool gate = run && run->hasGate;
+  if (!gate && relRuns.empty()) {
     model_->setRows({});
-    note_->setText(run ? tr("%1 has no speaker gate: load an ML-SAN run for per-speaker weights.").arg(run->name)
+    note_->setText(run ? tr("%1 has no speaker gate and no measured reliance yet: load an ML-SAN run for per-speaker weights; "
+                            "reliance appears when it is measured.").arg(run->name)
                        : tr("No run loaded."));
     return;
   }
   const auto& c = *state_.corpus();
-  struct Acc { int n = 0; double a = 0, a2 = 0, v = 0, v2 = 0, ga = 0, gv = 0; };
+  struct Acc {
+    int n = 0, gated = 0;
+    double a = 0, a2 = 0, v = 0, v2 = 0, ga = 0, gv = 0;
+    std::vector<double> rel[2][3];
+  };
   std::vector<Acc> acc(c.speakers.size());
   auto add = [&](std::size_t row, int speaker) {
-    if (speaker < 0 || speaker >= static_cast<int>(acc.size()) || !run->has(row)) return;
-    const double a = run->weightAudio[row], v = run->weightVisual[row];
-    if (!std::isfinite(a) || !std::isfinite(v)) return;
+    if (speaker < 0 || speaker >= static_cast<int>(acc.size())) return;
     Acc& s = acc[static_cast<std::size_t>(speaker)];
-    ++s.n; s.a += a; s.a2 += a * a; s.v += v; s.v2 += v * v;
-    s.ga += run->gateAudio[row]; s.gv += run->gateVisual[row];
+    bool counted = false;
+    if (gate && run->has(row) && std::isfinite(run->weightAudio[row]) && std::isfinite(run->weightVisual[row])) {
+      const double a = run->weightAudio[row], v = run->weightVisual[row];
+      ++s.gated; s.a += a; s.a2 += a * a; s.v += v; s.v2 += v * v;
+      s.ga += run->gateAudio[row]; s.gv += run->gateVisual[row];
+      counted = true;
+    }
+    for (std::size_t k = 0; k < relRuns.size(); ++k) {
+      const RunData* r = relRuns[k];
+      if (!std::isfinite(r->relianceText[row])) continue;
+      s.rel[k][0].push_back(r->relianceText[row]);
+      s.rel[k][1].push_back(r->relianceAudio[row]);
+      s.rel[k][2].push_back(r->relianceVisual[row]);
+      counted = true;
+    }
+    if (counted) ++s.n;
   };
   std::size_t considered = 0;
   if (scope_->currentIndex() == 1) {
@@ -105,17 +133,34 @@ void SpeakerSummary::recompute() {
     r.numSpeakers = static_cast<int>(c.speakers.size());
     r.name = QString::fromStdString(c.speakers[s]);
     r.utterances = a.n;
-    r.audioMean = a.a / a.n;
-    r.visualMean = a.v / a.n;
-    r.audioSd = a.n > 1 ? std::sqrt(std::max(0.0, (a.a2 - a.a * a.a / a.n) / (a.n - 1))) : 0.0;
-    r.visualSd = a.n > 1 ? std::sqrt(std::max(0.0, (a.v2 - a.v * a.v / a.n) / (a.n - 1))) : 0.0;
-    r.gateAudio = a.ga / a.n;
-    r.gateVisual = a.gv / a.n;
+    if (a.gated > 0) {
+      const int n = a.gated;
+      r.audioMean = a.a / n;
+      r.visualMean = a.v / n;
+      r.audioSd = n > 1 ? std::sqrt(std::max(0.0, (a.a2 - a.a * a.a / n) / (n - 1))) : 0.0;
+      r.visualSd = n > 1 ? std::sqrt(std::max(0.0, (a.v2 - a.v * a.v / n) / (n - 1))) : 0.0;
+      r.gateAudio = a.ga / n;
+      r.gateVisual = a.gv / n;
+    }
+    for (std::size_t k = 0; k < relRuns.size(); ++k)
+      for (int m = 0; m < 3; ++m) {
+        if (a.rel[k][m].empty()) continue;
+        const analysis::MeanCI ci = analysis::meanCI(a.rel[k][m]);
+        r.reliance[k][m] = {ci.n, ci.mean, ci.std, ci.low, ci.high};
+      }
     rows.push_back(r);
   }
   model_->setRows(std::move(rows));
-  note_->setText(tr("%1: %2 speakers over %3 utterances. Weights are normalised shares (audio + visual = 1).")
-                     .arg(run->name).arg(model_->rowCount()).arg(considered));
+  for (int col = SpeakerSummaryModel::RelianceAudio0; col <= SpeakerSummaryModel::RelianceVisual1; ++col)
+    table_->setColumnHidden(col, (col >= SpeakerSummaryModel::RelianceAudio1 ? 2u : 1u) > relRuns.size());
+  for (int col = SpeakerSummaryModel::AudioMean; col <= SpeakerSummaryModel::GateVisual; ++col) table_->setColumnHidden(col, !gate);
+  QString note = gate ? tr("%1: %2 speakers over %3 utterances. Weights are normalised shares of the mean gates (audio + visual = 1).")
+                            .arg(run->name).arg(model_->rowCount()).arg(considered)
+                      : tr("%1 speakers over %2 utterances.").arg(model_->rowCount()).arg(considered);
+  if (!relRuns.empty())
+    note += tr(" rel.: measured modality reliance of %1 (mean share \u00B1 s.d.; the 95% CI and the text share in the tooltip).")
+                .arg(relNames.join(tr(" and ")));
+  note_->setText(note);
 }
 
 }  // namespace mlsan::ui

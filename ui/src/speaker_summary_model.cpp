@@ -5,6 +5,11 @@
 
 namespace mlsan::ui {
 
+void SpeakerSummaryModel::setRelianceRuns(const QStringList& names) {
+  relianceRuns_ = names;
+  emit headerDataChanged(Qt::Horizontal, RelianceAudio0, RelianceVisual1);
+}
+
 void SpeakerSummaryModel::setRows(std::vector<Row> rows) {
   beginResetModel();
   rows_ = std::move(rows);
@@ -16,7 +21,7 @@ QVariant SpeakerSummaryModel::data(const QModelIndex& index, int role) const {
   const Row& r = rows_[static_cast<std::size_t>(index.row())];
   const int col = index.column();
   auto number = [&](double v) -> QVariant {
-    if (role == Qt::DisplayRole) return QString::number(v, 'f', 3);
+    if (role == Qt::DisplayRole) return std::isfinite(v) ? QString::number(v, 'f', 3) : QStringLiteral("\u2013");
     if (role == Qt::UserRole) return v;
     if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
@@ -36,6 +41,23 @@ QVariant SpeakerSummaryModel::data(const QModelIndex& index, int role) const {
     case VisualSd: return number(r.visualSd);
     case GateAudio: return number(r.gateAudio);
     case GateVisual: return number(r.gateVisual);
+    case RelianceAudio0: case RelianceVisual0: case RelianceAudio1: case RelianceVisual1: {
+      const int run = col >= RelianceAudio1 ? 1 : 0;
+      const int m = (col - RelianceAudio0) % 2 == 0 ? 1 : 2;  // audio, visual
+      const Share& s = r.reliance[run][m];
+      if (role == Qt::UserRole) return s.n > 0 ? s.mean : -1.0;
+      if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
+      if (role == Qt::DisplayRole)
+        return s.n > 0 ? QStringLiteral("%1\u00B1%2").arg(s.mean, 0, 'f', 2).arg(s.sd, 0, 'f', 2) : QStringLiteral("\u2013");
+      if (role == Qt::ToolTipRole && s.n > 0) {
+        const Share& t = r.reliance[run][0];
+        return tr("%1, %2: mean %3 \u00B1 %4 (s.d.), 95% CI [%5, %6] over %7 utterances; text %8 [%9, %10]")
+            .arg(relianceRuns_.value(run), m == 1 ? tr("audio") : tr("visual"))
+            .arg(s.mean, 0, 'f', 3).arg(s.sd, 0, 'f', 3).arg(s.low, 0, 'f', 3).arg(s.high, 0, 'f', 3).arg(s.n)
+            .arg(t.mean, 0, 'f', 3).arg(t.low, 0, 'f', 3).arg(t.high, 0, 'f', 3);
+      }
+      return {};
+    }
     default: return {};
   }
 }
@@ -50,6 +72,11 @@ QVariant SpeakerSummaryModel::headerData(int section, Qt::Orientation orientatio
       case AudioSd: case VisualSd: return tr("Standard deviation over the speaker's utterances");
       case GateAudio: return tr("Mean of the raw audio gate values (sigmoid outputs)");
       case GateVisual: return tr("Mean of the raw visual gate values (sigmoid outputs)");
+      case RelianceAudio0: case RelianceVisual0: case RelianceAudio1: case RelianceVisual1:
+        return tr("Measured reliance of %1 on %2: the mean share of |Shapley value| over the speaker's utterances, \u00B1 s.d. "
+                  "(the 95% CI and the text share in each cell's tooltip)")
+            .arg(relianceRuns_.value(section >= RelianceAudio1 ? 1 : 0, tr("a run")),
+                 (section - RelianceAudio0) % 2 == 0 ? tr("audio") : tr("visual"));
       default: return {};
     }
   }
@@ -63,6 +90,11 @@ QVariant SpeakerSummaryModel::headerData(int section, Qt::Orientation orientatio
     case VisualSd: return tr("\u00B1 s.d.");
     case GateAudio: return tr("Gate a");
     case GateVisual: return tr("Gate v");
+    case RelianceAudio0: case RelianceVisual0: case RelianceAudio1: case RelianceVisual1: {
+      const QString run = relianceRuns_.value(section >= RelianceAudio1 ? 1 : 0);
+      const QString m = (section - RelianceAudio0) % 2 == 0 ? tr("rel. audio") : tr("rel. visual");
+      return run.isEmpty() ? m : QStringLiteral("%1\n%2").arg(run, m);
+    }
     default: return {};
   }
 }

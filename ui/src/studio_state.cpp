@@ -107,7 +107,22 @@ bool StudioState::accepts(int dialogue, int utterance) const {
     if (runs_[0]->prediction[row] == runs_[1]->prediction[row]) return false;
   }
   if (!filter_.text.isEmpty() && !lowerText_[row].contains(filter_.text.toLower())) return false;
+  if (filter_.interaction >= 0) {
+    const RunData* r = relianceRun();
+    if (!r || r->interaction[row] < 0) return false;
+    const int i = r->interaction[row];  // model::Interaction: 0 dominance, 1 complement, 2 conflict
+    const int code = i == 0 ? int{r->dominant[row]} : i == 1 ? int{UtteranceFilter::kComplement} : int{UtteranceFilter::kConflict};
+    if (code != filter_.interaction) return false;
+  }
   return true;
+}
+
+const RunData* StudioState::relianceRun() const {
+  const RunData* p = primaryRun();
+  if (p && p->hasReliance()) return p;
+  for (const auto& r : runs_)
+    if (r->hasReliance()) return r.get();
+  return nullptr;
 }
 
 std::vector<std::size_t> StudioState::filteredRows() const {

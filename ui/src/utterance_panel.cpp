@@ -9,6 +9,7 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "mlsan/ui/gate_timeline.h"
 #include "mlsan/ui/studio_state.h"
 #include "mlsan/ui/view_timer.h"
 
@@ -135,6 +136,13 @@ void UtterancePanel::refresh() {
                   .arg(run->weightVisual[static_cast<std::size_t>(row)], 0, 'f', 3)
                   .arg(run->gateAudio[static_cast<std::size_t>(row)], 0, 'f', 3)
                   .arg(run->gateVisual[static_cast<std::size_t>(row)], 0, 'f', 3);
+    const std::size_t r = static_cast<std::size_t>(row);
+    if (std::isfinite(run->relianceText[r]))
+      text += tr("<br>reliance (measured): text %1, audio %2, visual %3; %4")
+                  .arg(run->relianceText[r], 0, 'f', 2).arg(run->relianceAudio[r], 0, 'f', 2)
+                  .arg(run->relianceVisual[r], 0, 'f', 2).arg(interactionText(run->interaction[r], run->dominant[r]));
+    else
+      text += tr("<br>reliance: not measured yet");
     v.head->setText(text);
     const float* pr = run->probs(static_cast<std::size_t>(row));
     v.bars->setData(labels, std::vector<float>(pr, pr + run->numClasses), u.label, p);

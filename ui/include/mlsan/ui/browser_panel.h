@@ -31,6 +31,7 @@ class BrowserPanel : public QWidget {
   QComboBox* speakerBox() const { return speaker_; }
   QComboBox* goldBox() const { return gold_; }
   QComboBox* predictedBox() const { return predicted_; }
+  QComboBox* interactionBox() const { return interaction_; }
   QCheckBox* misclassifiedBox() const { return misclassified_; }
   QCheckBox* disagreeBox() const { return disagree_; }
   QLineEdit* searchEdit() const { return search_; }
@@ -48,7 +49,7 @@ class BrowserPanel : public QWidget {
   std::unique_ptr<CorpusTreeModel> model_;
   UtteranceFilterProxy* proxy_ = nullptr;
   QTreeView* tree_ = nullptr;
-  QComboBox *speaker_ = nullptr, *gold_ = nullptr, *predicted_ = nullptr;
+  QComboBox *speaker_ = nullptr, *gold_ = nullptr, *predicted_ = nullptr, *interaction_ = nullptr;
   QCheckBox *misclassified_ = nullptr, *disagree_ = nullptr;
   QLineEdit* search_ = nullptr;
   QLabel* count_ = nullptr;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The gate timeline (the paper's Fig. 3, interactive): over the current dialogue, x is the
-// utterance and y ML-SAN's audio and visual weights (normalised shares, or the raw mean gates),
+// utterance and y ML-SAN's audio and visual weights (normalised shares, the raw mean gates or the
+// gates' gain), or any run's measured modality reliance (text, audio, visual),
 // points coloured by speaker, a cursor on the current utterance that follows stepping and
 // playback, tooltips with the numbers, click to jump. With only a MultiEMO run (no gate), it
 // says so instead of drawing nothing. GUI thread only.
@@ -19,11 +20,17 @@ namespace mlsan::ui {
 class StudioState;
 class GateChartView;
 
+/// "audio dominates", "complement", "conflict" or "not measured" (RunData::interaction, dominant).
+QString interactionText(int interaction, int dominant);
+
 class GateTimeline : public QWidget {
   Q_OBJECT
  public:
   explicit GateTimeline(StudioState& state, QWidget* parent = nullptr);
-  enum class Mode { Weights, RawGates };
+  /// Weights: the normalised share of the mean gates; RawGates: the mean gates; Gain: the gate's
+  /// gain on the features, ||g * h|| / ||h||; Reliance: the measured modality reliance (Shapley
+  /// shares of text, audio and visual), for any run, MultiEMO too.
+  enum class Mode { Weights, RawGates, Gain, Reliance };
   void setMode(Mode mode);
   Mode mode() const { return mode_; }
   /// What the view shows instead of a chart ("" when the chart is shown).

@@ -27,6 +27,7 @@ class DemoModelTrainer;
 class GateTimeline;
 class PlayerPanel;
 class RunLoader;
+class RelianceJob;
 class SpeakerSummary;
 class StudioState;
 class TrainingPanel;
@@ -37,6 +38,7 @@ struct StudioOptions {
   QString corpus;              ///< corpus source to open ("" = the demo corpus)
   QStringList runs;            ///< run folders to load once the corpus is open
   bool trainDemoModels = true; ///< on the demo corpus with no runs given: train (or reuse) ML-SAN and MultiEMO
+  bool measureReliance = true; ///< measure each loaded run's modality reliance in the background (stored in the run)
   int demoEpochs = 0;          ///< 0 = the demo preset's
   bool useSettings = true;     ///< restore and save layout and recent lists (QSettings)
   QString cacheRoot;           ///< "" = data::defaultCacheDir() ($MLSAN_CACHE_DIR, else ~/.cache/mlsan-studio)
@@ -72,6 +74,8 @@ class MainWindow : public QMainWindow {
   QTabWidget* centreTabs() const { return centre_; }
   QString statusText() const;
   bool busy() const;
+  /// Measuring a run's modality reliance in the background.
+  bool measuringReliance() const;
   /// Training the demo models in the background.
   bool training() const;
   /// True when this start trains or loads the demo models (the demo corpus, no runs given).
@@ -129,6 +133,7 @@ class MainWindow : public QMainWindow {
   QDockWidget *browserDock_ = nullptr, *utteranceDock_ = nullptr, *timelineDock_ = nullptr, *summaryDock_ = nullptr;
   CorpusLoader* corpusLoader_ = nullptr;
   RunLoader* runLoader_ = nullptr;
+  RelianceJob* relianceJob_ = nullptr;
   DemoModelTrainer* trainer_ = nullptr;
   QLabel* status_ = nullptr;
   QProgressBar* progress_ = nullptr;

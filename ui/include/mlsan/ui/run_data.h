@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mlsan/data/corpus.h"
+#include "mlsan/model/reliance.h"
 
 namespace mlsan::ui {
 
@@ -23,7 +24,18 @@ struct RunData {
   std::vector<int> prediction;           ///< per corpus row, -1 when the run has none for it
   std::vector<float> probabilities;      ///< [rows x numClasses]
   std::vector<float> gateAudio, gateVisual, weightAudio, weightVisual;  ///< per row; NaN without a gate
+  std::vector<float> gainAudio, gainVisual, usedAudio, usedVisual;      ///< per row; NaN without a gate (or an older file)
   int covered = 0;                       ///< rows with a prediction
+  /// Modality reliance (model/reliance.h: Shapley shares of text, audio and visual, the removed
+  /// modality replaced by its training mean in the whole dialogue), per row: NaN where not
+  /// measured. interaction: -1 not measured, else model::Interaction; dominant: the deciding
+  /// modality under dominance, else -1.
+  std::vector<float> relianceText, relianceAudio, relianceVisual;
+  std::vector<std::int8_t> interaction, dominant;
+  int relianceRows = 0;                  ///< rows measured
+  bool hasReliance() const { return relianceRows > 0; }
+  /// Whether every split with a prediction is measured (nothing left for the reliance job).
+  bool relianceComplete = false;
   /// Other seeds of the same configuration (loaded from a folder of runs, e.g. an ablation's
   /// `full/` with seed1/, seed2/, ...): the analysis views show mean +- std over all of them.
   std::vector<std::shared_ptr<const RunData>> seeds;
@@ -38,6 +50,11 @@ struct RunData {
   /// name order), loads them all: the first is returned, the others become its `seeds`. They
   /// must share one configuration (else std::runtime_error naming the odd one).
   static std::shared_ptr<const RunData> loadWithSeeds(const QString& dir, const data::Corpus& corpus);
+  /// A copy of this run with `utterances`' reliance set on their rows.
+  std::shared_ptr<const RunData> withReliance(const data::Corpus& corpus,
+                                              const std::vector<model::UtteranceReliance>& utterances, bool complete) const;
+  /// Sets `utterances`' reliance on their rows (load() and withReliance()).
+  void setReliance(const data::Corpus& corpus, const std::vector<model::UtteranceReliance>& utterances);
 };
 
 /// A human name for a run's configuration ("ML-SAN", "ML-SAN w/o FiLM", "MultiEMO").

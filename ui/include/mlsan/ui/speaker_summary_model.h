@@ -5,6 +5,8 @@
 // sorting. GUI thread only.
 #include <QAbstractTableModel>
 #include <QString>
+#include <QStringList>
+#include <cmath>
 #include <vector>
 
 namespace mlsan::ui {
@@ -12,14 +14,26 @@ namespace mlsan::ui {
 class SpeakerSummaryModel : public QAbstractTableModel {
   Q_OBJECT
  public:
-  enum Column { Speaker = 0, Utterances, AudioMean, AudioSd, VisualMean, VisualSd, GateAudio, GateVisual, ColumnCount };
+  /// The measured reliance of up to two runs (setRelianceRuns), audio and visual, mean +- s.d.
+  /// (the 95% CI and the text share in the cell's tooltip), then the gate columns (NaN, shown as
+  /// a dash, for a run without a gate).
+  enum Column { Speaker = 0, Utterances, RelianceAudio0, RelianceVisual0, RelianceAudio1, RelianceVisual1,
+                AudioMean, AudioSd, VisualMean, VisualSd, GateAudio, GateVisual, ColumnCount };
+  /// A speaker's measured reliance on one modality in one run.
+  struct Share {
+    int n = 0;
+    double mean = NAN, sd = NAN, low = NAN, high = NAN;
+  };
   struct Row {
     int speaker = -1;
     int numSpeakers = 0;  ///< in the corpus (the last is "other", drawn grey)
     QString name;
     int utterances = 0;
-    double audioMean = 0, audioSd = 0, visualMean = 0, visualSd = 0, gateAudio = 0, gateVisual = 0;
+    double audioMean = NAN, audioSd = NAN, visualMean = NAN, visualSd = NAN, gateAudio = NAN, gateVisual = NAN;
+    Share reliance[2][3];  ///< [run][text, audio, visual]
   };
+  /// The names of the runs whose reliance the last four columns show (0 to 2).
+  void setRelianceRuns(const QStringList& names);
   using QAbstractTableModel::QAbstractTableModel;
   void setRows(std::vector<Row> rows);
   const std::vector<Row>& rows() const { return rows_; }
@@ -30,6 +44,7 @@ class SpeakerSummaryModel : public QAbstractTableModel {
 
  private:
   std::vector<Row> rows_;
+  QStringList relianceRuns_;
 };
 
 }  // namespace mlsan::ui

@@ -24,10 +24,16 @@ struct UtteranceFilter {
   bool misclassified = false;
   bool disagree = false;     ///< the two loaded runs predict differently
   QString text;              ///< case-insensitive substring of transcript or speaker name
-  bool isEmpty() const { return speaker < 0 && gold < 0 && predicted < 0 && !misclassified && !disagree && text.isEmpty(); }
+  /// The reliance run's interaction (StudioState::relianceRun): -1 any; kDominanceText,
+  /// kDominanceAudio, kDominanceVisual (dominance by that modality), kComplement, kConflict.
+  int interaction = -1;
+  enum { kDominanceText = 0, kDominanceAudio = 1, kDominanceVisual = 2, kComplement = 3, kConflict = 4 };
+  bool isEmpty() const {
+    return speaker < 0 && gold < 0 && predicted < 0 && !misclassified && !disagree && text.isEmpty() && interaction < 0;
+  }
   bool operator==(const UtteranceFilter& o) const {
     return speaker == o.speaker && gold == o.gold && predicted == o.predicted && misclassified == o.misclassified &&
-           disagree == o.disagree && text == o.text;
+           disagree == o.disagree && text == o.text && interaction == o.interaction;
   }
 };
 
@@ -56,6 +62,9 @@ class StudioState : public QObject {
   void clearRuns();
   /// The first run with a gate, else the first run, else null.
   const RunData* primaryRun() const;
+  /// The run whose measured reliance the views show: the primary run when it has reliance, else
+  /// the first run that has, else null.
+  const RunData* relianceRun() const;
 
   // --- current utterance
   int currentDialogue() const { return dialogue_; }
