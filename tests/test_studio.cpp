@@ -327,9 +327,11 @@ TEST_F(Studio, MeasuredRelianceDrivesTheChartTheInteractionFilterAndTheSummary) 
   // A train dialogue was not measured: the chart says so.
   state().setCurrent(0, 0);
   EXPECT_TRUE(window->gateTimeline()->message().contains("not measured")) << window->gateTimeline()->message().toStdString();
-  window->gateTimeline()->setMode(ui::GateTimeline::Mode::Gain);
-  EXPECT_TRUE(window->gateTimeline()->message().isEmpty());
-  EXPECT_GT(window->gateTimeline()->plottedPoints(), 0);
+  for (auto mode : {ui::GateTimeline::Mode::Gain, ui::GateTimeline::Mode::Used}) {
+    window->gateTimeline()->setMode(mode);
+    EXPECT_TRUE(window->gateTimeline()->message().isEmpty());
+    EXPECT_GT(window->gateTimeline()->plottedPoints(), 0);
+  }
   window->gateTimeline()->setMode(ui::GateTimeline::Mode::Weights);
   // The interaction filter: exactly the utterances of that interaction in the reliance run.
   auto* box = window->browser()->interactionBox();

@@ -71,6 +71,7 @@ GateTimeline::GateTimeline(StudioState& state, QWidget* parent) : QWidget(parent
   modeBox_->addItem(tr("Gate: audio / visual share of the mean gates"));
   modeBox_->addItem(tr("Gate: mean gates"));
   modeBox_->addItem(tr("Gate: gain on the features"));
+  modeBox_->addItem(tr("Gate: weighted by downstream use"));
   modeBox_->addItem(tr("Reliance (measured)"));
   top->addWidget(modeBox_);
   top->addStretch();
@@ -167,13 +168,15 @@ void GateTimeline::rebuild() {
   const auto& c = *state_.corpus();
   const auto& d = c.dialogues[static_cast<std::size_t>(shownDialogue_)];
   const bool raw = mode_ == Mode::RawGates;
-  const QString what = reliance ? tr("reliance") : raw ? tr("gate") : mode_ == Mode::Gain ? tr("gain") : tr("weight");
+  const QString what = reliance ? tr("reliance") : raw ? tr("gate") : mode_ == Mode::Gain ? tr("gain")
+                       : mode_ == Mode::Used ? tr("use-weighted gate") : tr("weight");
   // Per row: audio and visual (and text under reliance).
   auto audioOf = [&](std::size_t row) -> double {
     switch (mode_) {
       case Mode::Weights: return run->weightAudio[row];
       case Mode::RawGates: return run->gateAudio[row];
       case Mode::Gain: return run->gainAudio[row];
+      case Mode::Used: return run->usedAudio[row];
       case Mode::Reliance: return run->relianceAudio[row];
     }
     return NAN;
@@ -183,6 +186,7 @@ void GateTimeline::rebuild() {
       case Mode::Weights: return run->weightVisual[row];
       case Mode::RawGates: return run->gateVisual[row];
       case Mode::Gain: return run->gainVisual[row];
+      case Mode::Used: return run->usedVisual[row];
       case Mode::Reliance: return run->relianceVisual[row];
     }
     return NAN;
@@ -269,7 +273,8 @@ void GateTimeline::rebuild() {
   const double pad = std::max(0.02, (hi - lo) * 0.15);
   const double top = hi > 1.0 ? 2.0 : 1.0;
   ay->setRange(std::max(0.0, lo - pad), std::min(top, hi + pad));
-  ay->setTitleText(reliance ? tr("share") : mode_ == Mode::Gain ? tr("||g h|| / ||h||") : raw ? tr("mean gate") : tr("share"));
+  ay->setTitleText(reliance ? tr("share") : mode_ == Mode::Gain ? tr("||g h|| / ||h||")
+                  : mode_ == Mode::Used ? tr("use-weighted gate") : raw ? tr("mean gate") : tr("share"));
   auto add = [&](QXYSeries* s) {
     chart->addSeries(s);
     s->attachAxis(ax);

@@ -28,9 +28,10 @@ class GateTimeline : public QWidget {
  public:
   explicit GateTimeline(StudioState& state, QWidget* parent = nullptr);
   /// Weights: the normalised share of the mean gates; RawGates: the mean gates; Gain: the gate's
-  /// gain on the features, ||g * h|| / ||h||; Reliance: the measured modality reliance (Shapley
-  /// shares of text, audio and visual), for any run, MultiEMO too.
-  enum class Mode { Weights, RawGates, Gain, Reliance };
+  /// gain on the features, ||g * h|| / ||h||; Used: the gate weighted by each channel's downstream
+  /// use; Reliance: the measured modality reliance (Shapley shares of text, audio and visual), for
+  /// any run, MultiEMO too.
+  enum class Mode { Weights, RawGates, Gain, Used, Reliance };
   void setMode(Mode mode);
   Mode mode() const { return mode_; }
   /// What the view shows instead of a chart ("" when the chart is shown).
