@@ -232,4 +232,19 @@ inline void expectSameRun(const fs::path& a, const fs::path& b) {
 
 inline std::string fileBytes(const fs::path& p) { return readText(p); }
 
+/// A finished run folder as collectResults reads it: config.json and metrics.json only.
+inline void fakeRun(const fs::path& dir, bool film, bool gate, bool aux, double lambda, std::uint64_t seed, double f1) {
+  fs::create_directories(dir);
+  mlsan::model::RunConfig c;
+  c.model.film = film;
+  c.model.gate = gate;
+  c.model.aux = aux;
+  c.model.lambda = lambda;
+  c.train.seed = seed;
+  c.variant = c.model.variantName();
+  c.corpusSource = "demo";
+  mlsan::model::writeRunConfig(dir.string(), c);
+  writeText(dir / "metrics.json", json{{"weighted_f1", f1}}.dump(2));
+}
+
 }  // namespace experiment_test

@@ -71,6 +71,7 @@ TEST(Issue6Args, TrainArgsFromARunFolder) {
   c.model.lambda = 0.7;
   c.model.gateInput = "speaker";
   c.model.gateInit = 0.9;
+  c.model.gateForm = "sigmoid";  // not the default: read back as given
   c.model.weightCE = 1;
   c.model.weightSWFC = 0;
   c.model.weightHGR = 0.5;
@@ -213,10 +214,11 @@ TEST(Issue6Experiment, LambdaSweepAddsAndMarksReference) {
   ASSERT_EQ(e.groups.size(), 4u);  // 0, 0.1, 0.3, 0.5
   EXPECT_EQ(e.groups[0].args.lambda, 0);
   EXPECT_EQ(e.groups[1].args.lambda, 0.1);
-  EXPECT_EQ(e.groups[2].args.lambda, 0.3);
+  EXPECT_EQ(e.groups[2].args.lambda, -1);  // the preset's: full ML-SAN as the ablation trains it
   EXPECT_EQ(e.groups[3].args.lambda, 0.5);
   EXPECT_EQ(e.reference, 2);
-  EXPECT_EQ(e.groups[2].key, "lambda_0.3");
+  EXPECT_EQ(e.groups[2].key, "full");
+  EXPECT_EQ(e.groups[3].key, "lambda_0.5");
   EXPECT_NE(e.groups[2].title.find("preset"), std::string::npos);
   for (int g : {0, 1, 3}) EXPECT_EQ(e.groups[g].title.find("preset"), std::string::npos);
   EXPECT_EQ(e.tasks.size(), 8u);
@@ -267,21 +269,6 @@ TEST(Issue6Experiment, SaveLoadRoundTripAndCorruptFile) {
 // ---------------------------------------------------------------------------------------------
 // 3. Result tables from hand-made run folders.
 
-namespace {
-void fakeRun(const fs::path& dir, bool film, bool gate, bool aux, double lambda, std::uint64_t seed, double f1) {
-  fs::create_directories(dir);
-  mlsan::model::RunConfig c;
-  c.model.film = film;
-  c.model.gate = gate;
-  c.model.aux = aux;
-  c.model.lambda = lambda;
-  c.train.seed = seed;
-  c.variant = c.model.variantName();
-  c.corpusSource = "demo";
-  mlsan::model::writeRunConfig(dir.string(), c);
-  writeText(dir / "metrics.json", json{{"weighted_f1", f1}}.dump(2));
-}
-}  // namespace
 
 TEST(Issue6Results, MeanStdDeltaPairedTTestAndProblems) {
   TempDir dir;
@@ -393,11 +380,11 @@ TEST(Issue6Results, MeanStdDeltaPairedTTestAndProblems) {
 TEST(Issue6Results, LambdaMismatchIsAProblem) {
   TempDir dir;
   const auto e = Experiment::lambdaSweep(TrainArgs(), {0.1}, 0.3, {1});
-  fakeRun(dir.path() / "lambda_0.1/seed1", true, true, true, 0.1, 1, 60);
-  fakeRun(dir.path() / "lambda_0.3/seed1", true, true, true, 0.5, 1, 61);  // wrong lambda
+  fakeRun(dir.path() / "lambda_0.1/seed1", true, true, true, 0.5, 1, 60);  // wrong lambda
+  fakeRun(dir.path() / "full/seed1", true, true, true, 0.3, 1, 61);
   const auto t = collectResults(e, dir.str());
-  EXPECT_EQ(t.rows[0].finished, 1);
-  EXPECT_EQ(t.rows[1].finished, 0);
+  EXPECT_EQ(t.rows[0].finished, 0);
+  EXPECT_EQ(t.rows[1].finished, 1);
   ASSERT_EQ(t.problems.size(), 1u);
   EXPECT_NE(t.problems[0].find("lambda"), std::string::npos) << t.problems[0];
 }

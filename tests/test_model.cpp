@@ -43,6 +43,7 @@ TEST(Net, GateIsTheSigmoidOfItsInputAndStaysStrictlyBetweenZeroAndOne) {
   for (const char* input : {"speaker", "speaker+context"}) {
     ModelConfig cfg = testing_util::tinyConfig(corpus);
     cfg.gateInput = input;
+    cfg.gateForm = "sigmoid";  // eq. 3 (the presets' identity form is 2 sigmoid, tested in test_explain.cpp)
     torch::manual_seed(2);
     Net net(cfg);
     net->eval();
@@ -68,6 +69,7 @@ TEST(Net, GateInitSetsEveryGateToThatValue) {
   const auto corpus = testing_util::tinyCorpus();
   ModelConfig cfg = testing_util::tinyConfig(corpus);
   cfg.gateInit = 0.9;
+  cfg.gateForm = "sigmoid";  // gateInit sets the sigmoid form's start; the identity form starts at 1
   torch::manual_seed(4);
   Net net(cfg);
   net->eval();
@@ -110,19 +112,26 @@ TEST(Net, MlsanAndMultiEmoShareEveryCommonWeightFromTheSameSeed) {
     EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key() << " differs: shared weights must match";
   }
   EXPECT_GT(pb.size(), pa.size());  // ML-SAN adds FiLM, gate, aux, embedding
-  // With FiLM at its identity init and the gate forced open (bias +inf), the full model
-  // differs from MultiEMO only through the aux head, which does not touch the logits.
-  {
-    torch::NoGradGuard ng;
-    b->gateAudio->weight.zero_();
-    b->gateAudio->bias.fill_(1e4);
-    b->gateVisual->weight.zero_();
-    b->gateVisual->bias.fill_(1e4);
-  }
+  // The presets' identity-form gate starts at exactly 1 and FiLM at the identity: as built, the
+  // full model differs from MultiEMO only through the aux head, which does not touch the logits.
   a->eval();
   b->eval();
   const Batch batch = makeBatch(corpus, {0, 1, 2, 3, 4});
   EXPECT_TRUE(torch::allclose(a->forward(batch).logits, b->forward(batch).logits, 1e-5, 1e-6));
+  // The sigmoid form (eq. 3) halves the features at the start unless forced open (bias +inf).
+  full.gateForm = "sigmoid";
+  torch::manual_seed(4);
+  Net c(full);
+  c->eval();
+  EXPECT_FALSE(torch::allclose(a->forward(batch).logits, c->forward(batch).logits, 1e-5, 1e-6));
+  {
+    torch::NoGradGuard ng;
+    c->gateAudio->weight.zero_();
+    c->gateAudio->bias.fill_(1e4);
+    c->gateVisual->weight.zero_();
+    c->gateVisual->bias.fill_(1e4);
+  }
+  EXPECT_TRUE(torch::allclose(a->forward(batch).logits, c->forward(batch).logits, 1e-5, 1e-6));
 }
 
 TEST(Training, MlsanWithFilmGateAndAuxOffTrainsToMultiEmoBitForBit) {

@@ -5,6 +5,7 @@
 // `mlsan ablation`.
 #include <QLineF>
 
+#include "mlsan/ui/attribution_chart.h"
 #include "studio_fixture.h"
 
 using namespace mlsan;
@@ -257,7 +258,7 @@ TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
   QTest::mouseClick(panel->startButton(), Qt::LeftButton);
   ASSERT_TRUE(finished.wait(120000));
   ASSERT_EQ(panel->tasks()[0].state, experiments::TaskState::Done) << panel->tasks()[0].message;
-  const QString runDir = panel->currentRoot() + "/run/seed8";
+  const QString runDir = panel->currentRoot() + "/" + QString::fromStdString(experiments::configKey(panel->form()->trainArgs())) + "/seed8";
   EXPECT_TRUE(panel->listedRuns().contains(runDir)) << panel->listedRuns().join(", ").toStdString();
   ASSERT_TRUE(waitFor([&] {
     for (const auto& r : state().runs())
@@ -316,5 +317,38 @@ TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
     const QJsonArray runs = r.value("runs").toArray();
     ASSERT_EQ(runs.size(), nSeeds);
     for (int s = 0; s < nSeeds; ++s) EXPECT_NEAR(runs[s].toDouble(), table.rows[i].runs[s], 1e-9) << table.rows[i].title << " seed " << s + 1;
+  }
+
+  // 4. Issue 17: the factorial with the same options shares Table 2's folder: its five rows are
+  // reused, only the three single-component rows train; the attribution chart shows the
+  // command line's Shapley values, which `mlsan ablation --factorial` computes from the same runs.
+  const QString tableRoot = panel->currentRoot();
+  panel->form()->setKind(ui::TrainingPanel::Kind::Factorial);
+  QSignalSpy finished3(panel, &ui::TrainingPanel::queueFinished);
+  QTest::mouseClick(panel->startButton(), Qt::LeftButton);
+  ASSERT_EQ(panel->queueView()->rowCount(), 8 * nSeeds);
+  ASSERT_TRUE(finished3.wait(300000 * nSeeds * nEpochs));
+  ASSERT_TRUE(finished3.first().first().toBool()) << panel->log()->toPlainText().toStdString();
+  EXPECT_EQ(panel->currentRoot(), tableRoot);
+  int reused = 0;
+  for (const auto& s : panel->tasks()) reused += s.reused;
+  EXPECT_EQ(reused, 5 * nSeeds);
+  const auto& fact = *panel->results();
+  ASSERT_TRUE(fact.factorial && fact.factorial->valid()) << fact.factorial->note;
+  ASSERT_FALSE(panel->attributionChart()->isHidden());
+  EXPECT_TRUE(panel->attributionChart()->summary().contains("Shapley")) << panel->attributionChart()->summary().toStdString();
+  saveShot(panel, "training_panel_factorial.png");
+  QProcess fcli;
+  fcli.start(ui::ExperimentJob::program(), {"ablation", "--factorial", "--corpus", "demo", "--seeds", QString::number(nSeeds), "--epochs",
+                                             QString::number(nEpochs), "--threads", "1", "--jobs", "2", "--json", "--out", tableRoot});
+  ASSERT_TRUE(fcli.waitForFinished(120000));
+  ASSERT_EQ(fcli.exitCode(), 0) << fcli.readAllStandardError().toStdString();
+  const QString ferr = QString::fromUtf8(fcli.readAllStandardError());
+  EXPECT_EQ(ferr.count("already finished"), 8 * nSeeds) << ferr.toStdString();
+  const QJsonObject fj = QJsonDocument::fromJson(fcli.readAllStandardOutput()).object();
+  for (int i = 0; i < 3; ++i) {
+    const QJsonObject s = fj.value("shapley").toObject().value(experiments::kComponentKeys[i]).toObject();
+    EXPECT_NEAR(s.value("value").toDouble(), fact.factorial->shapley[i].value, 1e-9) << experiments::kComponentKeys[i];
+    EXPECT_NEAR(s.value("ci").toArray()[1].toDouble(), fact.factorial->shapley[i].ciHigh, 1e-9);
   }
 }

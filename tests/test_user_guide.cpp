@@ -139,6 +139,16 @@ TEST(UserGuide, PicturesOfEveryStep) {
     if (resultTabs->widget(i)->isAncestorOf(train->resultView())) resultTabs->setCurrentIndex(i);
   shot(&window, "guide_table2.png");
 
+  // 5b. The factorial ablation with the same options: Table 2's runs are reused, the three
+  // single-component configurations train, and the attribution chart appears.
+  train->form()->setKind(ui::TrainingPanel::Kind::Factorial);
+  QSignalSpy factorial(train, &ui::TrainingPanel::queueFinished);
+  ASSERT_TRUE(train->start(&err)) << err.toStdString();
+  ASSERT_TRUE(factorial.wait(300000));
+  ASSERT_TRUE(factorial.front().front().toBool()) << train->log()->toPlainText().toStdString();
+  ASSERT_TRUE(train->results() && train->results()->factorial && train->results()->factorial->valid());
+  shot(&window, "guide_factorial.png");
+
   // 6. Opening MELD: the dialog with MultiEMO's features, the CSVs and the clips...
   ui::OpenCorpusDialog dialog(&window);
   dialog.setSource("/data/MultiEMO/Data/MELD", "/data/MELD.Raw", "/data/MELD.Raw");

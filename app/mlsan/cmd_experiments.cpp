@@ -74,8 +74,9 @@ struct ExperimentOptions {
     cmd->add_option("--seed-list", seedList, "Explicit seeds instead of --seeds, e.g. 1,2,3 or 1-5");
     train.addTo(cmd, false);
     cmd->add_option("--jobs,-j", jobs, "Training processes at once (default: CPU cores / --threads)");
-    cmd->add_option("--out", out, "Folder for the experiment (default: runs/<kind>-<corpus>); finished runs in it are reused, "
-                                  "interrupted ones resumed");
+    cmd->add_option("--out", out, "Folder for the experiment (default: runs/experiments-<corpus>, shared by ablation, "
+                                  "factorial and sweep): runs are kept by configuration and seed, so finished runs in it are "
+                                  "reused by any experiment, interrupted ones resumed");
     cmd->add_option("--format", format, "How to print the table: text, csv, markdown, latex or json")
         ->check(CLI::IsMember({"text", "csv", "markdown", "latex", "json"}))
         ->capture_default_str();
@@ -107,11 +108,13 @@ struct ExperimentOptions {
     return s;
   }
 
-  std::string rootFor(const std::string& kind, std::string tag) const {
+  /// --out, or runs/experiments-<corpus>: one folder per corpus, so the leave-one-out table, the
+  /// factorial and the sweep share their runs.
+  std::string rootFor(std::string tag) const {
     if (!out.empty()) return out;
     for (auto& ch : tag)
       if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-    return "runs/" + kind + "-" + tag;
+    return "runs/experiments-" + tag;
   }
 };
 
@@ -123,7 +126,6 @@ void printTable(const ex::ResultTable& t, const std::string& format) {
   else {
     std::printf("\n%s on %s, %zu seed(s): %s\n", t.kind.c_str(), t.corpus.c_str(), t.seeds.size(), t.metric.c_str());
     std::fputs(ex::toText(t).c_str(), stdout);
-    std::printf("p: paired t-test over seeds against the reference row (two-sided)\n");
   }
   for (const auto& p : t.problems) std::fprintf(stderr, "note: %s\n", p.c_str());
 }
@@ -145,8 +147,8 @@ void runExperiment(const ex::Experiment& e, const std::string& root, ExperimentO
       data::atomicWriteFile(o.slurm, data::readFile(script));
       fs::permissions(o.slurm, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add, ec);
     }
-    std::printf("%zu runs written as a Slurm job array: %s\nsubmit with: sbatch %s\nthen gather: mlsan collect %s\n",
-                e.tasks.size(), o.slurm.c_str(), o.slurm.c_str(), absRoot.c_str());
+    std::printf("%zu runs written as a Slurm job array: %s\nsubmit with: sbatch %s\nthen gather: mlsan collect %s --kind %s\n",
+                e.tasks.size(), o.slurm.c_str(), o.slurm.c_str(), absRoot.c_str(), e.kindName().c_str());
     return;
   }
   e.save(absRoot);
@@ -181,19 +183,25 @@ void addAblationCommands(CLI::App& app) {
                                  "The paper's Table 2: full ML-SAN, w/o FiLM, w/o Gate, w/o Aux and MultiEMO over seeds, "
                                  "as parallel mlsan train processes");
   ab->addTo(cmd);
+  auto factorial = std::make_shared<bool>(false);
+  cmd->add_flag("--factorial", *factorial,
+                "All 8 subsets of {FiLM, Gate, Aux} instead of leaving one out: main effects and interactions with paired "
+                "p, and the Shapley attribution of the gain over MultiEMO with bootstrap 95% CIs over the seeds");
   setExamples(cmd,
       {
        {"Table 2 on the demo corpus over three seeds",
         "mlsan ablation --corpus demo --seeds 3"},
+       {"The factorial table over five seeds (reuses the leave-one-out table's runs)",
+        "mlsan ablation --factorial --corpus demo --seeds 5 --export factorial.md --export factorial.json"},
        {"On MELD, exported for the paper",
         "mlsan ablation --corpus MultiEMO/Data/MELD --seeds 5 --jobs 2 --export table2.tex --export table2.csv"},
        {"As a Slurm job array instead, gathered afterwards",
         "mlsan ablation --corpus MultiEMO/Data/MELD --seeds 5 --out runs/table2 --slurm table2.sbatch; sbatch table2.sbatch; mlsan collect runs/table2"}});
-  cmd->callback([ab] {
+  cmd->callback([ab, factorial] {
     const std::string tag = ab->train.corpus;
     ab->train.openCorpus();  // fails early, with the reader's message, on a bad corpus
-    const auto e = ex::Experiment::ablation(ab->train, ab->seedValues());
-    runExperiment(e, ab->rootFor("ablation", tag), *ab);
+    const auto e = *factorial ? ex::Experiment::factorial(ab->train, ab->seedValues()) : ex::Experiment::ablation(ab->train, ab->seedValues());
+    runExperiment(e, ab->rootFor(tag), *ab);
   });
 
   auto sw = std::make_shared<ExperimentOptions>();
@@ -226,7 +234,7 @@ void addAblationCommands(CLI::App& app) {
     ex::TrainArgs base = sw->train;
     base.lambda = -1;
     const auto e = ex::Experiment::lambdaSweep(base, values, reference, sw->seedValues());
-    runExperiment(e, sw->rootFor("sweep", tag), *sw);
+    runExperiment(e, sw->rootFor(tag), *sw);
   });
 
   auto root = std::make_shared<std::string>();
@@ -234,6 +242,9 @@ void addAblationCommands(CLI::App& app) {
   auto exports = std::make_shared<std::vector<std::string>>();
   auto* collect = app.add_subcommand("collect", "Gather an experiment's table from its run folders (after a Slurm array, or any time)");
   collect->add_option("root", *root, "The experiment's folder (holding experiment.json)")->required();
+  auto kind = std::make_shared<std::string>();
+  collect->add_option("--kind", *kind, "Which experiment of a shared folder: ablation, factorial, lambda-sweep or seeds "
+                                       "(default: the one planned last)");
   collect->add_option("--format", *format, "text, csv, markdown, latex or json")
       ->check(CLI::IsMember({"text", "csv", "markdown", "latex", "json"}))
       ->capture_default_str();
@@ -246,9 +257,9 @@ void addAblationCommands(CLI::App& app) {
         "mlsan collect runs/table2"},
        {"As LaTeX and CSV files",
         "mlsan collect runs/table2 --export table2.tex --export table2.csv"}});
-  collect->callback([root, format, exports, collectJson] {
+  collect->callback([root, format, exports, collectJson, kind] {
     if (*collectJson) *format = "json";
-    const auto e = ex::Experiment::load(*root);
+    const auto e = ex::Experiment::load(*root, *kind);
     const auto table = ex::collectResults(e, *root);
     for (const auto& p : *exports) ex::exportTable(table, p);
     printTable(table, *format);

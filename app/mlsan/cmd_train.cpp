@@ -65,12 +65,11 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
     cmd->add_flag("--no-aux", noAux, "Ablation: no auxiliary speaker loss");
   }
   cmd->add_option("--lambda", lambda, "Weight of the auxiliary speaker loss (default: the preset's)");
-  cmd->add_option("--gate-input", gateInput, "What drives the gate: speaker (eq. 3) or speaker+context")
-      ->check(CLI::IsMember({"speaker", "speaker+context"}))
-      ->capture_default_str();
+  cmd->add_option("--gate-input", gateInput, "What drives the gate: speaker (eq. 3) or speaker+context (default: the preset's, speaker)")
+      ->check(CLI::IsMember({"speaker", "speaker+context"}));
   cmd->add_option("--gate-form", gateForm,
                   "sigmoid (g = sigmoid(W z + b), eq. 3) or identity (g = 2 sigmoid(W z + b), W and b zero at the start: "
-                  "ML-SAN starts as MultiEMO) (default: the preset's)")
+                  "ML-SAN starts as MultiEMO) (default: the preset's, identity)")
       ->check(CLI::IsMember({"sigmoid", "identity"}));
   cmd->add_option("--gate-init", gateInit, "The gates' starting value in (0, 1), or 0 for PyTorch's default init (default: the preset's)");
   cmd->add_option("--epochs", epochs, "Epochs (default: the preset's)");
@@ -108,7 +107,7 @@ void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, mo
   m.gate = !multiemo && !noGate;
   m.aux = !multiemo && !noAux;
   if (lambda >= 0) m.lambda = lambda;
-  m.gateInput = gateInput;
+  if (!gateInput.empty()) m.gateInput = gateInput;
   if (gateInit >= 0) m.gateInit = gateInit;
   if (!gateForm.empty()) m.gateForm = gateForm;
   if (epochs > 0) t.epochs = epochs;

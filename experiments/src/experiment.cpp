@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <initializer_list>
 #include <stdexcept>
 
 #include "mlsan/data/atomic_file.h"
@@ -32,6 +34,54 @@ void Experiment::makeTasks() {
     }
 }
 
+std::string configKey(const TrainArgs& a) {
+  if (a.isMultiEmo()) return "multiemo";
+  std::string off;
+  if (a.noFilm) off += "_film";
+  if (a.noGate) off += "_gate";
+  if (a.noAux) off += "_aux";
+  const std::string parts = off.empty() ? "" : "no" + off;
+  if (a.lambda < 0) return parts.empty() ? "full" : parts;
+  return (parts.empty() ? "" : parts + "_") + "lambda_" + formatNumber(a.lambda);
+}
+
+int componentMask(const TrainArgs& a) {
+  if (a.isMultiEmo()) return 0;
+  return (a.noFilm ? 0 : 1) | (a.noGate ? 0 : 2) | (a.noAux ? 0 : 4);
+}
+
+namespace {
+json sharedOptions(const TrainArgs& a) {
+  json j = a.toJson();
+  for (const char* k : {"variant", "no_film", "no_gate", "no_aux", "seed", "threads"}) j.erase(k);
+  return j;
+}
+}  // namespace
+
+std::string sharedOptionsDigest(const TrainArgs& a) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : sharedOptions(a).dump()) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", h);
+  return buf;
+}
+
+std::vector<std::string> sharedOptionsDiffer(const TrainArgs& a, const TrainArgs& b) {
+  const json ja = sharedOptions(a), jb = sharedOptions(b);
+  std::vector<std::string> out;
+  for (auto it = ja.begin(); it != ja.end(); ++it) {
+    const auto other = jb.find(it.key());
+    if (other == jb.end() || *other != it.value())
+      out.push_back(it.key() + ": " + it.value().dump() + " here, " + (other == jb.end() ? "absent" : other->dump()) + " there");
+  }
+  for (auto it = jb.begin(); it != jb.end(); ++it)
+    if (!ja.contains(it.key())) out.push_back(it.key() + ": absent here, " + it.value().dump() + " there");
+  return out;
+}
+
 namespace {
 /// An experiment whose base is full ML-SAN (the groups switch parts off or vary lambda).
 Experiment fullMlsan(ExperimentKind kind, const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
@@ -43,18 +93,25 @@ Experiment fullMlsan(ExperimentKind kind, const TrainArgs& base, const std::vect
   e.seeds = seeds;
   return e;
 }
-}  // namespace
 
-Experiment Experiment::ablation(const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
-  Experiment e = fullMlsan(ExperimentKind::Ablation, base, seeds);
-  struct V { const char* key; const char* title; bool film, gate, aux; };
-  const V variants[] = {{"full", "ML-SAN (full)", true, true, true},
-                        {"no_film", "w/o FiLM", false, true, true},
-                        {"no_gate", "w/o Gate", true, false, true},
-                        {"no_aux", "w/o Aux loss", true, true, false},
-                        {"multiemo", "MultiEMO", false, false, false}};
-  for (const auto& v : variants) {
-    ExperimentGroup g{v.key, v.title, e.base};
+/// A group's folder: its configuration relative to the base. The base's own options (its lambda
+/// among them) are shared by every experiment in the root, so only what the group changes names it.
+std::string groupKey(TrainArgs args, const TrainArgs& base) {
+  if (args.lambda == base.lambda) args.lambda = -1;
+  return configKey(args);
+}
+
+struct Variant {
+  const char* title;
+  bool film, gate, aux;
+};
+
+/// One group per variant of full ML-SAN (the first is the reference).
+Experiment variants(ExperimentKind kind, const TrainArgs& base, const std::vector<std::uint64_t>& seeds,
+                    std::initializer_list<Variant> list) {
+  Experiment e = fullMlsan(kind, base, seeds);
+  for (const auto& v : list) {
+    ExperimentGroup g{"", v.title, e.base};
     if (!v.film && !v.gate && !v.aux) {
       g.args.variant = "multiemo";
       g.args.lambda = -1;
@@ -64,9 +121,35 @@ Experiment Experiment::ablation(const TrainArgs& base, const std::vector<std::ui
       g.args.noGate = !v.gate;
       g.args.noAux = !v.aux;
     }
+    g.key = groupKey(g.args, e.base);
     e.groups.push_back(std::move(g));
   }
   e.reference = 0;
+  return e;
+}
+}  // namespace
+
+Experiment Experiment::ablation(const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
+  Experiment e = variants(ExperimentKind::Ablation, base, seeds,
+                          {{"ML-SAN (full)", true, true, true},
+                           {"w/o FiLM", false, true, true},
+                           {"w/o Gate", true, false, true},
+                           {"w/o Aux loss", true, true, false},
+                           {"MultiEMO", false, false, false}});
+  e.makeTasks();
+  return e;
+}
+
+Experiment Experiment::factorial(const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
+  Experiment e = variants(ExperimentKind::Factorial, base, seeds,
+                          {{"ML-SAN (full)", true, true, true},
+                           {"w/o FiLM", false, true, true},
+                           {"w/o Gate", true, false, true},
+                           {"w/o Aux loss", true, true, false},
+                           {"FiLM only", true, false, false},
+                           {"Gate only", false, true, false},
+                           {"Aux loss only", false, false, true},
+                           {"MultiEMO", false, false, false}});
   e.makeTasks();
   return e;
 }
@@ -80,12 +163,15 @@ Experiment Experiment::lambdaSweep(const TrainArgs& base, std::vector<double> la
   lambdas.erase(std::unique(lambdas.begin(), lambdas.end()), lambdas.end());
   for (double l : lambdas) {
     if (!(l >= 0) || !std::isfinite(l)) throw std::invalid_argument("lambda must be a finite number >= 0, not " + formatNumber(l));
-    ExperimentGroup g{"lambda_" + formatNumber(l), "lambda = " + formatNumber(l), e.base};
+    ExperimentGroup g{"", "lambda = " + formatNumber(l), e.base};
     g.args.lambda = l;
     if (l == referenceLambda) {
+      // The preset's lambda is full ML-SAN as every other experiment trains it: the same run.
+      g.args.lambda = -1;
       e.reference = static_cast<int>(e.groups.size());
       g.title += " (preset)";
     }
+    g.key = configKey(g.args);
     e.groups.push_back(std::move(g));
   }
   e.makeTasks();
@@ -97,7 +183,7 @@ Experiment Experiment::seedRuns(const TrainArgs& base, const std::vector<std::ui
   e.kind = ExperimentKind::Seeds;
   e.base = base;
   e.seeds = seeds;
-  e.groups.push_back({"run", base.variantTitle(), base});
+  e.groups.push_back({groupKey(base, base), base.variantTitle(), base});
   e.makeTasks();
   return e;
 }
@@ -107,6 +193,7 @@ std::string Experiment::kindName() const {
     case ExperimentKind::Ablation: return "ablation";
     case ExperimentKind::LambdaSweep: return "lambda-sweep";
     case ExperimentKind::Seeds: return "seeds";
+    case ExperimentKind::Factorial: return "factorial";
   }
   return "?";
 }
@@ -129,6 +216,7 @@ Experiment Experiment::fromJson(const json& j, const std::string& file) {
     if (kind == "ablation") e.kind = ExperimentKind::Ablation;
     else if (kind == "lambda-sweep") e.kind = ExperimentKind::LambdaSweep;
     else if (kind == "seeds") e.kind = ExperimentKind::Seeds;
+    else if (kind == "factorial") e.kind = ExperimentKind::Factorial;
     else throw std::runtime_error("unknown experiment kind '" + kind + "'");
     e.base = TrainArgs::fromJson(j.at("base"));
     j.at("seeds").get_to(e.seeds);
@@ -158,13 +246,59 @@ Experiment Experiment::fromJson(const json& j, const std::string& file) {
 
 std::string experimentFile(const std::string& root) { return (fs::path(root) / "experiment.json").string(); }
 
-void Experiment::save(const std::string& root) const {
-  fs::create_directories(root);
-  data::atomicWriteFile(experimentFile(root), toJson().dump(2));
+namespace {
+std::string kindFile(const std::string& root, const std::string& kind) {
+  return (fs::path(root) / (kind + ".experiment.json")).string();
+}
+}  // namespace
+
+std::vector<std::string> Experiment::kindsIn(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const std::string suffix = ".experiment.json";
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      out.push_back(name.substr(0, name.size() - suffix.size()));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
-Experiment Experiment::load(const std::string& root) {
-  const std::string file = experimentFile(root);
+void Experiment::save(const std::string& root) const {
+  // Another experiment in this root shares its run folders by configuration: it must have been
+  // planned with the same options, or its runs would be taken for this one's.
+  std::vector<std::string> files;
+  for (const auto& k : kindsIn(root)) files.push_back(kindFile(root, k));
+  if (fs::exists(experimentFile(root))) files.push_back(experimentFile(root));
+  for (const auto& f : files) {
+    Experiment other;
+    try {
+      other = fromJson(json::parse(data::readFile(f)), f);
+    } catch (const std::exception&) {
+      continue;  // unreadable: replaced below when it has this kind's name, else left alone
+    }
+    const auto diff = sharedOptionsDiffer(base, other.base);
+    if (diff.empty()) continue;
+    std::string list;
+    for (const auto& d : diff) list += (list.empty() ? "" : "; ") + d;
+    throw std::runtime_error(root + " already holds the " + other.kindName() + " experiment " + f +
+                             ", trained with other options (" + list +
+                             "); its runs would be reused as this experiment's. Choose another folder (--out), or the same options.");
+  }
+  fs::create_directories(root);
+  const std::string text = toJson().dump(2);
+  data::atomicWriteFile(kindFile(root, kindName()), text);
+  data::atomicWriteFile(experimentFile(root), text);
+}
+
+Experiment Experiment::load(const std::string& root, const std::string& kind) {
+  const std::string file = kind.empty() ? experimentFile(root) : kindFile(root, kind);
+  if (!kind.empty() && !fs::exists(file)) {
+    std::string have;
+    for (const auto& k : kindsIn(root)) have += (have.empty() ? "" : ", ") + k;
+    throw std::runtime_error(root + ": no " + kind + " experiment here (" + (have.empty() ? "none planned" : "it holds: " + have) + ")");
+  }
   json j;
   try {
     j = json::parse(data::readFile(file));

@@ -18,7 +18,7 @@ std::string slurmScript(const Experiment& e, const std::string& root, const Slur
     << "# ML-SAN Studio experiment '" << e.kindName() << "' on " << e.base.corpus << ": " << e.groups.size() << " variant(s) x "
     << e.seeds.size() << " seed(s) = " << n << " runs, one `mlsan train` per array task.\n"
     << "# Submit:   sbatch " << shellQuote((fs::path(root) / (e.kindName() + ".sbatch")).string()) << "\n"
-    << "# Gather:   mlsan collect " << shellQuote(root) << "   (when the array has finished; --format csv|markdown|latex)\n"
+    << "# Gather:   mlsan collect " << shellQuote(root) << " --kind " << e.kindName() << "   (when the array has finished; --format csv|markdown|latex)\n"
     << "# Without Slurm: bash THIS_SCRIPT INDEX runs task INDEX (0.." << (n ? n - 1 : 0) << ") here.\n"
     << "# A task that was interrupted (time limit, node failure) continues from its last epoch when resubmitted.\n"
     << "#SBATCH --job-name=" << name << "\n"

@@ -45,7 +45,7 @@ std::vector<std::string> TrainArgs::toArgs() const {
   if (noGate) a.push_back("--no-gate");
   if (noAux) a.push_back("--no-aux");
   if (lambda >= 0) opt("--lambda", formatNumber(lambda));
-  if (gateInput != d.gateInput) opt("--gate-input", gateInput);
+  if (!gateInput.empty()) opt("--gate-input", gateInput);
   if (gateInit >= 0) opt("--gate-init", formatNumber(gateInit));
   if (!gateForm.empty()) opt("--gate-form", gateForm);
   if (epochs > 0) opt("--epochs", std::to_string(epochs));

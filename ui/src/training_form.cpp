@@ -25,6 +25,7 @@ TrainingForm::TrainingForm(const QString& runsRoot, QWidget* parent) : QWidget(p
   kind_->addItem(tr("One configuration (over the seeds)"));
   kind_->addItem(tr("Table 2: ablation (full, w/o FiLM, w/o Gate, w/o Aux, MultiEMO)"));
   kind_->addItem(tr("Lambda sweep (section 4.5)"));
+  kind_->addItem(tr("Factorial ablation: all 8 subsets of FiLM, Gate, Aux (where the gain comes from)"));
   // The long item must not set the panel's (and so the window's) minimum width.
   kind_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   kind_->setMinimumContentsLength(22);
@@ -46,8 +47,9 @@ TrainingForm::TrainingForm(const QString& runsRoot, QWidget* parent) : QWidget(p
   }
   switches->addStretch();
   gateInput_ = new QComboBox;
-  gateInput_->addItem("speaker+context");
-  gateInput_->addItem("speaker");
+  gateInput_->addItem(tr("preset (speaker)"), QString());
+  gateInput_->addItem("speaker", QString("speaker"));
+  gateInput_->addItem("speaker+context", QString("speaker+context"));
   lambda_ = new QDoubleSpinBox;
   lambda_->setRange(-1, 10);
   lambda_->setDecimals(3);
@@ -151,7 +153,7 @@ ex::TrainArgs TrainingForm::trainArgs() const {
     a.noGate = !gate_->isChecked();
     a.noAux = !aux_->isChecked();
   }
-  a.gateInput = gateInput_->currentText().toStdString();
+  a.gateInput = gateInput_->currentData().toString().toStdString();
   a.lambda = lambda_->value() < 0 ? -1 : lambda_->value();
   a.lr = lr_->value();
   a.epochs = epochs_->value();

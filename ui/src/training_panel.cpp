@@ -23,6 +23,7 @@
 #include "mlsan/model/config.h"
 #include "mlsan/model/run.h"
 #include "table_widgets.h"
+#include "mlsan/ui/attribution_chart.h"
 #include "mlsan/ui/experiment_job.h"
 #include "mlsan/ui/run_list.h"
 #include "mlsan/ui/studio_state.h"
@@ -146,6 +147,9 @@ QWidget* TrainingPanel::buildQueueTabs() {
   exportTex_ = new QPushButton(tr("Export LaTeX…"));
   auto* resultsPage = new QWidget;
   layOutTablePage(resultsPage, resultTable_, {exportCsv_, exportMd_, exportTex_});
+  attribution_ = new AttributionChart;
+  attribution_->hide();  // shown for a factorial experiment
+  static_cast<QVBoxLayout*>(resultsPage->layout())->addWidget(attribution_, 1);
   connect(exportCsv_, &QPushButton::clicked, this, [this] { exportDialog(tr("CSV (*.csv)"), ".csv"); });
   connect(exportMd_, &QPushButton::clicked, this, [this] { exportDialog(tr("Markdown (*.md)"), ".md"); });
   connect(exportTex_, &QPushButton::clicked, this, [this] { exportDialog(tr("LaTeX (*.tex)"), ".tex"); });
@@ -205,6 +209,10 @@ bool TrainingPanel::start(QString* error) {
         e = ex::Experiment::ablation(args, seeds);
         name = "ablation";
         break;
+      case Kind::Factorial:
+        e = ex::Experiment::factorial(args, seeds);
+        name = "factorial";
+        break;
       case Kind::LambdaSweep: {
         std::string dataset = "demo";
         if (state_.hasCorpus() && state_.corpusSource().toStdString() == args.corpus) dataset = state_.corpus()->dataset;
@@ -224,12 +232,23 @@ bool TrainingPanel::start(QString* error) {
   }
   QString tag = QString::fromStdString(args.corpus);
   tag.replace(QRegularExpression("[^A-Za-z0-9]+"), "_");
-  const QString root = QDir(runsRoot_).absoluteFilePath(
-      QString("%1-%2-%3").arg(name, tag.right(40), QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss")));
+  // One folder per corpus and set of shared options (epochs, lr, ...): runs are kept by
+  // configuration and seed, so Table 2, the factorial, a sweep and single runs with the same
+  // options reuse each other's finished runs. Should that folder refuse (it holds runs of other
+  // options, which the digest makes unlikely), a new, dated one is used.
+  QString root = QDir(runsRoot_).absoluteFilePath(
+      QString("experiments-%1-%2").arg(tag.right(40), QString::fromStdString(ex::sharedOptionsDigest(e.base))));
   try {
     e.save(root.toStdString());
-  } catch (const std::exception& ex) {
-    return fail(QString::fromStdString(ex.what()));
+  } catch (const std::exception& shared) {
+    appendLog(tr("not sharing %1: %2").arg(root, QString::fromUtf8(shared.what())));
+    root = QDir(runsRoot_).absoluteFilePath(
+        QString("%1-%2-%3").arg(name, tag.right(40), QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss")));
+    try {
+      e.save(root.toStdString());
+    } catch (const std::exception& ex) {
+      return fail(QString::fromStdString(ex.what()));
+    }
   }
   root_ = root;
   experiment_ = e;
@@ -259,6 +278,7 @@ bool TrainingPanel::resume(const QString& runDir, QString* error) {
   root_ = QFileInfo(runDir).absoluteFilePath();
   experiment_.reset();
   results_.reset();
+  attribution_->hide();
   std::vector<ex::ChildTask> tasks{{ex::trainCommand(a, root_.toStdString(), true), QFileInfo(runDir).fileName().toStdString()}};
   appendLog(tr("resuming %1").arg(root_));
   startTasks(std::move(tasks), {root_}, 1);
@@ -393,6 +413,8 @@ void TrainingPanel::updateResults() {
     resultTable_->setItem(i, 4, readOnlyCell(QString("%1/%2").arg(r.finished).arg(t.seeds.size()), true));
   }
   resultTable_->resizeColumnsToContents();
+  attribution_->setVisible(t.factorial.has_value());
+  attribution_->setAnalysis(t.factorial);
   updateEnabled();
 }
 

@@ -6,10 +6,12 @@
 // studio and `mlsan collect` after a Slurm array all compute it the same way. Any thread.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mlsan/experiments/experiment.h"
+#include "mlsan/experiments/factorial.h"
 
 namespace mlsan::experiments {
 
@@ -21,6 +23,7 @@ struct ResultRow {
   double delta = std::nan("");  ///< mean - reference mean
   double pValue = std::nan(""); ///< paired t-test against the reference (NaN for the reference or < 2 pairs)
   bool reference = false;
+  int components = -1;          ///< componentMask of the row's configuration (1 FiLM, 2 Gate, 4 Aux)
 };
 
 struct ResultTable {
@@ -30,11 +33,14 @@ struct ResultTable {
   std::vector<std::uint64_t> seeds;
   std::vector<ResultRow> rows;
   std::vector<std::string> problems;  ///< runs missing, unfinished or unreadable (file + reason)
+  /// The factorial experiment's effects and Shapley attribution (absent for other kinds).
+  std::optional<FactorialAnalysis> factorial;
   bool complete() const { return problems.empty(); }
 };
 
 /// Reads each task's <root>/<dir>/metrics.json (and checks its config.json is the task's
-/// seed and variant). Missing or broken runs become NaN and a line in `problems`.
+/// seed and variant). Missing or broken runs become NaN and a line in `problems`. For a
+/// factorial experiment it also runs analyseFactorial on the rows.
 ResultTable collectResults(const Experiment& e, const std::string& root);
 
 std::string toCsv(const ResultTable& t);

@@ -17,7 +17,7 @@ struct TrainArgs {
   std::string variant = "mlsan"; ///< mlsan or multiemo
   bool noFilm = false, noGate = false, noAux = false;
   double lambda = -1;            ///< < 0: the preset's
-  std::string gateInput = "speaker+context";
+  std::string gateInput;         ///< "speaker" or "speaker+context"; "": the preset's
   double gateInit = -1;          ///< < 0: the preset's
   std::string gateForm;          ///< "": the preset's
   int epochs = 0;                ///< 0: the preset's

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// The Training panel: retrain ML-SAN, MultiEMO or any ablation, or run the paper's Table 2 or
-// its lambda sweep over seeds, as `mlsan train` child processes (ExperimentJob). It composes the
+// The Training panel: retrain ML-SAN, MultiEMO or any ablation, or run the paper's Table 2, the
+// factorial ablation (with its attribution chart) or the lambda sweep over seeds, as `mlsan train` child processes (ExperimentJob). It composes the
 // form (TrainingForm), the live curves (TrainingCurves), the queue, the results table, the run
 // list (RunList) and the log, and owns what happens between them: starting, resuming and
 // cancelling runs, the ETA, and the result table of mean +- std, deltas and paired p-values
@@ -28,6 +28,7 @@ class QTableWidget;
 
 namespace mlsan::ui {
 
+class AttributionChart;
 class ExperimentJob;
 class RunList;
 class StudioState;
@@ -72,6 +73,8 @@ class TrainingPanel : public QWidget {
   int curvePoints() const;
   QTableWidget* queueView() const { return queue_; }
   QTableWidget* resultView() const { return resultTable_; }
+  /// The factorial experiment's attribution chart (hidden for other kinds).
+  AttributionChart* attributionChart() const { return attribution_; }
   QTableWidget* runList() const;
   QPushButton* startButton() const { return start_; }
   QPushButton* cancelButton() const { return cancel_; }
@@ -120,6 +123,7 @@ class TrainingPanel : public QWidget {
   QLabel* eta_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
   QTableWidget *queue_ = nullptr, *resultTable_ = nullptr;
+  AttributionChart* attribution_ = nullptr;
 };
 
 }  // namespace mlsan::ui
