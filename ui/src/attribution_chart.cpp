@@ -42,11 +42,16 @@ QString AttributionChart::summary() const {
   if (!analysis_) return tr("Run the factorial ablation to see where the gain over MultiEMO comes from.");
   if (!analysis_->valid()) return tr("No attribution yet: %1.").arg(QString::fromStdString(analysis_->note));
   const auto& a = *analysis_;
+  // The component that carries most of the difference, in the difference's direction.
+  const double sign = a.gain.value < 0 ? -1 : 1;
   int best = 0;
   for (int i = 1; i < 3; ++i)
-    if (a.shapley[i].value > a.shapley[best].value) best = i;
-  QString text = tr("Of the %1 W-F1 points full ML-SAN gains over MultiEMO, %2 carries %3")
-                     .arg(signedText(a.gain.value), QString::fromUtf8(ex::kComponentNames[best]), signedText(a.shapley[best].value));
+    if (sign * a.shapley[i].value > sign * a.shapley[best].value) best = i;
+  QString text = a.gain.value >= 0
+                     ? tr("Of the %1 W-F1 points full ML-SAN gains over MultiEMO, %2 carries %3")
+                     : tr("Full ML-SAN is %1 W-F1 points below MultiEMO; %2 accounts for %3");
+  text = text.arg(a.gain.value >= 0 ? signedText(a.gain.value) : QString::number(-a.gain.value, 'f', 2),
+                  QString::fromUtf8(ex::kComponentNames[best]), signedText(a.shapley[best].value));
   QStringList zero;
   for (int i = 0; i < 3; ++i)
     if (a.shapley[i].ciLow <= 0 && a.shapley[i].ciHigh >= 0) zero << QString::fromUtf8(ex::kComponentNames[i]);
@@ -97,7 +102,7 @@ void AttributionChart::paintEvent(QPaintEvent*) {
   p.setFont(bold);
   p.setPen(palette().color(QPalette::Text));
   p.drawText(QRectF(8, 4, width() - 16, fm.height() + 4), Qt::AlignLeft | Qt::AlignVCenter,
-             tr("Where the gain over MultiEMO comes from (Shapley attribution, W-F1 points)"));
+             tr("Where the gain over MultiEMO comes from (Shapley values, W-F1)"));
   p.setFont(font());
   const auto bs = bars();
   const QRectF r = plotRect();

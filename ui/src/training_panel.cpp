@@ -149,7 +149,9 @@ QWidget* TrainingPanel::buildQueueTabs() {
   layOutTablePage(resultsPage, resultTable_, {exportCsv_, exportMd_, exportTex_});
   attribution_ = new AttributionChart;
   attribution_->hide();  // shown for a factorial experiment
-  static_cast<QVBoxLayout*>(resultsPage->layout())->addWidget(attribution_, 1);
+  auto* resultsLayout = static_cast<QVBoxLayout*>(resultsPage->layout());
+  resultsLayout->setStretch(0, 1);  // the table keeps room for its rows beside the chart
+  resultsLayout->addWidget(attribution_, 2);
   connect(exportCsv_, &QPushButton::clicked, this, [this] { exportDialog(tr("CSV (*.csv)"), ".csv"); });
   connect(exportMd_, &QPushButton::clicked, this, [this] { exportDialog(tr("Markdown (*.md)"), ".md"); });
   connect(exportTex_, &QPushButton::clicked, this, [this] { exportDialog(tr("LaTeX (*.tex)"), ".tex"); });
