@@ -84,11 +84,10 @@ double AttributionChart::toY(double v, double lo, double hi) const {
   return r.bottom() - (v - lo) / (hi - lo) * r.height();
 }
 
-QRectF AttributionChart::barRect(int i, int n, double lo, double hi) const {
+QRectF AttributionChart::barRect(int i, int n, double value, double lo, double hi) const {
   const QRectF r = plotRect();
   const double slot = r.width() / n, w = slot * 0.56;
-  const auto b = bars()[static_cast<std::size_t>(i)];
-  const double y0 = toY(0, lo, hi), y1 = toY(b.value, lo, hi);
+  const double y0 = toY(0, lo, hi), y1 = toY(value, lo, hi);
   return QRectF(r.left() + slot * i + (slot - w) / 2, std::min(y0, y1), w, std::abs(y1 - y0));
 }
 
@@ -129,7 +128,7 @@ void AttributionChart::paintEvent(QPaintEvent*) {
   const int n = static_cast<int>(bs.size());
   for (int i = 0; i < n; ++i) {
     const auto& b = bs[static_cast<std::size_t>(i)];
-    const QRectF br = barRect(i, n, lo, hi);
+    const QRectF br = barRect(i, n, b.value, lo, hi);
     p.fillRect(br, b.colour);
     // The CI whisker.
     if (std::isfinite(b.low) && std::isfinite(b.high)) {

@@ -35,9 +35,9 @@ class AttributionChart : public QWidget {
     QColor colour;
   };
   std::vector<Bar> bars() const;
-  /// The plot rectangle and the x extent of bar `i` of `n`.
+  /// The plot rectangle, and the rectangle of bar `i` of `n` (from 0 to `value`).
   QRectF plotRect() const;
-  QRectF barRect(int i, int n, double lo, double hi) const;
+  QRectF barRect(int i, int n, double value, double lo, double hi) const;
   double toY(double v, double lo, double hi) const;
   void range(double& lo, double& hi) const;
 
