@@ -174,15 +174,21 @@ endif()
 
 # Disentanglement numbers for the ML-SAN run: every feature set measured.
 run(TRUE ${MLSAN} disentangle ${WORK}/mlsan --max-samples 200 --folds 3 --iterations 30 --json)
-foreach(fs audio_raw audio_film visual_raw visual_film fused)
+# Every stage of the model (raw, FiLM, projection, gate) and the fused representation, each with
+# the probe within each emotion and a sentence.
+foreach(fs audio_raw audio_film audio_proj audio_gated visual_raw visual_film visual_proj visual_gated fused)
   string(JSON sil GET "${OUT}" features ${fs} silhouette_speaker)
   string(JSON acc GET "${OUT}" features ${fs} speaker_probe_accuracy)
-  if(sil LESS -1 OR sil GREATER 1 OR acc LESS 0 OR acc GREATER 1)
-    message(FATAL_ERROR "disentangle ${fs}: silhouette ${sil}, probe accuracy ${acc}")
+  string(JSON within GET "${OUT}" features ${fs} speaker_probe_within_emotion accuracy)
+  string(JSON words GET "${OUT}" features ${fs} sentence)
+  if(sil LESS -1 OR sil GREATER 1 OR acc LESS 0 OR acc GREATER 1 OR within LESS 0 OR within GREATER 1)
+    message(FATAL_ERROR "disentangle ${fs}: silhouette ${sil}, probe accuracy ${acc}, within emotion ${within}")
   endif()
+  expect_in("${words}" "decodable")
 endforeach()
 run(TRUE ${MLSAN} disentangle ${WORK}/mlsan --max-samples 200 --folds 3 --iterations 30)
 expect_in("${OUT}" "speaker probe")
+expect_in("${OUT}" "Audio (after the gate): ")
 
 # Modality reliance: every test utterance with shares summing to 1, the per-speaker means, the
 # demo corpus's speaker types, and the stored results reused on a second call.

@@ -149,3 +149,113 @@ TEST(Disentanglement, CancelsEarlyAndOtherwiseMeasuresAsBefore) {
   omp_set_num_threads(threads);
   EXPECT_EQ(one, plain.silhouetteSpeaker);
 }
+
+namespace {
+
+/// n utterances of 3 speakers and 3 emotions. Speaker s says emotion s with probability 0.8 (and
+/// each other emotion with 0.1): their emotion mixes differ. The features are the emotion's centre
+/// plus noise, plus `speakerShift` times the speaker's own direction.
+struct MixedCorpus {
+  std::size_t n = 900, d = 8;
+  std::vector<float> x;
+  std::vector<int> speaker, emotion;
+};
+MixedCorpus mixedCorpus(double speakerShift, std::uint64_t seed) {
+  MixedCorpus c;
+  std::mt19937_64 g(seed);
+  std::normal_distribution<double> z(0.0, 1.0);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<std::vector<double>> emo(3, std::vector<double>(c.d)), spk(3, std::vector<double>(c.d));
+  for (auto& v : emo) for (double& e : v) e = 2.0 * z(g);
+  for (auto& v : spk) for (double& e : v) e = z(g);
+  c.x.resize(c.n * c.d);
+  for (std::size_t i = 0; i < c.n; ++i) {
+    const int s = static_cast<int>(i % 3);
+    const double r = u(g);
+    const int e = r < 0.8 ? s : r < 0.9 ? (s + 1) % 3 : (s + 2) % 3;
+    c.speaker.push_back(s);
+    c.emotion.push_back(e);
+    for (std::size_t t = 0; t < c.d; ++t)
+      c.x[i * c.d + t] = static_cast<float>(emo[static_cast<std::size_t>(e)][t] + z(g) + speakerShift * spk[static_cast<std::size_t>(s)][t]);
+  }
+  return c;
+}
+
+}  // namespace
+
+// Known truth: the features carry the emotion only, and the speakers differ only in how often
+// they feel what. The plain probe finds the speaker well above chance; the probe within each
+// emotion is at chance, and the sentence says the information came through the emotion.
+TEST(ConditionalProbe, SpeakerInformationThatOnlyFollowsTheEmotionMixIsNotCounted) {
+  const MixedCorpus c = mixedCorpus(0.0, 21);
+  const DisentangleNumbers r = measureDisentanglement(c.x.data(), c.n, c.d, c.speaker, c.emotion);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_GT(r.speakerProbe.accuracy, r.speakerProbe.chance + 0.3);  // ~0.8 against ~0.33
+  EXPECT_NEAR(r.speakerWithinEmotion.chance, 0.8, 0.05);              // each emotion's main speaker
+  EXPECT_LT(r.speakerWithinEmotion.accuracy - r.speakerWithinEmotion.chance, kSpeakerLiftPoints / 100);
+  EXPECT_EQ(r.speakerWithinEmotion.groups.size(), 3u);
+  EXPECT_EQ(r.speakerWithinEmotion.rows, c.n);
+  EXPECT_EQ(speakerInformation(r), SpeakerInformation::ThroughEmotion);
+  EXPECT_NE(describeDisentanglement("Audio", r).find("only through the emotion"), std::string::npos) << describeDisentanglement("Audio", r);
+}
+
+// Known truth: the same corpus with each speaker's own shift in the features. Within each
+// emotion the probe now names the speaker; against the unshifted features, the sentence says the
+// speaker information beyond emotion rose.
+TEST(ConditionalProbe, AShiftOfTheSpeakersOwnIsFoundWithinEachEmotion) {
+  const MixedCorpus plain = mixedCorpus(0.0, 21), shifted = mixedCorpus(1.5, 21);
+  ASSERT_EQ(plain.emotion, shifted.emotion);
+  const DisentangleNumbers before = measureDisentanglement(plain.x.data(), plain.n, plain.d, plain.speaker, plain.emotion);
+  const DisentangleNumbers after = measureDisentanglement(shifted.x.data(), shifted.n, shifted.d, shifted.speaker, shifted.emotion);
+  EXPECT_GT(after.speakerWithinEmotion.accuracy, after.speakerWithinEmotion.chance + 0.1);
+  EXPECT_EQ(speakerInformation(after), SpeakerInformation::BeyondEmotion);
+  const std::string words = describeDisentanglement("Shifted", after, "Plain", &before);
+  EXPECT_NE(words.find("beyond what the emotion explains"), std::string::npos) << words;
+  EXPECT_NE(words.find("Against Plain: speaker information beyond emotion +"), std::string::npos) << words;
+  // Noise alone: nothing to find, overall or within.
+  MixedCorpus noise = plain;
+  std::mt19937_64 g(3);
+  std::normal_distribution<float> z(0.0f, 1.0f);
+  for (float& v : noise.x) v = z(g);
+  const DisentangleNumbers none = measureDisentanglement(noise.x.data(), noise.n, noise.d, noise.speaker, noise.emotion);
+  EXPECT_EQ(speakerInformation(none), SpeakerInformation::None) << describeDisentanglement("Noise", none);
+}
+
+// An emotion that one speaker alone says gives the speaker away (accuracy = chance = 1, not
+// probed); one with fewer than 2 x folds rows is left out and counted.
+TEST(ConditionalProbe, OneSpeakerEmotionsCountAsGivenAwayAndSmallOnesAreLeftOut) {
+  std::vector<float> x;
+  std::vector<int> speaker, emotion;
+  std::mt19937_64 g(9);
+  std::normal_distribution<float> z(0.0f, 1.0f);
+  auto add = [&](int s, int e) {
+    speaker.push_back(s);
+    emotion.push_back(e);
+    x.push_back(z(g));
+    x.push_back(z(g) + static_cast<float>(s));
+  };
+  for (int i = 0; i < 40; ++i) add(i % 2, 0);  // emotion 0: two speakers
+  for (int i = 0; i < 20; ++i) add(2, 1);      // emotion 1: speaker 2 only
+  for (int i = 0; i < 6; ++i) add(i % 3, 2);   // emotion 2: too few for 5 folds
+  const ConditionalProbe r = conditionalProbe(x.data(), speaker.size(), 2, speaker, emotion);
+  ASSERT_EQ(r.groups.size(), 2u);
+  EXPECT_TRUE(r.groups[0].probed);
+  EXPECT_EQ(r.groups[0].labels, 2);
+  EXPECT_FALSE(r.groups[1].probed);
+  EXPECT_EQ(r.groups[1].accuracy, 1.0);
+  EXPECT_EQ(r.rows, 60u);
+  EXPECT_EQ(r.rowsLeftOut, 6u);
+  EXPECT_NEAR(r.chance, (40 * 0.5 + 20 * 1.0) / 60, 1e-12);
+  EXPECT_NEAR(r.accuracy, (40 * r.groups[0].accuracy + 20) / 60, 1e-12);
+  EXPECT_THROW(conditionalProbe(x.data(), 6, 2, {0, 1, 2, 0, 1, 2}, {0, 0, 0, 0, 0, 0}), std::invalid_argument);
+  // Every emotion too small: the other numbers stand, the sentence says what was not measured.
+  std::vector<int> eachOwn(speaker.size());
+  for (std::size_t i = 0; i < eachOwn.size(); ++i) eachOwn[i] = static_cast<int>(i / 4);
+  const DisentangleNumbers n = measureDisentanglement(x.data(), speaker.size(), 2, speaker, eachOwn);
+  EXPECT_TRUE(n.error.empty()) << n.error;
+  EXPECT_FALSE(std::isnan(n.speakerProbe.accuracy));
+  EXPECT_TRUE(std::isnan(n.speakerWithinEmotion.accuracy));
+  EXPECT_NE(n.speakerWithinEmotion.error.find("no emotion has 10 utterances"), std::string::npos) << n.speakerWithinEmotion.error;
+  const std::string words = describeDisentanglement("X", n);
+  EXPECT_TRUE(words.find("not measured") != std::string::npos || words.find("no speaker identity") != std::string::npos) << words;
+}

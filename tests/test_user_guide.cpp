@@ -94,7 +94,7 @@ TEST(UserGuide, PicturesOfEveryStep) {
       << window.confusionPanel()->message().toStdString();
   shot(&window, "guide_confusion.png");
 
-  // 3. t-SNE before and after FiLM, with the disentanglement numbers (Embeddings tab).
+  // 3. t-SNE before and after FiLM, with the disentanglement numbers of every stage (Embeddings tab).
   auto* emb = window.embeddingPanel();
   emb->setIterations(500);
   emb->setMaxPoints(800);
@@ -107,6 +107,15 @@ TEST(UserGuide, PicturesOfEveryStep) {
   ASSERT_TRUE(computed.front().front().toBool());
   EXPECT_FALSE(emb->verdict().isEmpty());
   shot(&window, "guide_embeddings.png");
+  // The same audio where the model reads it: after the projection and after the gate.
+  computed.clear();
+  emb->setFeatures(model::FeatureKind::AudioGated);
+  emb->compute();
+  ASSERT_TRUE(computed.wait(300000));
+  ASSERT_TRUE(computed.front().front().toBool());
+  ASSERT_EQ(emb->result()->stages.size(), 4u);
+  EXPECT_TRUE(emb->verdict().contains("after the gate")) << emb->verdict().toStdString();
+  shot(&window, "guide_embeddings_gate.png");
 
   // 4. Retrain: one ML-SAN run with live curves (Training tab).
   auto* train = window.trainingPanel();

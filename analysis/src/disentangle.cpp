@@ -332,6 +332,55 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
   return result;
 }
 
+ConditionalProbe conditionalProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels,
+                                  const std::vector<int>& given, int folds, double c, std::uint64_t seed, int maxIterations,
+                                  const CancelCheck& cancelled) {
+  if (labels.size() != n || given.size() != n) throw std::invalid_argument("conditional probe: labels and rows differ in number");
+  if (folds < 2) throw std::invalid_argument("conditional probe: needs at least 2 folds");
+  std::map<int, std::vector<std::size_t>> rowsOf;
+  for (std::size_t i = 0; i < n; ++i) rowsOf[given[i]].push_back(i);
+  ConditionalProbe r;
+  double acc = 0, chance = 0;
+  for (const auto& [g, rows] : rowsOf) {
+    if (rows.size() < static_cast<std::size_t>(2 * folds)) {
+      r.rowsLeftOut += rows.size();
+      continue;
+    }
+    ConditionalProbe::Group group;
+    group.given = g;
+    group.rows = rows.size();
+    std::map<int, std::size_t> count;
+    for (std::size_t i : rows) ++count[labels[i]];
+    group.labels = static_cast<int>(count.size());
+    if (group.labels == 1) {
+      group.accuracy = group.chance = 1.0;
+    } else {
+      std::vector<float> sub(rows.size() * d);
+      std::vector<int> subLabels(rows.size());
+      for (std::size_t k = 0; k < rows.size(); ++k) {
+        std::copy(x + rows[k] * d, x + (rows[k] + 1) * d, sub.begin() + static_cast<std::ptrdiff_t>(k * d));
+        subLabels[k] = labels[rows[k]];
+      }
+      const ProbeResult p = linearProbe(sub.data(), rows.size(), d, subLabels, folds, c, seed, maxIterations, cancelled);
+      if (p.cancelled) {
+        r.cancelled = true;
+        return r;
+      }
+      group.accuracy = p.accuracy;
+      group.chance = p.chance;
+      group.probed = true;
+    }
+    r.rows += group.rows;
+    acc += group.accuracy * static_cast<double>(group.rows);
+    chance += group.chance * static_cast<double>(group.rows);
+    r.groups.push_back(group);
+  }
+  if (r.rows == 0) throw std::invalid_argument("conditional probe: no emotion has " + std::to_string(2 * folds) + " utterances");
+  r.accuracy = acc / static_cast<double>(r.rows);
+  r.chance = chance / static_cast<double>(r.rows);
+  return r;
+}
+
 DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::size_t d, const std::vector<int>& speaker,
                                           const std::vector<int>& emotion, int folds, std::uint64_t seed, int iterations,
                                           const CancelCheck& cancelled) {
@@ -341,6 +390,7 @@ DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::si
   const double nan = std::nan("");
   r.silhouetteSpeaker = r.silhouetteEmotion = nan;
   r.speakerProbe.accuracy = r.speakerProbe.accuracyStd = r.speakerProbe.chance = nan;
+  r.speakerWithinEmotion.accuracy = r.speakerWithinEmotion.chance = nan;
   try {
     const std::vector<double> sil = silhouettes(x, n, d, {&speaker, &emotion}, cancelled);
     if (sil.empty()) {
@@ -355,6 +405,15 @@ DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::si
       return r;
     }
     r.speakerProbe = probe;
+    try {
+      r.speakerWithinEmotion = conditionalProbe(x, n, d, speaker, emotion, folds, 1.0, seed, iterations, cancelled);
+    } catch (const std::invalid_argument& e) {  // e.g. no emotion with enough utterances: the rest stands
+      r.speakerWithinEmotion.error = e.what();
+    }
+    if (r.speakerWithinEmotion.cancelled) {
+      r.error = "cancelled";
+      return r;
+    }
   } catch (const std::invalid_argument& e) {
     r.error = e.what();
   }

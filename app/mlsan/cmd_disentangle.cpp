@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `mlsan disentangle RUN`: were speakers disentangled? For a run's selected model, on one split,
-// the silhouette by speaker and by emotion and the accuracy of a linear probe that predicts the
-// speaker, for the raw and the FiLM-calibrated audio and visual inputs and for the fused
-// representation (the paper's Fig. 5 as numbers; analysis/disentangle.h).
+// the silhouette by speaker and by emotion, a linear probe that predicts the speaker, and the same
+// probe within each emotion, at every stage the audio and visual features go through in the model
+// (raw, after FiLM, after the projection, after the gate) and for the fused representation, each
+// with a sentence that says what its numbers mean (analysis/disentangle.h).
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -14,7 +15,7 @@
 namespace mlsan::app {
 using json = nlohmann::json;
 
-json disentangleJson(const analysis::DisentangleNumbers& r) {
+json disentangleJson(const analysis::DisentangleNumbers& r, const std::vector<std::string>& emotions) {
   json j{{"samples", r.samples}, {"dims", r.dims}};
   if (!r.error.empty()) {
     j["error"] = r.error;
@@ -25,6 +26,27 @@ json disentangleJson(const analysis::DisentangleNumbers& r) {
   j["speaker_probe_accuracy"] = r.speakerProbe.accuracy;
   j["speaker_probe_std"] = r.speakerProbe.accuracyStd;
   j["speaker_chance"] = r.speakerProbe.chance;
+  const auto& w = r.speakerWithinEmotion;
+  json groups = json::array();
+  for (const auto& g : w.groups) {
+    const auto e = static_cast<std::size_t>(g.given);
+    groups.push_back({{"emotion", e < emotions.size() ? json(emotions[e]) : json(g.given)},
+                      {"utterances", g.rows},
+                      {"speakers", g.labels},
+                      {"accuracy", g.accuracy},
+                      {"chance", g.chance},
+                      {"probed", g.probed}});
+  }
+  if (!w.error.empty())
+    j["speaker_probe_within_emotion"] = {{"error", w.error}};
+  else
+    j["speaker_probe_within_emotion"] = {{"accuracy", w.accuracy}, {"chance", w.chance}, {"utterances", w.rows},
+                                         {"utterances_left_out", w.rowsLeftOut}, {"emotions", groups}};
+  const auto info = analysis::speakerInformation(r);
+  j["speaker_information"] = info == analysis::SpeakerInformation::BeyondEmotion    ? "beyond_emotion"
+                             : info == analysis::SpeakerInformation::ThroughEmotion ? "through_emotion"
+                             : info == analysis::SpeakerInformation::Decodable     ? "decodable"
+                                                                                     : "none";
   return j;
 }
 
@@ -40,7 +62,7 @@ void addDisentangleCommand(CLI::App& app) {
   auto asJson = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand(
       "disentangle",
-      "Silhouette by speaker and by emotion, and a linear speaker probe, before and after FiLM calibration");
+      "Silhouette by speaker and by emotion, a linear speaker probe and the same probe within each emotion, at every stage of the model");
   cmd->add_option("run", *run, "Run folder written by mlsan train")->required();
   cmd->add_option("--corpus", *corpusOverride, "Corpus (default: the one the run was trained on)");
   cmd->add_option("--split", *split, "train, dev or test")->capture_default_str();
@@ -53,7 +75,7 @@ void addDisentangleCommand(CLI::App& app) {
   cmd->add_flag("--json", *asJson, "Print one JSON object");
   setExamples(cmd,
       {
-       {"Do speakers separate less after FiLM calibration?",
+       {"Is speaker identity still in what the model consumes, beyond the speakers' emotion mixes?",
         "mlsan disentangle runs/mlsan"},
        {"All test utterances, as JSON",
         "mlsan disentangle runs/mlsan --max-samples 0 --json"}});
@@ -65,38 +87,63 @@ void addDisentangleCommand(CLI::App& app) {
     const model::Inference inf = m.infer(corpus, model::dialoguesOf(corpus, s));
     const int other = model::otherSpeaker(corpus);
     std::vector<model::FeatureSet> sets;
-    for (int k = 0; k < model::kFeatureKinds; ++k)
-      sets.push_back(model::extractFeatureSet(corpus, inf, static_cast<model::FeatureKind>(k),
-                                              static_cast<std::size_t>(std::max(10, *maxSamples)), *seed));
+    for (model::FeatureKind k : model::kFeatureKindOrder)
+      sets.push_back(model::extractFeatureSet(corpus, inf, k, static_cast<std::size_t>(std::max(10, *maxSamples)), *seed));
+    std::vector<analysis::DisentangleNumbers> numbers;
     json features = json::object();
     for (const auto& f : sets) {
       const char* name = model::featureKindName(f.kind);
       if (!*asJson) std::fprintf(stderr, "measuring %s (%zu utterances x %zu dims)...\n", name, f.rows(), f.dim);
-      features[name] = disentangleJson(
+      numbers.push_back(
           analysis::measureDisentanglement(f.x.data(), f.rows(), f.dim, f.speaker, f.emotion, *folds, *seed, *iterations));
     }
-    json j{{"run", *run}, {"split", *split}, {"corpus", corpus.name}, {"film", m.config().film},
+    // Each representation's sentence, against the stage before it in the model.
+    std::vector<std::string> sentences;
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      const auto kind = sets[i].kind;
+      const auto before = model::previousStage(kind);
+      const analysis::DisentangleNumbers* previous = nullptr;
+      for (std::size_t k = 0; k < sets.size(); ++k)
+        if (before != kind && sets[k].kind == before) previous = &numbers[k];
+      sentences.push_back(analysis::describeDisentanglement(model::featureKindLabel(kind, m.config().gate), numbers[i],
+                                                            model::featureKindLabel(before, m.config().gate), previous));
+      json entry = disentangleJson(numbers[i], corpus.labels.labels);
+      entry["label"] = model::featureKindLabel(kind, m.config().gate);
+      entry["sentence"] = sentences.back();
+      features[model::featureKindName(kind)] = entry;
+    }
+    json j{{"run", *run}, {"split", *split}, {"corpus", corpus.name}, {"film", m.config().film}, {"gate", m.config().gate},
            {"speakers_excluded", other >= 0 ? json::array({"other"}) : json::array()}, {"features", features}};
     if (*asJson) {
       printJson(j);
       return;
     }
-    std::printf("%s, %s split, %s (FiLM %s)\n", run->c_str(), split->c_str(), corpus.name.c_str(), m.config().film ? "on" : "off");
-    std::printf("%-12s %8s %12s %12s %14s %8s\n", "features", "samples", "sil.speaker", "sil.emotion", "speaker probe", "chance");
+    std::printf("%s, %s split, %s (FiLM %s, gate %s)\n", run->c_str(), split->c_str(), corpus.name.c_str(), m.config().film ? "on" : "off",
+                m.config().gate ? "on" : "off");
+    std::printf("%-13s %7s %11s %11s %15s %7s %13s %7s\n", "features", "samples", "sil.speaker", "sil.emotion", "speaker probe",
+                "chance", "within emotion", "chance");
     for (const auto& f : sets) {
       const char* name = model::featureKindName(f.kind);
       const json& r = features[name];
       if (r.contains("error")) {
-        std::printf("%-12s %8zu  %s\n", name, f.rows(), r["error"].get<std::string>().c_str());
+        std::printf("%-13s %7zu  %s\n", name, f.rows(), r["error"].get<std::string>().c_str());
         continue;
       }
-      std::printf("%-12s %8zu %12.4f %12.4f %9.1f%% ±%3.1f %7.1f%%\n", name, f.rows(),
+      const json& w = r["speaker_probe_within_emotion"];
+      const double nan = std::nan("");
+      std::printf("%-13s %7zu %11.4f %11.4f %9.1f%% ±%3.1f %6.1f%% %13.1f%% %6.1f%%\n", name, f.rows(),
                   r["silhouette_speaker"].get<double>(), r["silhouette_emotion"].get<double>(),
                   100 * r["speaker_probe_accuracy"].get<double>(), 100 * r["speaker_probe_std"].get<double>(),
-                  100 * r["speaker_chance"].get<double>());
+                  100 * r["speaker_chance"].get<double>(), 100 * w.value("accuracy", nan), 100 * w.value("chance", nan));
     }
-    std::printf("Calibration disentangles speakers when the speaker silhouette and probe fall from raw to film\n"
-                "while the emotion silhouette holds or rises.\n");
+    std::printf("\n");
+    for (const auto& s : sentences) std::printf("- %s\n", s.c_str());
+    std::printf("\nThe probe within each emotion predicts the speaker among one emotion's utterances only; its chance is\n"
+                "what the emotion alone gives. Speaker information above that is entanglement; the rest follows from\n"
+                "the speakers' different emotion mixes. \"Decodable\" means at least %.0f points above chance.\n",
+                analysis::kSpeakerLiftPoints);
+    if (!m.config().gate)
+      std::printf("This model has no gate: audio_gated and visual_gated are the context features a gate would scale.\n");
   });
 }
 

@@ -58,7 +58,7 @@ void addTsneCommand(CLI::App& app) {
   auto* in = cmd->add_option("--input", o->input, "An N x D matrix: numpy .npy (float32/float64) or CSV (optional header row)");
   auto* run = cmd->add_option("--run", o->run, "A run folder: embed its features instead (see --features)");
   in->excludes(run);
-  cmd->add_option("--features", o->features, "With --run: audio_raw, audio_film, visual_raw, visual_film or fused")
+  cmd->add_option("--features", o->features, "With --run: audio_raw, audio_film, audio_proj, audio_gated, visual_raw, visual_film, visual_proj, visual_gated or fused (the stage before it is measured too)")
       ->check(CLI::IsMember({"audio_raw", "audio_film", "visual_raw", "visual_film", "fused"}))->capture_default_str();
   cmd->add_option("--corpus", o->corpus, "With --run: the corpus (default: the one the run was trained on)");
   cmd->add_option("--split", o->split, "With --run: train, dev or test")->capture_default_str();
@@ -140,8 +140,8 @@ void addTsneCommand(CLI::App& app) {
       const model::Inference inf = model.infer(corpus, model::dialoguesOf(corpus, data::parseSplit(o->split)));
       const auto kind = model::parseFeatureKind(o->features);
       fs = model::extractFeatureSet(corpus, inf, kind, static_cast<std::size_t>(o->maxSamples), o->seed);
-      if (model::rawCounterpart(kind) != kind)
-        raw = model::extractFeatureSet(corpus, inf, model::rawCounterpart(kind), static_cast<std::size_t>(o->maxSamples), o->seed);
+      if (model::previousStage(kind) != kind)
+        raw = model::extractFeatureSet(corpus, inf, model::previousStage(kind), static_cast<std::size_t>(o->maxSamples), o->seed);
       m.values = fs.x;
       m.rows = fs.rows();
       m.cols = fs.dim;
@@ -192,9 +192,9 @@ void addTsneCommand(CLI::App& app) {
     if (fromRun && !o->noDisentangle) {
       json d;
       if (!raw.x.empty())
-        d["before"] = disentangleJson(analysis::measureDisentanglement(raw.x.data(), raw.rows(), raw.dim, raw.speaker, raw.emotion));
+        d["before"] = disentangleJson(analysis::measureDisentanglement(raw.x.data(), raw.rows(), raw.dim, raw.speaker, raw.emotion), corpus.labels.labels);
       d[raw.x.empty() ? "features" : "after"] =
-          disentangleJson(analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion));
+          disentangleJson(analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion), corpus.labels.labels);
       const json lay = disentangleJson(analysis::measureDisentanglement(r.layout.data(), r.n, static_cast<std::size_t>(r.dims),
                                                                         fs.speaker, fs.emotion));
       d["layout"] = lay;

@@ -41,7 +41,7 @@ nlohmann::json benchLoad(int repeats, const std::string& workDir, bool quiet);
 void printLoad(const nlohmann::json& j);
 
 /// The JSON form of one feature set's disentanglement numbers (cmd_disentangle.cpp).
-nlohmann::json disentangleJson(const analysis::DisentangleNumbers& r);
+nlohmann::json disentangleJson(const analysis::DisentangleNumbers& r, const std::vector<std::string>& emotions = {});
 /// `mlsan bench tsne` (cmd_tsne.cpp): the t-SNE engine on a MELD-sized clustered matrix (or
 /// `input`), once per entry of dimsList; writes the generated matrix to writeInput when given.
 nlohmann::json benchTsne(const std::string& input, const std::string& writeInput, const std::vector<int>& dimsList, int threads,

@@ -7,38 +7,59 @@
 
 namespace mlsan::model {
 
+const FeatureKind kFeatureKindOrder[kFeatureKinds] = {
+    FeatureKind::AudioRaw,  FeatureKind::AudioFilm,  FeatureKind::AudioProj,  FeatureKind::AudioGated, FeatureKind::VisualRaw,
+    FeatureKind::VisualFilm, FeatureKind::VisualProj, FeatureKind::VisualGated, FeatureKind::Fused};
+
 const char* featureKindName(FeatureKind kind) {
   switch (kind) {
     case FeatureKind::AudioRaw: return "audio_raw";
     case FeatureKind::AudioFilm: return "audio_film";
+    case FeatureKind::AudioProj: return "audio_proj";
+    case FeatureKind::AudioGated: return "audio_gated";
     case FeatureKind::VisualRaw: return "visual_raw";
     case FeatureKind::VisualFilm: return "visual_film";
+    case FeatureKind::VisualProj: return "visual_proj";
+    case FeatureKind::VisualGated: return "visual_gated";
     case FeatureKind::Fused: return "fused";
   }
   return "?";
 }
 
-const char* featureKindLabel(FeatureKind kind) {
+const char* featureKindLabel(FeatureKind kind, bool gate) {
   switch (kind) {
     case FeatureKind::AudioRaw: return "Audio (raw)";
-    case FeatureKind::AudioFilm: return "Audio (FiLM-calibrated)";
+    case FeatureKind::AudioFilm: return "Audio (after FiLM)";
+    case FeatureKind::AudioProj: return "Audio (after projection)";
+    case FeatureKind::AudioGated: return gate ? "Audio (after the gate)" : "Audio (context, no gate)";
     case FeatureKind::VisualRaw: return "Visual (raw)";
-    case FeatureKind::VisualFilm: return "Visual (FiLM-calibrated)";
+    case FeatureKind::VisualFilm: return "Visual (after FiLM)";
+    case FeatureKind::VisualProj: return "Visual (after projection)";
+    case FeatureKind::VisualGated: return gate ? "Visual (after the gate)" : "Visual (context, no gate)";
     case FeatureKind::Fused: return "Fused representation";
   }
   return "?";
 }
 
 FeatureKind parseFeatureKind(const std::string& name) {
-  for (int k = 0; k < kFeatureKinds; ++k)
-    if (name == featureKindName(static_cast<FeatureKind>(k))) return static_cast<FeatureKind>(k);
-  throw std::invalid_argument("unknown features '" + name + "' (audio_raw, audio_film, visual_raw, visual_film or fused)");
+  std::string names;
+  for (FeatureKind k : kFeatureKindOrder) {
+    if (name == featureKindName(k)) return k;
+    names += (names.empty() ? "" : ", ") + std::string(featureKindName(k));
+  }
+  throw std::invalid_argument("unknown features '" + name + "' (" + names + ")");
 }
 
-FeatureKind rawCounterpart(FeatureKind kind) {
-  if (kind == FeatureKind::AudioFilm) return FeatureKind::AudioRaw;
-  if (kind == FeatureKind::VisualFilm) return FeatureKind::VisualRaw;
-  return kind;
+FeatureKind previousStage(FeatureKind kind) {
+  switch (kind) {
+    case FeatureKind::AudioFilm: return FeatureKind::AudioRaw;
+    case FeatureKind::AudioProj: return FeatureKind::AudioFilm;
+    case FeatureKind::AudioGated: return FeatureKind::AudioProj;
+    case FeatureKind::VisualFilm: return FeatureKind::VisualRaw;
+    case FeatureKind::VisualProj: return FeatureKind::VisualFilm;
+    case FeatureKind::VisualGated: return FeatureKind::VisualProj;
+    default: return kind;
+  }
 }
 
 int otherSpeaker(const data::Corpus& corpus) {
@@ -57,14 +78,22 @@ FeatureSet extractFeatureSet(const data::Corpus& corpus, const Inference& inf, F
   const auto pick = analysis::subsampleRows(usable.size(), maxSamples == 0 ? usable.size() : maxSamples, seed);
   FeatureSet f;
   f.kind = kind;
+  const std::vector<float>* stage = nullptr;  // the Inference's matrix, for the model's stages
   switch (kind) {
     case FeatureKind::AudioRaw: f.dim = static_cast<std::size_t>(corpus.dimAudio); break;
-    case FeatureKind::AudioFilm: f.dim = static_cast<std::size_t>(inf.dimAudio); break;
+    case FeatureKind::AudioFilm: f.dim = static_cast<std::size_t>(inf.dimAudio); stage = &inf.filmAudio; break;
     case FeatureKind::VisualRaw: f.dim = static_cast<std::size_t>(corpus.dimVisual); break;
-    case FeatureKind::VisualFilm: f.dim = static_cast<std::size_t>(inf.dimVisual); break;
-    case FeatureKind::Fused: f.dim = static_cast<std::size_t>(inf.dimFused); break;
+    case FeatureKind::VisualFilm: f.dim = static_cast<std::size_t>(inf.dimVisual); stage = &inf.filmVisual; break;
+    case FeatureKind::Fused: f.dim = static_cast<std::size_t>(inf.dimFused); stage = &inf.fused; break;
+    case FeatureKind::AudioProj: f.dim = static_cast<std::size_t>(inf.dimHidden); stage = &inf.projAudio; break;
+    case FeatureKind::AudioGated: f.dim = static_cast<std::size_t>(inf.dimHidden); stage = &inf.gatedAudio; break;
+    case FeatureKind::VisualProj: f.dim = static_cast<std::size_t>(inf.dimHidden); stage = &inf.projVisual; break;
+    case FeatureKind::VisualGated: f.dim = static_cast<std::size_t>(inf.dimHidden); stage = &inf.gatedVisual; break;
   }
-  const bool visual = kind == FeatureKind::VisualRaw || kind == FeatureKind::VisualFilm;
+  if (stage && stage->size() != inf.utterances.size() * f.dim)
+    throw std::invalid_argument(std::string("feature set ") + featureKindName(kind) + ": the inference holds no such features");
+  const bool visual = kind == FeatureKind::VisualRaw || kind == FeatureKind::VisualFilm || kind == FeatureKind::VisualProj ||
+                      kind == FeatureKind::VisualGated;
   for (std::size_t k : pick) {
     const std::size_t i = usable[k];
     const auto& u = inf.utterances[i];
@@ -74,14 +103,9 @@ FeatureSet extractFeatureSet(const data::Corpus& corpus, const Inference& inf, F
       for (int t = 0; t < corpus.dimVisual && !face; ++t) face = rawV[t] != 0.0f;
       if (!face) continue;  // no face found: the zero vector says nothing
     }
-    const float* src = nullptr;
-    switch (kind) {
-      case FeatureKind::AudioRaw: src = corpus.audioRow(u.row); break;
-      case FeatureKind::AudioFilm: src = inf.filmAudio.data() + i * static_cast<std::size_t>(inf.dimAudio); break;
-      case FeatureKind::VisualRaw: src = corpus.visualRow(u.row); break;
-      case FeatureKind::VisualFilm: src = inf.filmVisual.data() + i * static_cast<std::size_t>(inf.dimVisual); break;
-      case FeatureKind::Fused: src = inf.fused.data() + i * static_cast<std::size_t>(inf.dimFused); break;
-    }
+    const float* src = kind == FeatureKind::AudioRaw    ? corpus.audioRow(u.row)
+                       : kind == FeatureKind::VisualRaw ? corpus.visualRow(u.row)
+                                                        : stage->data() + i * f.dim;
     f.x.insert(f.x.end(), src, src + f.dim);
     f.speaker.push_back(corpus.dialogues[static_cast<std::size_t>(u.dialogue)].utterances[static_cast<std::size_t>(u.index)].speaker);
     f.emotion.push_back(u.label);

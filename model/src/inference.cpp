@@ -140,6 +140,8 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
     r.details.dimAudio = corpus.dimAudio;
     r.details.dimVisual = corpus.dimVisual;
     r.details.dimFused = cfg.d;
+    r.details.dimHidden = cfg.d;
+    r.details.gate = cfg.gate;
   }
   const auto batches = evaluationBatches(corpus, dialogues, batchSize);
   for (std::size_t bi = 0; bi < batches.size(); ++bi) {
@@ -159,7 +161,7 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
     const auto pred = probs.argmax(2);
     const int64_t B = static_cast<int64_t>(ids.size());
     const int C = cfg.numClasses;
-    torch::Tensor ga, gv, fa, fv, fc, gainA, gainV, usedA, usedV;
+    torch::Tensor ga, gv, fa, fv, fc, gainA, gainV, usedA, usedV, pa, pv, za, zv;
     if (details) {
       if (out.gateAudio.defined()) {
         ga = out.gateAudio.mean(2).to(torch::kCPU).contiguous();
@@ -174,6 +176,10 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
       fa = out.filmAudio.to(torch::kCPU).contiguous();
       fv = out.filmVisual.to(torch::kCPU).contiguous();
       fc = out.fc.to(torch::kCPU).contiguous();
+      pa = out.projAudio.to(torch::kCPU).contiguous();
+      pv = out.projVisual.to(torch::kCPU).contiguous();
+      za = out.gatedAudio.to(torch::kCPU).contiguous();
+      zv = out.gatedVisual.to(torch::kCPU).contiguous();
     }
     const float* pp = probs.data_ptr<float>();
     const int64_t* pr = pred.data_ptr<int64_t>();
@@ -215,6 +221,10 @@ EvalResult evaluate(Net& net, const data::Corpus& corpus, const std::vector<int>
         append(r.details.filmAudio, fa);
         append(r.details.filmVisual, fv);
         append(r.details.fused, fc);
+        append(r.details.projAudio, pa);
+        append(r.details.projVisual, pv);
+        append(r.details.gatedAudio, za);
+        append(r.details.gatedVisual, zv);
       }
     }
     if (progress) progress->batch(0, static_cast<int>(bi + 1), static_cast<int>(batches.size()), 0);

@@ -288,6 +288,8 @@ NetOutput NetImpl::forward(const Batch& b) {
   auto ht = projText(b.text);
   auto ha = projAudio(audio);
   auto hv = projVisual(visual);
+  out.projAudio = ha;
+  out.projVisual = hv;
   // Unmasked (MultiEMO's own code): every column runs every step and padding is fused with the rest.
   const bool masked = config.maskPadding;
   const std::vector<int64_t> everyStep;
@@ -311,6 +313,9 @@ NetOutput NetImpl::forward(const Batch& b) {
     ha = out.gateAudio * ha;
     hv = out.gateVisual * hv;
   }
+
+  out.gatedAudio = ha;
+  out.gatedVisual = hv;
 
   // From here on, only the real utterances are computed (packed rows); unmasked, every position.
   const Packing p = masked ? Packing::of(b.mask) : Packing::all(b.mask.size(0), b.mask.size(1), b.mask.device());

@@ -107,6 +107,10 @@ struct NetOutput {
   torch::Tensor gateAudio, gateVisual;  ///< [T, B, d], undefined without gate
   torch::Tensor preGateAudio, preGateVisual;  ///< [T, B, d] the context features the gates scale (with a gate)
   torch::Tensor filmAudio, filmVisual;  ///< [T, B, Da], [T, B, Dv] calibrated inputs
+  torch::Tensor projAudio, projVisual;  ///< [T, B, d] after the modality projection (before context)
+  /// [T, B, d] what the fusion reads: the context features after the gate (without a gate, the
+  /// context features themselves)
+  torch::Tensor gatedAudio, gatedVisual;
 };
 
 /// MultiEMO + ML-SAN's three speaker-adaptive levels. With film, gate and aux all off, the

@@ -15,9 +15,22 @@ namespace mlsan::ui {
 namespace {
 /// The share of the progress bar that inference takes; the maps share the rest.
 constexpr int kInferShare = 10;
+/// The share of the stages measured without a map.
+constexpr int kStagesShare = 10;
 /// Dialogues per inference batch.
 constexpr int kInferBatch = 16;
 }  // namespace
+
+std::vector<model::FeatureKind> stagesOf(model::FeatureKind kind) {
+  using K = model::FeatureKind;
+  switch (kind) {
+    case K::AudioRaw: case K::AudioFilm: case K::AudioProj: case K::AudioGated: return {K::AudioRaw, K::AudioFilm, K::AudioProj, K::AudioGated};
+    case K::VisualRaw: case K::VisualFilm: case K::VisualProj: case K::VisualGated:
+      return {K::VisualRaw, K::VisualFilm, K::VisualProj, K::VisualGated};
+    case K::Fused: break;
+  }
+  return {kind};
+}
 
 EmbeddingJob::~EmbeddingJob() {
   if (cancel_) cancel_->store(true);
@@ -73,9 +86,11 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
       auto result = std::make_shared<EmbeddingResult>();
       result->request = request;
       result->film = m.config().film;
+      result->gate = m.config().gate;
       std::vector<model::FeatureKind> kinds;
-      if (model::rawCounterpart(request.kind) != request.kind) kinds.push_back(model::rawCounterpart(request.kind));
+      if (model::previousStage(request.kind) != request.kind) kinds.push_back(model::previousStage(request.kind));
       kinds.push_back(request.kind);
+      const auto label = [&result](model::FeatureKind k) { return model::featureKindLabel(k, result->gate); };
       const int firstSide = kinds.size() == 2 ? 0 : 1;
       for (std::size_t s = 0; s < kinds.size(); ++s) {
         const int side = firstSide + static_cast<int>(s);
@@ -89,7 +104,7 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
         base->dialogue = fs.dialogue;
         base->index = fs.index;
         base->iterations = request.iterations;
-        if (fs.rows() < 8) throw std::runtime_error(std::string(model::featureKindLabel(kinds[s])) + ": only " + std::to_string(fs.rows()) +
+        if (fs.rows() < 8) throw std::runtime_error(std::string(label(kinds[s])) + ": only " + std::to_string(fs.rows()) +
                                                     " utterances to embed in this split");
         analysis::TsneConfig cfg;
         cfg.dims = request.dims;
@@ -99,8 +114,8 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
         cfg.threads = request.threads;
         cfg.seed = request.seed;
         cfg.reportEvery = 10;
-        const QString stage = tr("t-SNE of %1").arg(model::featureKindLabel(kinds[s]));
-        const double share = (100.0 - kInferShare) / static_cast<double>(kinds.size());
+        const QString stage = tr("t-SNE of %1").arg(label(kinds[s]));
+        const double share = (100.0 - kInferShare - kStagesShare) / static_cast<double>(kinds.size());
         auto last = std::chrono::steady_clock::now();
         const auto r = analysis::runTsne(fs.x.data(), fs.rows(), fs.dim, cfg, [&](const analysis::TsneProgress& p) {
           if (cancelFlag->load()) return false;
@@ -135,6 +150,26 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
         result->maps.push_back(map);
         post([side, map](EmbeddingJob* j) { emit j->partial(side, map); });
         if (cancelFlag->load()) return;
+      }
+      // The numbers of the modality's other stages, on the same utterances.
+      for (model::FeatureKind k : stagesOf(request.kind)) {
+        EmbeddingStage stage;
+        stage.kind = k;
+        for (const auto& map : result->maps)
+          if (map->kind == k) {
+            stage.numbers = map->numbers;
+            stage.mapped = true;
+          }
+        if (!stage.mapped) {
+          const QString what = QString::fromUtf8(label(k));
+          post([what](EmbeddingJob* j) { emit j->progress(tr("Measuring %1").arg(what), 100 - kStagesShare); });
+          const model::FeatureSet fs =
+              model::extractFeatureSet(corpus, inf, k, static_cast<std::size_t>(std::max(0, request.maxPoints)), request.seed);
+          stage.numbers = analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion, 5, request.seed, 100,
+                                                           [&cancelFlag] { return cancelFlag->load(); });
+          if (cancelFlag->load()) return;
+        }
+        result->stages.push_back(stage);
       }
       result->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       post([result](EmbeddingJob* j) {

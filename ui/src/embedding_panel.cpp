@@ -7,6 +7,8 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
 #include <QShowEvent>
 #include <QStackedWidget>
 #include <QTableWidget>
@@ -20,7 +22,11 @@
 
 namespace mlsan::ui {
 namespace {
-const model::FeatureKind kKinds[] = {model::FeatureKind::AudioFilm, model::FeatureKind::VisualFilm, model::FeatureKind::Fused};
+/// The right-hand map of each item of the feature box (the left-hand map is the stage before it).
+const model::FeatureKind kKinds[] = {model::FeatureKind::AudioFilm, model::FeatureKind::AudioGated, model::FeatureKind::VisualFilm,
+                                     model::FeatureKind::VisualGated, model::FeatureKind::Fused};
+constexpr int kKindCount = 5;
+constexpr int kNumberRows = 6;
 const int kPoints[] = {500, 1500, 3000, 0};
 }  // namespace
 
@@ -28,7 +34,9 @@ EmbeddingPanel::EmbeddingPanel(StudioState& state, QWidget* parent) : QWidget(pa
   job_ = new EmbeddingJob(this);
   runBox_ = new QComboBox;
   featureBox_ = new QComboBox;
-  featureBox_->addItems({tr("Audio: raw vs FiLM-calibrated"), tr("Visual: raw vs FiLM-calibrated"), tr("Fused representation")});
+  featureBox_->addItems({tr("Audio: raw vs after FiLM"), tr("Audio: after projection vs after the gate"), tr("Visual: raw vs after FiLM"),
+                         tr("Visual: after projection vs after the gate"), tr("Fused representation")});
+  featureBox_->setToolTip(tr("Which stage of the model the two maps show. The numbers below cover every stage of the modality."));
   colourBox_ = new QComboBox;
   colourBox_->addItems({tr("Colour by speaker"), tr("Colour by emotion")});
   pointsBox_ = new QComboBox;
@@ -72,32 +80,53 @@ EmbeddingPanel::EmbeddingPanel(StudioState& state, QWidget* parent) : QWidget(pa
   legend_ = new QLabel;
   legend_->setWordWrap(true);
   legend_->setTextFormat(Qt::RichText);
-  numbers_ = new QTableWidget(4, 3);
+  numbers_ = new QTableWidget(kNumberRows, 4);
   numbers_->setObjectName("embeddingNumbers");
-  numbers_->setHorizontalHeaderLabels({tr("before: raw"), tr("after: FiLM"), tr("change")});
-  numbers_->setVerticalHeaderLabels({tr("speaker silhouette"), tr("emotion silhouette"), tr("speaker probe accuracy"), tr("probe chance level")});
+  numbers_->setVerticalHeaderLabels({tr("speaker silhouette"), tr("emotion silhouette"), tr("speaker probe accuracy"), tr("probe chance level"),
+                                     tr("speaker probe within emotion"), tr("chance within emotion")});
+  numbers_->verticalHeaderItem(4)->setToolTip(tr("The probe trained and tested among one emotion's utterances at a time "
+                                                 "(row-weighted over the emotions): speaker identity beyond what the emotion gives away."));
+  numbers_->verticalHeaderItem(5)->setToolTip(tr("Each emotion's most frequent speaker: how often the emotion alone names the speaker."));
   numbers_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   numbers_->setSelectionMode(QAbstractItemView::NoSelection);
   numbers_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   numbers_->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  numbers_->setMaximumHeight(numbers_->horizontalHeader()->sizeHint().height() + 4 * (numbers_->fontMetrics().height() + 10) + 4);
+  numbers_->setMaximumHeight(numbers_->horizontalHeader()->sizeHint().height() + kNumberRows * (numbers_->fontMetrics().height() + 10) + 4);
   verdict_ = new QLabel;
   verdict_->setWordWrap(true);
   verdict_->setTextFormat(Qt::RichText);
+  verdict_->setObjectName("embeddingVerdict");
+  verdict_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
   auto* bottom = new QHBoxLayout;
   auto* left = new QVBoxLayout;
   left->addWidget(legend_);
   left->addWidget(stage_);
   left->addStretch();
   bottom->addLayout(left, 2);
-  auto* right = new QVBoxLayout;
-  right->addWidget(numbers_);
-  right->addWidget(verdict_);
-  bottom->addLayout(right, 3);
+  bottom->addWidget(numbers_, 3);
+  // Maps above, numbers and words below, with a handle between them; the words scroll.
+  auto* mapsArea = new QWidget;
+  mapsArea->setLayout(mapsRow);
+  mapsRow->setContentsMargins(0, 0, 0, 0);
+  auto* words = new QScrollArea;
+  words->setWidget(verdict_);
+  words->setWidgetResizable(true);
+  words->setFrameShape(QFrame::NoFrame);
+  auto* details = new QWidget;
+  auto* detailsLayout = new QVBoxLayout(details);
+  detailsLayout->setContentsMargins(0, 0, 0, 0);
+  detailsLayout->addLayout(bottom);
+  detailsLayout->addWidget(words, 1);
+  auto* split = new QSplitter(Qt::Vertical);
+  split->addWidget(mapsArea);
+  split->addWidget(details);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
+  split->setChildrenCollapsible(false);
+  mapsArea->setMinimumHeight(220);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
-  layout->addLayout(mapsRow, 1);
-  layout->addLayout(bottom);
+  layout->addWidget(split, 1);
 
   connect(compute_, &QPushButton::clicked, this, &EmbeddingPanel::compute);
   connect(cancel_, &QPushButton::clicked, this, &EmbeddingPanel::cancel);
@@ -175,8 +204,8 @@ void EmbeddingPanel::showEvent(QShowEvent* e) {
 }
 
 void EmbeddingPanel::setFeatures(model::FeatureKind kind) {
-  for (int i = 0; i < 3; ++i)
-    if (kKinds[i] == kind) featureBox_->setCurrentIndex(i);
+  for (int i = 0; i < kKindCount; ++i)
+    if (kKinds[i] == kind || model::previousStage(kKinds[i]) == kind) featureBox_->setCurrentIndex(i);
 }
 
 void EmbeddingPanel::setColourBy(EmbeddingMapView::ColourBy by) {
@@ -229,7 +258,7 @@ void EmbeddingPanel::compute() {
   shown_[1].reset();
   numbers_->clearContents();
   verdict_->clear();
-  if (model::rawCounterpart(r.kind) == r.kind) {
+  if (model::previousStage(r.kind) == r.kind) {
     maps_[0]->clear(tr("The fused representation has no uncalibrated form: its map is on the right."));
     views3d_[0]->clear(tr("The fused representation has no uncalibrated form: its map is on the right."));
   }
@@ -243,7 +272,7 @@ void EmbeddingPanel::compute() {
 void EmbeddingPanel::cancel() { job_->cancel(); }
 
 QString EmbeddingPanel::title(int side, const EmbeddingMap& map) const {
-  QString t = QString::fromUtf8(model::featureKindLabel(map.kind));
+  QString t = QString::fromUtf8(model::featureKindLabel(map.kind, !result_ || result_->gate));
   if (!map.final) t += tr(" \u2014 t-SNE %1/%2").arg(map.iteration).arg(map.iterations);
   else t += tr(" \u2014 %1 points, KL %2").arg(map.rows()).arg(map.klDivergence, 0, 'f', 3);
   (void)side;
@@ -301,70 +330,64 @@ QString EmbeddingPanel::verdict() const { return verdict_->text(); }
 void EmbeddingPanel::updateNumbers() {
   numbers_->clearContents();
   verdict_->clear();
-  if (!result_ || result_->maps.empty()) return;
-  const bool pair = result_->maps.size() == 2;
-  const analysis::DisentangleNumbers* before = pair ? &result_->maps[0]->numbers : nullptr;
-  const analysis::DisentangleNumbers& after = result_->maps.back()->numbers;
-  numbers_->setHorizontalHeaderLabels(pair ? QStringList{tr("before: raw"), tr("after: FiLM"), tr("change")}
-                                           : QStringList{QString(), tr("fused"), QString()});
-  auto set = [this](int r, int c, const QString& text, const QColor& colour = QColor()) {
+  if (!result_ || result_->stages.empty()) return;
+  const auto& stages = result_->stages;
+  numbers_->setColumnCount(static_cast<int>(stages.size()));
+  for (int c = 0; c < static_cast<int>(stages.size()); ++c) {
+    const auto& st = stages[static_cast<std::size_t>(c)];
+    // Short names (the modality is in the box; the sentences below use the full ones).
+    using K = model::FeatureKind;
+    const QString name = st.kind == K::AudioRaw || st.kind == K::VisualRaw       ? tr("raw")
+                         : st.kind == K::AudioFilm || st.kind == K::VisualFilm   ? tr("FiLM")
+                         : st.kind == K::AudioProj || st.kind == K::VisualProj   ? tr("projected")
+                         : st.kind == K::AudioGated || st.kind == K::VisualGated ? (result_->gate ? tr("gated") : tr("context"))
+                                                                                 : tr("fused");
+    auto* header = new QTableWidgetItem(st.mapped ? QString::fromUtf8("\u25cf ") + name : name);
+    header->setToolTip(QString::fromUtf8(model::featureKindLabel(st.kind, result_->gate)) + "\n" +
+                       (st.mapped ? tr("Shown on a map (\u25cf)") : tr("Measured on the same utterances; not mapped")));
+    numbers_->setHorizontalHeaderItem(c, header);
+  }
+  auto set = [this](int r, int c, const QString& text) {
     auto* item = new QTableWidgetItem(text);
     item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    if (colour.isValid()) item->setForeground(colour);
     numbers_->setItem(r, c, item);
   };
-  auto values = [](const analysis::DisentangleNumbers& n) {
-    return std::vector<double>{n.silhouetteSpeaker, n.silhouetteEmotion, n.speakerProbe.accuracy, n.speakerProbe.chance};
-  };
-  const auto va = values(after);
-  for (int r = 0; r < 4; ++r) {
-    const bool percent = r >= 2;
-    auto fmt = [percent](double v) { return std::isnan(v) ? QString("\u2014") : percent ? QString::number(100 * v, 'f', 1) + "%" : QString::number(v, 'f', 3); };
-    set(r, 1, fmt(va[static_cast<std::size_t>(r)]));
-    if (before) {
-      const auto vb = values(*before);
-      set(r, 0, fmt(vb[static_cast<std::size_t>(r)]));
-      if (r < 3) {
-        const double d = va[static_cast<std::size_t>(r)] - vb[static_cast<std::size_t>(r)];
-        // For speakers, a fall is what calibration should bring; for emotion, a rise.
-        const bool good = r == 1 ? d >= 0 : d <= 0;
-        set(r, 2, (d >= 0 ? "+" : "") + (percent ? QString::number(100 * d, 'f', 1) + " pts" : QString::number(d, 'f', 3)),
-            good ? QColor(33, 102, 172) : QColor(178, 24, 43));
-      }
+  for (int c = 0; c < static_cast<int>(stages.size()); ++c) {
+    const auto& n = stages[static_cast<std::size_t>(c)].numbers;
+    const double v[kNumberRows] = {n.silhouetteSpeaker, n.silhouetteEmotion, n.speakerProbe.accuracy, n.speakerProbe.chance,
+                                   n.speakerWithinEmotion.accuracy, n.speakerWithinEmotion.chance};
+    for (int r = 0; r < kNumberRows; ++r) {
+      const bool percent = r >= 2;
+      set(r, c, !n.error.empty() || std::isnan(v[r]) ? QString("\u2014")
+                : percent                           ? QString::number(100 * v[r], 'f', 1) + "%"
+                                                    : QString::number(v[r], 'f', 3));
     }
   }
-  if (!after.error.empty()) {
-    verdict_->setText(tr("The numbers are undefined here: %1").arg(QString::fromStdString(after.error).toHtmlEscaped()));
-    return;
+  numbers_->resizeRowsToContents();
+  const int tableHeight = numbers_->horizontalHeader()->sizeHint().height() + numbers_->verticalHeader()->length() + 2 * numbers_->frameWidth();
+  numbers_->setMaximumHeight(tableHeight);
+  numbers_->setMinimumHeight(tableHeight);
+  // A sentence per representation (the same as `mlsan disentangle`'s), each against the stage
+  // before it in the model.
+  QString html;
+  for (std::size_t c = 0; c < stages.size(); ++c) {
+    const auto& st = stages[c];
+    const analysis::DisentangleNumbers* previous = c > 0 ? &stages[c - 1].numbers : nullptr;
+    const std::string words = analysis::describeDisentanglement(model::featureKindLabel(st.kind, result_->gate), st.numbers,
+                                                                c > 0 ? model::featureKindLabel(stages[c - 1].kind, result_->gate) : "", previous);
+    const QString w = QString::fromStdString(words);
+    const int colon = w.indexOf(": ");
+    html += "<p style='margin:2px 0'>" + (colon > 0 ? "<b>" + w.left(colon).toHtmlEscaped() + "</b>" + w.mid(colon).toHtmlEscaped() : w.toHtmlEscaped()) + "</p>";
   }
-  if (!pair) {
-    verdict_->setText(tr("The fused representation has no uncalibrated form to compare with; the speaker probe shows how much "
-                         "speaker identity it still carries (chance %1%).")
-                          .arg(100 * after.speakerProbe.chance, 0, 'f', 1));
-    return;
-  }
-  if (!result_->film) {
-    verdict_->setText(tr("This run has no FiLM calibration: \u201cafter\u201d is the raw input again, so nothing changes."));
-    return;
-  }
-  const bool silFalls = after.silhouetteSpeaker < before->silhouetteSpeaker;
-  const bool probeFalls = after.speakerProbe.accuracy < before->speakerProbe.accuracy;
-  const bool emotionHolds = after.silhouetteEmotion >= before->silhouetteEmotion - 0.01;
-  QString v;
-  if (silFalls && probeFalls && emotionHolds)
-    v = tr("<b>Speakers were disentangled</b>: after calibration the speaker silhouette and the speaker probe fall while the "
-           "emotion silhouette holds.");
-  else if (!silFalls && !probeFalls)
-    v = tr("<b>Speakers were not disentangled</b>: after calibration the speakers are <i>more</i> separable (speaker "
-           "silhouette %1 \u2192 %2, probe %3% \u2192 %4%); FiLM adds a speaker-specific signature rather than removing one.")
-            .arg(before->silhouetteSpeaker, 0, 'f', 3)
-            .arg(after.silhouetteSpeaker, 0, 'f', 3)
-            .arg(100 * before->speakerProbe.accuracy, 0, 'f', 1)
-            .arg(100 * after.speakerProbe.accuracy, 0, 'f', 1);
-  else
-    v = tr("<b>Mixed</b>: speaker silhouette %1, speaker probe %2, emotion silhouette %3 after calibration.")
-            .arg(silFalls ? tr("falls") : tr("rises"), probeFalls ? tr("falls") : tr("rises"), emotionHolds ? tr("holds") : tr("falls"));
-  verdict_->setText(v + tr(" Measured on the features themselves (%1 utterances), not on the maps.").arg(after.samples));
+  QStringList notes;
+  if (stages.size() > 1 && !result_->film) notes << tr("This run has no FiLM: \u201cafter FiLM\u201d is the raw input again.");
+  if (stages.size() > 1 && !result_->gate) notes << tr("This run has no gate: the last column is the context features the fusion reads.");
+  notes << tr("Measured on the features themselves (%1 utterances), not on the maps; \u201cdecodable\u201d means at least %2 points above "
+              "chance.")
+               .arg(stages.back().numbers.samples)
+               .arg(analysis::kSpeakerLiftPoints, 0, 'f', 0);
+  html += "<p style='margin:2px 0; color:#555'>" + notes.join(' ').toHtmlEscaped() + "</p>";
+  verdict_->setText(html);
 }
 
 }  // namespace mlsan::ui

@@ -77,6 +77,10 @@ struct Inference {
   std::vector<float> filmAudio;   ///< [n x dimAudio], FiLM-calibrated audio (raw when no FiLM)
   std::vector<float> filmVisual;  ///< [n x dimVisual]
   std::vector<float> fused;       ///< [n x dimFused], the fc output
+  int dimHidden = 0;              ///< the model's width d
+  bool gate = false;              ///< the model has the speaker gate
+  std::vector<float> projAudio, projVisual;    ///< [n x dimHidden] after the modality projection
+  std::vector<float> gatedAudio, gatedVisual;  ///< [n x dimHidden] after the gate (the context features without one)
   bool cancelled = false;         ///< the progress asked to stop: only the batches before are here
 };
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// The five feature sets the analyses compare (the paper's Fig. 5): raw audio, FiLM-calibrated audio, raw
-// visual, FiLM-calibrated visual and the fused representation, for the utterances of an
-// Inference, with each utterance's speaker and gold emotion. Speakers without a global identity
-// ("other": many people under one name) and unlabelled utterances are left out; visual rows
-// whose raw features are all zero (no face found) are left out of the visual sets. Torch-free;
-// any thread.
+// The feature sets the disentanglement analyses compare, for the utterances of an Inference, with
+// each utterance's speaker and gold emotion. Per modality, every stage the features go through in
+// the model: raw, after FiLM (the paper's Fig. 5), after the modality projection, and after the
+// speaker gate (what the fusion reads); then the fused representation. Speakers without a global
+// identity ("other": many people under one name) and unlabelled utterances are left out; visual
+// rows whose raw features are all zero (no face found) are left out of every visual set.
+// Torch-free; any thread.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,17 +16,23 @@
 
 namespace mlsan::model {
 
-enum class FeatureKind { AudioRaw, AudioFilm, VisualRaw, VisualFilm, Fused };
-constexpr int kFeatureKinds = 5;
+/// The values are stable (5 and later were added after the first five).
+enum class FeatureKind { AudioRaw, AudioFilm, VisualRaw, VisualFilm, Fused, AudioProj, AudioGated, VisualProj, VisualGated };
+constexpr int kFeatureKinds = 9;
+/// Every kind in the model's order: audio raw, FiLM, projection, gate; visual the same; fused.
+extern const FeatureKind kFeatureKindOrder[kFeatureKinds];
 
-/// "audio_raw", "audio_film", "visual_raw", "visual_film", "fused".
+/// "audio_raw", "audio_film", "audio_proj", "audio_gated", "visual_raw", ..., "fused".
 const char* featureKindName(FeatureKind kind);
-/// A human label: "Audio (raw)", "Audio (FiLM)", ...
-const char* featureKindLabel(FeatureKind kind);
+/// A human label: "Audio (raw)", "Audio (after FiLM)", "Audio (after projection)", "Audio (after
+/// the gate)", ... For a model without a gate, the gated kinds are the context features the gate
+/// would scale; `gate` false labels them "Audio (context, no gate)".
+const char* featureKindLabel(FeatureKind kind, bool gate = true);
 /// Parses a name of featureKindName; throws std::invalid_argument listing the names.
 FeatureKind parseFeatureKind(const std::string& name);
-/// The raw counterpart of a calibrated kind (itself for raw kinds and for fused).
-FeatureKind rawCounterpart(FeatureKind kind);
+/// The stage before `kind` in the model (audio_film -> audio_raw, audio_proj -> audio_film,
+/// audio_gated -> audio_proj); itself for the raw kinds and for fused.
+FeatureKind previousStage(FeatureKind kind);
 
 struct FeatureSet {
   FeatureKind kind = FeatureKind::Fused;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The work behind the embedding views, off the GUI thread: load a run's model, infer the
-// features of one split, draw the same utterances' raw and FiLM-calibrated features (or the
-// fused representation), embed each with t-SNE (analysis/tsne.h) reporting partial layouts as
-// it goes, and measure the disentanglement numbers of each feature set. Results come back on
-// the GUI thread as signals; a newer start() or cancel() drops an older job's results.
+// features of one split, draw the same utterances' features at two stages of the model (raw and
+// after FiLM, or after the projection and after the gate; or the fused representation alone),
+// embed each with t-SNE (analysis/tsne.h) reporting partial layouts as it goes, and measure the
+// disentanglement numbers of every stage of that modality (raw, FiLM, projection, gate). Results
+// come back on the GUI thread as signals; a newer start() or cancel() drops an older job's results.
 // Create and use on the GUI thread.
 #include <QObject>
 #include <QString>
@@ -21,7 +22,9 @@ namespace mlsan::ui {
 struct EmbeddingRequest {
   QString runDir;
   std::shared_ptr<const data::Corpus> corpus;
-  model::FeatureKind kind = model::FeatureKind::AudioFilm;  ///< the calibrated side (or Fused)
+  /// The right-hand map's features; the left-hand map shows model::previousStage(kind) (none for
+  /// the raw kinds and Fused).
+  model::FeatureKind kind = model::FeatureKind::AudioFilm;
   data::Split split = data::Split::Test;
   int maxPoints = 1500;  ///< a fixed subsample of the split's utterances (0 = all)
   int dims = 2;
@@ -47,12 +50,25 @@ struct EmbeddingMap {
   std::size_t rows() const { return speaker.size(); }
 };
 
+/// One stage of the modality and its numbers (measured on the same utterances as the maps).
+struct EmbeddingStage {
+  model::FeatureKind kind = model::FeatureKind::Fused;
+  analysis::DisentangleNumbers numbers;
+  bool mapped = false;  ///< one of the two maps shows it
+};
+
 struct EmbeddingResult {
   EmbeddingRequest request;
   bool film = false;  ///< the run calibrates with FiLM (else calibrated = raw)
-  std::vector<std::shared_ptr<const EmbeddingMap>> maps;  ///< before, after (or just the fused map)
+  bool gate = false;  ///< the run has the speaker gate (else "after the gate" = the context features)
+  std::vector<std::shared_ptr<const EmbeddingMap>> maps;  ///< before, after (or just one map)
+  /// Every stage of the modality in the model's order (raw, FiLM, projection, gate), or Fused alone.
+  std::vector<EmbeddingStage> stages;
   double seconds = 0;
 };
+
+/// The stages the numbers cover for a map's kind: the modality's four, or the kind alone (Fused).
+std::vector<model::FeatureKind> stagesOf(model::FeatureKind kind);
 
 class EmbeddingJob : public QObject {
   Q_OBJECT

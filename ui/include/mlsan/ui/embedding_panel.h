@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-// Embedding views (the paper's Fig. 5, interrogable): t-SNE maps of a run's features before
-// and after FiLM calibration side by side (raw vs calibrated audio or visual; or the fused
-// representation alone), coloured by speaker or emotion with one shared legend, the maps
-// filling in as t-SNE runs, and beside them the numbers that say whether speakers were
-// disentangled: silhouette by speaker and by emotion and a linear speaker probe, before and
-// after. 2-D maps in Qt Charts; 3-D maps in VTK (EmbeddingView3D) where OpenGL is available.
+// Embedding views (the paper's Fig. 5, interrogable): t-SNE maps of a run's features at two
+// stages of the model side by side (audio or visual raw vs after FiLM, or after the projection
+// vs after the gate, which is what the fusion reads; or the fused representation alone),
+// coloured by speaker or emotion with one shared legend, the maps filling in as t-SNE runs. Below
+// them, for every stage of the modality, the numbers that say whether speakers were
+// disentangled: silhouette by speaker and by emotion, a linear speaker probe, and the same probe
+// within each emotion (speaker identity beyond what the emotion gives away); and one sentence
+// per stage in words (analysis::describeDisentanglement, as `mlsan disentangle` prints).
+// 2-D maps in Qt Charts; 3-D maps in VTK (EmbeddingView3D) where OpenGL is available.
 // Clicking a point opens its utterance (openUtterance). The work runs on EmbeddingJob.
 // GUI thread only.
 #include <QWidget>
@@ -33,7 +36,8 @@ class EmbeddingPanel : public QWidget {
   explicit EmbeddingPanel(StudioState& state, QWidget* parent = nullptr);
   ~EmbeddingPanel() override;
 
-  /// Which features: the calibrated audio or visual (shown beside their raw form) or fused.
+  /// Which features: a stage of audio or visual (the map pair that shows it: raw/FiLM or
+  /// projection/gate) or fused.
   void setFeatures(model::FeatureKind kind);
   void setColourBy(EmbeddingMapView::ColourBy by);
   void setDims(int dims);
