@@ -333,6 +333,14 @@ TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
   int reused = 0;
   for (const auto& s : panel->tasks()) reused += s.reused;
   EXPECT_EQ(reused, 5 * nSeeds);
+  // A reused run shows the curves of its folder (it reported no epochs this time).
+  for (int t = 0; t < static_cast<int>(panel->tasks().size()); ++t)
+    if (panel->tasks()[static_cast<std::size_t>(t)].reused) {
+      panel->queueView()->selectRow(t);
+      QApplication::processEvents();
+      EXPECT_EQ(panel->curvePoints(), 4 * nEpochs) << "reused task " << t;
+      break;
+    }
   const auto& fact = *panel->results();
   ASSERT_TRUE(fact.factorial && fact.factorial->valid()) << fact.factorial->note;
   ASSERT_FALSE(panel->attributionChart()->isHidden());

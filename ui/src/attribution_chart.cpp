@@ -139,9 +139,10 @@ void AttributionChart::paintEvent(QPaintEvent*) {
       p.drawLine(QPointF(x - cap, yl), QPointF(x + cap, yl));
       p.drawLine(QPointF(x - cap, yh), QPointF(x + cap, yh));
     }
-    // The value above (or below) the bar, the name under the axis.
+    // The value above the bar and its whisker (above the zero line for a bar that hangs below
+    // it, so that the text never sits on the bar), the name under the axis.
     p.setPen(palette().color(QPalette::Text));
-    const double top = toY(std::max(b.value, std::isfinite(b.high) ? b.high : b.value), lo, hi);
+    const double top = toY(std::max({b.value, std::isfinite(b.high) ? b.high : b.value, 0.0}), lo, hi);
     p.drawText(QRectF(br.left() - 20, top - fm.height() - 2, br.width() + 40, fm.height()), Qt::AlignCenter, signedText(b.value));
     p.drawText(QRectF(br.left() - 30, r.bottom() + 4, br.width() + 60, fm.height()), Qt::AlignCenter, b.name);
   }

@@ -343,6 +343,17 @@ void TrainingPanel::onTaskChanged(int task, const ex::TaskStatus& s) {
       (watched_ >= static_cast<int>(status_.size()) || status_[watched_].state != ex::TaskState::Running) && watched_ != task)
     watch(task);
   if (s.state == ex::TaskState::Done) {
+    // A run found already finished (reused from an earlier experiment) reports no epochs: its
+    // curves come from its folder.
+    auto& curves = curves_[static_cast<std::size_t>(task)];
+    if (curves.empty() && task < static_cast<int>(taskDirs_.size())) {
+      try {
+        curves = model::readCurves(model::RunPaths(taskDirs_[static_cast<std::size_t>(task)].toStdString()).curves());
+      } catch (const std::exception& e) {
+        appendLog(tr("no curves for %1: %2").arg(queue_->item(task, 0)->text(), QString::fromUtf8(e.what())));
+      }
+      if (task == watched_) watch(task);
+    }
     updateResults();
     refreshRunList();
   }
