@@ -20,6 +20,13 @@ using json = nlohmann::json;
 
 namespace {
 
+/// The feature-set names --features accepts, in the model's order.
+std::vector<std::string> featureNames() {
+  std::vector<std::string> names;
+  for (model::FeatureKind k : model::kFeatureKindOrder) names.emplace_back(model::featureKindName(k));
+  return names;
+}
+
 analysis::TsneGradient parseGradient(const std::string& s) {
   if (s == "auto") return analysis::TsneGradient::Auto;
   if (s == "exact") return analysis::TsneGradient::Exact;
@@ -59,7 +66,7 @@ void addTsneCommand(CLI::App& app) {
   auto* run = cmd->add_option("--run", o->run, "A run folder: embed its features instead (see --features)");
   in->excludes(run);
   cmd->add_option("--features", o->features, "With --run: audio_raw, audio_film, audio_proj, audio_gated, visual_raw, visual_film, visual_proj, visual_gated or fused (the stage before it is measured too)")
-      ->check(CLI::IsMember({"audio_raw", "audio_film", "visual_raw", "visual_film", "fused"}))->capture_default_str();
+      ->check(CLI::IsMember(featureNames()))->capture_default_str();
   cmd->add_option("--corpus", o->corpus, "With --run: the corpus (default: the one the run was trained on)");
   cmd->add_option("--split", o->split, "With --run: train, dev or test")->capture_default_str();
   cmd->add_option("--max-samples", o->maxSamples, "With --run: at most this many utterances, a fixed subsample (0 = all)")
@@ -87,6 +94,8 @@ void addTsneCommand(CLI::App& app) {
       {
        {"A run's fused features in 2-D, with trustworthiness and the disentanglement numbers",
         "mlsan tsne --run runs/mlsan --features fused --out fused.csv"},
+       {"What the fusion reads: the audio after the gate (and after the projection, the stage before it)",
+        "mlsan tsne --run runs/mlsan --features audio_gated --out gated.csv"},
        {"The audio features before and after FiLM",
         "mlsan tsne --run runs/mlsan --features audio_raw --out raw.csv; mlsan tsne --run runs/mlsan --features audio_film --out film.csv"},
        {"Any matrix",
