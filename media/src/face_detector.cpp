@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mlsan/media/face_detector.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+#include <vector>
+
+namespace mlsan::media {
+
+struct FaceDetector::Impl {
+  cv::CascadeClassifier cascade;
+  bool ok = false;
+};
+
+FaceDetector::FaceDetector() : d_(std::make_unique<Impl>()) {
+  const char* candidates[] = {"/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
+                              "/usr/local/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
+                              "/usr/share/opencv/haarcascades/haarcascade_frontalface_default.xml"};
+  for (const char* path : candidates) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) continue;
+    try {
+      if (d_->cascade.load(path)) {
+        d_->ok = true;
+        break;
+      }
+    } catch (const cv::Exception&) {
+    }
+  }
+}
+
+FaceDetector::~FaceDetector() = default;
+
+bool FaceDetector::ok() const { return d_->ok; }
+
+FaceBox FaceDetector::detect(const RgbImage& frame) {
+  return frame.empty() ? FaceBox{} : detect(frame.rgb.data(), frame.width, frame.height, frame.width * 3);
+}
+
+FaceBox FaceDetector::detect(const std::uint8_t* rgb, int width, int height, int stride) {
+  if (!d_->ok || !rgb || width <= 0 || height <= 0) return {};
+  const cv::Mat view(height, width, CV_8UC3, const_cast<std::uint8_t*>(rgb), static_cast<std::size_t>(stride));
+  cv::Mat gray;
+  cv::cvtColor(view, gray, cv::COLOR_RGB2GRAY);
+  const double scale = gray.cols > 320 ? 320.0 / gray.cols : 1.0;
+  if (scale < 1.0) cv::resize(gray, gray, cv::Size(), scale, scale, cv::INTER_AREA);
+  cv::equalizeHist(gray, gray);
+  std::vector<cv::Rect> found;
+  try {
+    d_->cascade.detectMultiScale(gray, found, 1.1, 3, 0, cv::Size(24, 24));
+  } catch (const cv::Exception&) {
+    return {};
+  }
+  if (found.empty()) return {};
+  const auto best = std::max_element(found.begin(), found.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+  return {best->x / scale, best->y / scale, best->width / scale, best->height / scale};
+}
+
+}  // namespace mlsan::media
