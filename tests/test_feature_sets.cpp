@@ -80,6 +80,9 @@ TEST(FeatureSets, EveryStageIsWhatTheNextLayerReads) {
   EXPECT_EQ(previousStage(FeatureKind::AudioGated), FeatureKind::AudioProj);
   EXPECT_EQ(previousStage(FeatureKind::VisualProj), FeatureKind::VisualFilm);
   EXPECT_EQ(previousStage(FeatureKind::Fused), FeatureKind::Fused);
+  EXPECT_EQ(stagesOf(FeatureKind::VisualProj),
+            (std::vector<FeatureKind>{FeatureKind::VisualRaw, FeatureKind::VisualFilm, FeatureKind::VisualProj, FeatureKind::VisualGated}));
+  EXPECT_EQ(stagesOf(FeatureKind::Fused), std::vector<FeatureKind>{FeatureKind::Fused});
   EXPECT_THROW(parseFeatureKind("audio"), std::invalid_argument);
   // MultiEMO has no gate: its "gated" features are the context features, and it says so.
   ModelConfig plain = cfg;

@@ -62,6 +62,20 @@ FeatureKind previousStage(FeatureKind kind) {
   }
 }
 
+namespace {
+FeatureKind firstStage(FeatureKind kind) {
+  for (FeatureKind before = previousStage(kind); before != kind; before = previousStage(kind)) kind = before;
+  return kind;
+}
+}  // namespace
+
+std::vector<FeatureKind> stagesOf(FeatureKind kind) {
+  std::vector<FeatureKind> out;
+  for (FeatureKind k : kFeatureKindOrder)
+    if (firstStage(k) == firstStage(kind)) out.push_back(k);
+  return out;
+}
+
 int otherSpeaker(const data::Corpus& corpus) {
   return !corpus.speakers.empty() && corpus.speakers.back() == "other" ? static_cast<int>(corpus.speakers.size()) - 1 : -1;
 }

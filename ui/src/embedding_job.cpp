@@ -21,17 +21,6 @@ constexpr int kStagesShare = 10;
 constexpr int kInferBatch = 16;
 }  // namespace
 
-std::vector<model::FeatureKind> stagesOf(model::FeatureKind kind) {
-  using K = model::FeatureKind;
-  switch (kind) {
-    case K::AudioRaw: case K::AudioFilm: case K::AudioProj: case K::AudioGated: return {K::AudioRaw, K::AudioFilm, K::AudioProj, K::AudioGated};
-    case K::VisualRaw: case K::VisualFilm: case K::VisualProj: case K::VisualGated:
-      return {K::VisualRaw, K::VisualFilm, K::VisualProj, K::VisualGated};
-    case K::Fused: break;
-  }
-  return {kind};
-}
-
 EmbeddingJob::~EmbeddingJob() {
   if (cancel_) cancel_->store(true);
 }
@@ -152,7 +141,7 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
         if (cancelFlag->load()) return;
       }
       // The numbers of the modality's other stages, on the same utterances.
-      for (model::FeatureKind k : stagesOf(request.kind)) {
+      for (model::FeatureKind k : model::stagesOf(request.kind)) {
         EmbeddingStage stage;
         stage.kind = k;
         for (const auto& map : result->maps)

@@ -33,6 +33,9 @@ FeatureKind parseFeatureKind(const std::string& name);
 /// The stage before `kind` in the model (audio_film -> audio_raw, audio_proj -> audio_film,
 /// audio_gated -> audio_proj); itself for the raw kinds and for fused.
 FeatureKind previousStage(FeatureKind kind);
+/// Every stage of `kind`'s modality in the model's order (the kinds that previousStage leads back
+/// to the same raw kind): audio_raw .. audio_gated, visual_raw .. visual_gated, or fused alone.
+std::vector<FeatureKind> stagesOf(FeatureKind kind);
 
 struct FeatureSet {
   FeatureKind kind = FeatureKind::Fused;

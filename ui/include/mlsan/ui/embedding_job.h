@@ -67,8 +67,6 @@ struct EmbeddingResult {
   double seconds = 0;
 };
 
-/// The stages the numbers cover for a map's kind: the modality's four, or the kind alone (Fused).
-std::vector<model::FeatureKind> stagesOf(model::FeatureKind kind);
 
 class EmbeddingJob : public QObject {
   Q_OBJECT
