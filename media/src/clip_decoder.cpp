@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mlsan/media/clip_decoder.h"
 
+#include "av_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,13 +18,8 @@ extern "C" {
 }
 
 namespace mlsan::media {
-namespace {
 
-// FFmpeg logs to stderr by default; the studio reports problems itself.
-void quietFfmpeg() {
-  static const bool once = [] { av_log_set_level(AV_LOG_FATAL); return true; }();
-  (void)once;
-}
+namespace detail {
 
 std::string avError(int code) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
@@ -30,12 +27,25 @@ std::string avError(int code) {
   return buf;
 }
 
-/// "%.2f" of a time, for messages.
+// FFmpeg logs to stderr by default; the studio reports problems itself.
+void quietFfmpeg() {
+  static const bool once = [] { av_log_set_level(AV_LOG_FATAL); return true; }();
+  (void)once;
+}
+
 std::string secondsText(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", s);
   return buf;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::avError;
+using detail::quietFfmpeg;
+using detail::secondsText;
 
 struct FormatCloser {
   void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
@@ -264,6 +274,12 @@ bool ClipDecoder::nextFrame(RgbImage* image, double* seconds, int maxWidth) {
   }
 }
 
+bool ClipDecoder::skipTo(double seconds) {
+  if (!hasVideo()) return false;
+  d_->seekTarget = std::max(d_->seekTarget, seconds);
+  return true;
+}
+
 bool ClipDecoder::seek(double seconds) {
   if (!hasVideo()) return false;
   Impl& d = *d_;
@@ -282,7 +298,9 @@ bool ClipDecoder::seek(double seconds) {
   return true;
 }
 
-bool ClipDecoder::decodeAudio(AudioTrack* out, int sampleRate) {
+bool ClipDecoder::decodeAudio(AudioTrack* out, int sampleRate) { return decodeAudio(out, sampleRate, 0.0, -1.0); }
+
+bool ClipDecoder::decodeAudio(AudioTrack* out, int sampleRate, double start, double end) {
   *out = AudioTrack{};
   if (!hasAudio()) return false;
   // A separate demuxer, so that decoding the audio does not disturb the video position.
@@ -293,6 +311,17 @@ bool ClipDecoder::decodeAudio(AudioTrack* out, int sampleRate) {
   if (si >= static_cast<int>(fmt->nb_streams)) return false;
   CodecPtr ctx = openCodec(fmt->streams[si], &err, path_);
   if (!ctx) { warning_ = err; return false; }
+  const AVStream* ast = fmt->streams[si];
+  const double streamStart = ast->start_time != AV_NOPTS_VALUE ? ast->start_time * av_q2d(ast->time_base) : 0.0;
+  const bool span = start > 0 || end >= 0;
+  start = std::max(0.0, start);
+  // A span in a long file: seek near its start (the demuxer lands on a packet at or before it).
+  if (start > 0.5) {
+    const auto ts = static_cast<std::int64_t>((start - 0.25 + streamStart) / av_q2d(ast->time_base));
+    if (av_seek_frame(fmt.get(), si, ts, AVSEEK_FLAG_BACKWARD) < 0) av_seek_frame(fmt.get(), si, 0, AVSEEK_FLAG_BACKWARD);
+  }
+  double firstTime = -1;  // the time of the first decoded sample
+  bool done = false;      // the span is complete
   SwrContext* swr = nullptr;
   AVChannelLayout mono;
   av_channel_layout_default(&mono, 1);
@@ -309,6 +338,10 @@ bool ClipDecoder::decodeAudio(AudioTrack* out, int sampleRate) {
         warning_ = path_ + ": cannot resample the audio";
         return false;
       }
+    }
+    if (firstTime < 0) {
+      const std::int64_t ts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
+      firstTime = ts != AV_NOPTS_VALUE ? std::max(0.0, ts * av_q2d(ast->time_base) - streamStart) : 0.0;
     }
     const int cap = swr_get_out_samples(swr, f->nb_samples) + 32;
     buf.resize(static_cast<std::size_t>(cap));
@@ -339,6 +372,10 @@ bool ClipDecoder::decodeAudio(AudioTrack* out, int sampleRate) {
     av_packet_unref(packet.get());
     if (rc < 0 && rc != AVERROR(EAGAIN)) continue;  // a damaged packet: skip it
     if (!receiveAll()) { ok = false; break; }
+    if (end >= 0 && firstTime >= 0 && firstTime + static_cast<double>(out->pcm.size()) / sampleRate > end + 0.05) {
+      done = true;
+      break;
+    }
   }
   if (ok) {
     avcodec_send_packet(ctx.get(), nullptr);
@@ -354,15 +391,28 @@ bool ClipDecoder::decodeAudio(AudioTrack* out, int sampleRate) {
     swr_free(&swr);
   }
   av_channel_layout_uninit(&mono);
-  const double promised = duration();
-  if (warning_.empty() && promised > 0 && out->seconds() < promised - 0.15)
-    warning_ = path_ + ": truncated: the audio ends at " + secondsText(out->seconds()) + " s of " + secondsText(promised) + " s";
+  if (span) {
+    // Keep the samples of [start, end): the decoded ones began at firstTime.
+    const double t0 = std::max(0.0, firstTime);
+    const auto from = static_cast<std::size_t>(std::max(0.0, std::round((start - t0) * sampleRate)));
+    const double audioEnd = t0 + out->seconds();
+    std::size_t to = out->pcm.size();
+    if (end >= 0) to = std::min(to, static_cast<std::size_t>(std::max(0.0, std::round((end - t0) * sampleRate))));
+    if (from >= to) out->pcm.clear();
+    else out->pcm = std::vector<std::int16_t>(out->pcm.begin() + static_cast<std::ptrdiff_t>(from), out->pcm.begin() + static_cast<std::ptrdiff_t>(to));
+    if (warning_.empty() && !done && end >= 0 && audioEnd < end - 0.15)
+      warning_ = path_ + ": the audio ends at " + secondsText(audioEnd) + " s, before the span's end (" + secondsText(end) + " s)";
+  } else {
+    const double promised = duration();
+    if (warning_.empty() && promised > 0 && out->seconds() < promised - 0.15)
+      warning_ = path_ + ": truncated: the audio ends at " + secondsText(out->seconds()) + " s of " + secondsText(promised) + " s";
+  }
   // The waveform envelope: peak per bin.
   const std::size_t bin = std::max<std::size_t>(1, static_cast<std::size_t>(sampleRate / out->envelopeRate));
   for (std::size_t i = 0; i < out->pcm.size(); i += bin) {
     int peak = 0;
-    const std::size_t end = std::min(out->pcm.size(), i + bin);
-    for (std::size_t j = i; j < end; ++j) peak = std::max(peak, std::abs(static_cast<int>(out->pcm[j])));
+    const std::size_t stop = std::min(out->pcm.size(), i + bin);
+    for (std::size_t j = i; j < stop; ++j) peak = std::max(peak, std::abs(static_cast<int>(out->pcm[j])));
     out->envelope.push_back(static_cast<float>(peak) / 32768.0f);
   }
   return !out->pcm.empty();

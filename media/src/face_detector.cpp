@@ -2,6 +2,7 @@
 #include "mlsan/media/face_detector.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
@@ -56,6 +57,24 @@ FaceBox FaceDetector::detect(const std::uint8_t* rgb, int width, int height, int
   if (found.empty()) return {};
   const auto best = std::max_element(found.begin(), found.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
   return {best->x / scale, best->y / scale, best->width / scale, best->height / scale};
+}
+
+RgbImage cropFace(const RgbImage& frame, const FaceBox& box, int side) {
+  if (frame.empty() || box.empty() || side <= 0) return {};
+  const double size = std::min<double>(std::max(box.w, box.h), std::min(frame.width, frame.height));
+  const int s = std::max(1, static_cast<int>(std::lround(size)));
+  int x = static_cast<int>(std::lround(box.x + box.w / 2 - s / 2.0));
+  int y = static_cast<int>(std::lround(box.y + box.h / 2 - s / 2.0));
+  x = std::clamp(x, 0, frame.width - s);
+  y = std::clamp(y, 0, frame.height - s);
+  const cv::Mat view(frame.height, frame.width, CV_8UC3, const_cast<std::uint8_t*>(frame.rgb.data()),
+                     static_cast<std::size_t>(frame.width) * 3);
+  RgbImage out;
+  out.width = out.height = side;
+  out.rgb.resize(static_cast<std::size_t>(side) * side * 3);
+  cv::Mat dst(side, side, CV_8UC3, out.rgb.data());
+  cv::resize(view(cv::Rect(x, y, s, s)), dst, cv::Size(side, side), 0, 0, s > side ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return out;
 }
 
 }  // namespace mlsan::media

@@ -2,6 +2,7 @@
 #include "mlsan/ui/demo_clips.h"
 
 #include "mlsan/data/corpus_cache.h"
+#include "mlsan/ui/rgb_image.h"
 
 #include <QColor>
 #include <QDir>
@@ -232,7 +233,7 @@ ClipContent renderDemoClip(const data::Corpus& corpus, const data::DemoTruth& tr
     if (faceShows < 0) drawNoFace(g, persona, name);
     else drawFace(g, persona, now, syll * pr.loud, name, t);
     g.end();
-    clip.frames.push_back(std::move(img));
+    clip.frames.push_back(toRgbImage(img));
   }
   return clip;
 }
@@ -260,7 +261,11 @@ QString DemoClipCache::clipFor(int dialogue, int utterance, QString* error) cons
     return {};
   }
   const ClipContent clip = renderDemoClip(*corpus_, truth_, dialogue, utterance);
-  if (!writeClip(path, clip, error)) return {};
+  std::string why;
+  if (!media::writeClip(path.toStdString(), clip, &why)) {
+    if (error) *error = QString::fromStdString(why);
+    return {};
+  }
   return path;
 }
 

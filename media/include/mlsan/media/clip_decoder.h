@@ -60,8 +60,15 @@ class ClipDecoder {
   bool nextFrame(RgbImage* image, double* seconds, int maxWidth = 640);
   /// Positions the video so that the next frame returned is the one showing `seconds`.
   bool seek(double seconds);
+  /// Skips forward without seeking: the next frame returned is the first one showing
+  /// `seconds` or later (frames before it are decoded but never converted).
+  bool skipTo(double seconds);
   /// Decodes the whole audio track. False when there is none or it cannot be decoded.
   bool decodeAudio(AudioTrack* out, int sampleRate = 44100);
+  /// Decodes the audio of [start, end) seconds (end < 0: to the end of the file), seeking in a
+  /// long file. The samples start at `start` (within a few samples of the resampler's delay).
+  /// An empty track when the span lies past the audio's end; a warning when it ends inside it.
+  bool decodeAudio(AudioTrack* out, int sampleRate, double start, double end);
 
  private:
   struct Impl;

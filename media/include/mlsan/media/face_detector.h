@@ -31,4 +31,9 @@ class FaceDetector {
   std::unique_ptr<Impl> d_;
 };
 
+/// The square around the box's centre (side: the box's larger side, moved inside the frame),
+/// resized to `side` x `side` with area averaging: the face crop of `mlsan extract`. Empty when
+/// the box or the frame is.
+RgbImage cropFace(const RgbImage& frame, const FaceBox& box, int side);
+
 }  // namespace mlsan::media

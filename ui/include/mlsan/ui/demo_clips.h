@@ -12,11 +12,13 @@
 
 #include "mlsan/data/corpus.h"
 #include "mlsan/data/demo_corpus.h"
-#include "mlsan/ui/clip_encoder.h"
+#include "mlsan/media/clip_writer.h"
 
 namespace mlsan::ui {
 
-/// Renders one utterance's clip (320x240, 15 frames/s, 22,050 Hz mono).
+using media::ClipContent;
+
+/// Renders one utterance's clip (320x240 RGB frames, 15 frames/s, 22,050 Hz mono).
 ClipContent renderDemoClip(const data::Corpus& corpus, const data::DemoTruth& truth, int dialogue, int utterance);
 
 /// Where the demo clips of one demo configuration live, and rendering them on demand.
