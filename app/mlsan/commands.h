@@ -10,6 +10,7 @@
 #include "mlsan/data/corpus.h"
 #include "mlsan/data/corpus_source.h"
 #include "mlsan/experiments/train_args.h"
+#include "mlsan/extract/pipeline.h"
 #include "mlsan/model/config.h"
 #include "mlsan/model/engine.h"
 
@@ -24,6 +25,7 @@ void addDisentangleCommand(CLI::App& app); // disentangle
 void addTsneCommand(CLI::App& app);        // tsne
 void addImportCommand(CLI::App& app);      // import-multiemo
 void addExplainCommand(CLI::App& app);     // explain
+void addExtractCommand(CLI::App& app);     // extract
 
 /// Sets `cmd`'s --help footer to an "Examples:" block of (comment, command line) pairs; the
 /// manual pages turn it into their EXAMPLES section.
@@ -73,6 +75,22 @@ class CancelledError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// The inputs of `mlsan extract` and `mlsan bench extract`: one source and the extractors.
+struct ExtractInputs {
+  enum Kind { Meld, Table, Subtitles };
+  std::string meld, table, video, srt, audioModel, visualModel, textModel, textVocab;
+  int threads = 0;
+  void addTo(CLI::App* cmd);
+  /// Which input was given; throws CLI::ValidationError unless exactly one.
+  Kind kind() const;
+  extract::ExtractPlan plan() const;
+  extract::Extractors extractors() const;
+};
+/// Runs an extraction with a progress bar and ETA on stderr (none when quiet), problems as they
+/// come, and Ctrl-C as cancel.
+extract::ExtractReport runExtractWithProgress(const extract::ExtractPlan& plan, const extract::Extractors& ex,
+                                              extract::ExtractOptions options, bool quiet);
 
 /// Prints one JSON object on stdout.
 void printJson(const nlohmann::json& j);

@@ -108,9 +108,9 @@ UtteranceSource readUtteranceTable(const std::string& csvPath) {
     cols[k] = find(required[k]);
     if (cols[k] < 0)
       throw std::runtime_error(csvPath + ": no column '" + required[k] +
-                               "' (an utterance table needs video, start, end, speaker, transcript; emotion and dialogue are optional)");
+                               "' (an utterance table needs video, start, end, speaker, transcript; emotion, dialogue and split are optional)");
   }
-  const int emotion = find("emotion"), dialogue = find("dialogue");
+  const int emotion = find("emotion"), dialogue = find("dialogue"), split = find("split");
   out.hasEmotion = emotion >= 0;
   const fs::path folder = fs::path(csvPath).parent_path();
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
@@ -142,6 +142,14 @@ UtteranceSource readUtteranceTable(const std::string& csvPath) {
     if (u.speaker.empty()) u.speaker = "unknown";
     u.transcript = trim(row[static_cast<std::size_t>(cols[4])]);
     if (emotion >= 0) u.emotion = lower(trim(row[static_cast<std::size_t>(emotion)]));
+    if (split >= 0) {
+      u.split = lower(trim(row[static_cast<std::size_t>(split)]));
+      if (!u.split.empty() && u.split != "train" && u.split != "dev" && u.split != "valid" && u.split != "validation" &&
+          u.split != "test") {
+        out.problems.push_back({u.video, where, "unknown split '" + u.split + "' (train, dev or test)"});
+        continue;
+      }
+    }
     u.dialogue = dialogue >= 0 ? trim(row[static_cast<std::size_t>(dialogue)]) : std::string();
     if (u.dialogue.empty()) u.dialogue = u.video;
     out.utterances.push_back(std::move(u));

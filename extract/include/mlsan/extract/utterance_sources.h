@@ -16,6 +16,7 @@ struct SourceUtterance {
   std::string speaker, transcript;
   std::string emotion;      ///< "" when the input has none
   std::string dialogue;     ///< the dialogue's key: the table's `dialogue`, else the video
+  std::string split;        ///< "train", "dev"/"valid"/"validation", "test", or "" when not given
   int line = 0;             ///< the table line or SRT block it came from
 };
 
@@ -36,7 +37,8 @@ struct UtteranceSource {
 double parseTimestamp(std::string_view text);
 
 /// An utterance table. Required columns (any order, case-insensitive titles): video, start, end,
-/// speaker, transcript; optional: emotion, dialogue. Paths are relative to the table's folder.
+/// speaker, transcript; optional: emotion, dialogue, split (train, dev or test; another value
+/// is a problem for its row). Paths are relative to the table's folder.
 /// start and end both empty: the whole file. Throws std::runtime_error naming the file when it
 /// cannot be read or lacks a required column; a row with a bad time, start >= end, or no video
 /// is a problem.

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// mlsan extract: videos in, a corpus out (mlsan_extract; the TorchScript plug-ins from mlsan_model).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "commands.h"
+#include "mlsan/extract/pipeline.h"
+#include "mlsan/model/torchscript_extractors.h"
+#include "terminal_progress.h"
+
+namespace mlsan::app {
+namespace {
+
+std::string clockText(double s) {
+  char buf[32];
+  const int t = static_cast<int>(s + 0.5);
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+  else std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
+  return buf;
+}
+
+}  // namespace
+
+ExtractInputs::Kind ExtractInputs::kind() const {
+  const int given = (!meld.empty()) + (!table.empty()) + (!video.empty() || !srt.empty());
+  if (given != 1) throw CLI::ValidationError("extract", "give one input: --meld DIR, --table FILE.csv, or --video FILE with --srt FILE");
+  if (!video.empty() != !srt.empty()) throw CLI::ValidationError("extract", "--video and --srt go together");
+  return !meld.empty() ? Meld : !table.empty() ? Table : Subtitles;
+}
+
+void ExtractInputs::addTo(CLI::App* cmd) {
+  cmd->add_option("--meld", meld, "MELD.Raw: the folder with the three *_sent_emo.csv files and the clip folders (train_splits/, ...)");
+  cmd->add_option("--table", table,
+                  "An utterance table (CSV: video, start, end, speaker, transcript; optional emotion, dialogue, split); paths "
+                  "relative to the table's folder");
+  cmd->add_option("--video", video, "A video (with --srt): its subtitles give the utterances");
+  cmd->add_option("--srt", srt, "The video's subtitles (SRT); a 'NAME:' prefix gives the speaker");
+  cmd->add_option("--audio-model", audioModel, "TorchScript audio extractor (default: the built-in; contract: model/README.md)");
+  cmd->add_option("--visual-model", visualModel, "TorchScript visual extractor on face crops (default: the built-in)");
+  cmd->add_option("--text-model", textModel, "TorchScript text extractor on WordPiece ids (with --text-vocab; default: the built-in)");
+  cmd->add_option("--text-vocab", textVocab, "The text model's WordPiece vocabulary (vocab.txt: one token per line)");
+  cmd->add_option("--threads", threads, "Worker threads (0: one per core)")->capture_default_str();
+}
+
+extract::ExtractPlan ExtractInputs::plan() const {
+  switch (kind()) {
+    case Meld: return extract::planFromMeld(meld);
+    case Table: return extract::planFromSource(extract::readUtteranceTable(table));
+    default: return extract::planFromSource(extract::readSrt(video, srt));
+  }
+}
+
+extract::Extractors ExtractInputs::extractors() const {
+  extract::Extractors ex = extract::builtinExtractors();
+  if (!textModel.empty() && textVocab.empty()) throw std::runtime_error("--text-model needs --text-vocab (its WordPiece vocabulary)");
+  if (textModel.empty() && !textVocab.empty()) throw std::runtime_error("--text-vocab goes with --text-model");
+  if (!audioModel.empty()) ex.audio = model::loadAudioModule(audioModel);
+  if (!visualModel.empty()) ex.visual = model::loadVisualModule(visualModel);
+  if (!textModel.empty()) ex.text = model::loadTextModule(textModel, textVocab);
+  return ex;
+}
+
+extract::ExtractReport runExtractWithProgress(const extract::ExtractPlan& plan, const extract::Extractors& ex,
+                                              extract::ExtractOptions options, bool quiet) {
+  const bool tty = ::isatty(2);
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> running{true};
+  // Ctrl-C sets the shared flag; a watcher hands it to the workers.
+  std::thread watcher([&] {
+    while (running.load()) {
+      if (TerminalProgress::interrupted()) cancel = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  options.cancel = &cancel;
+  auto lastDraw = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+  options.progress = [&](long done, long total, double media, double elapsed) {
+    if (quiet) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done != total && now - lastDraw < std::chrono::milliseconds(tty ? 100 : 5000)) return;
+    lastDraw = now;
+    const double eta = done > 0 ? elapsed * (total - done) / done : 0;
+    const int width = 30, filled = static_cast<int>(width * done / std::max(1L, total));
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.resize(width, '.');
+    std::fprintf(stderr, "%sextract [%s] %ld/%ld utterances, %s of media, %.1fx real time, %s elapsed, ETA %s%s", tty ? "\r" : "",
+                 bar.c_str(), done, total, clockText(media).c_str(), elapsed > 0 ? media / elapsed : 0.0, clockText(elapsed).c_str(),
+                 clockText(eta).c_str(), tty ? "   " : "\n");
+    std::fflush(stderr);
+  };
+  options.problem = [&](const extract::SourceProblem& p) {
+    if (quiet) return;
+    std::fprintf(stderr, "%s%s %s: %s\n", tty ? "\r\033[K" : "", p.video.c_str(), p.utterance.c_str(), p.reason.c_str());
+  };
+  if (!quiet)
+    for (const auto& p : plan.problems) std::fprintf(stderr, "%s %s: %s (left out)\n", p.video.c_str(), p.utterance.c_str(), p.reason.c_str());
+  extract::ExtractReport report;
+  try {
+    report = extract::runExtraction(plan, ex, options);
+  } catch (...) {
+    running = false;
+    watcher.join();
+    throw;
+  }
+  running = false;
+  watcher.join();
+  if (!quiet && tty) std::fprintf(stderr, "\n");
+  return report;
+}
+
+void addExtractCommand(CLI::App& app) {
+  struct Options : ExtractInputs {
+    std::string out;
+    bool json = false, resume = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("extract", "Extract features from videos (MELD.Raw, an utterance table, or a video with subtitles) "
+                                            "into a corpus that train, eval, explain and the studio open");
+  o->addTo(cmd);
+  cmd->add_option("--out", o->out, "The corpus folder to write (empty or new; with --resume, a previous extraction's)")->required();
+  cmd->add_flag("--resume", o->resume, "Continue an extraction into --out: what is in its cache is not extracted again");
+  cmd->add_flag("--json", o->json,
+                "Print one JSON object: utterances, extracted, failed, seconds_of_media, seconds, problems [{video, utterance, reason}]");
+  setExamples(cmd, {{"MELD's own clips and CSVs", "mlsan extract --meld MELD.Raw --out corpora/meld-builtin"},
+                    {"Your recordings, one row per utterance", "mlsan extract --table sessions/utterances.csv --out corpora/mine"},
+                    {"A video and its subtitles", "mlsan extract --video episode.mp4 --srt episode.srt --out corpora/episode"},
+                    {"Then train on it", "mlsan train --corpus corpora/mine --variant mlsan --preset demo --out runs/mine"}});
+  cmd->callback([o] {
+    const extract::ExtractPlan plan = o->plan();
+    const extract::Extractors ex = o->extractors();
+    extract::ExtractOptions options;
+    options.outDir = o->out;
+    options.threads = o->threads;
+    options.resume = o->resume;
+    const extract::ExtractReport r = runExtractWithProgress(plan, ex, options, o->json);
+    if (o->json) std::printf("%s\n", r.json().c_str());
+    else {
+      std::printf("%ld utterances: %ld extracted, %ld failed, %ld without a face (%ld from the cache)\n", r.utterances, r.extracted, r.failed,
+                  r.noFace, r.fromCache);
+      std::printf("%.1f s of media in %.1f s (%.1fx real time, %d threads)\n", r.secondsOfMedia, r.seconds,
+                  r.seconds > 0 ? r.secondsOfMedia / r.seconds : 0.0, r.threads);
+      std::printf("%zu problems; report: %s/extract-report.json\n", r.problems.size(), o->out.c_str());
+      if (!r.cancelled) std::printf("wrote %s (open it with: mlsan inspect %s)\n", o->out.c_str(), o->out.c_str());
+    }
+    if (r.cancelled) throw CancelledError("cancelled: nothing of the corpus was written; rerun with --resume to continue");
+  });
+}
+
+}  // namespace mlsan::app
