@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mlsan/ui/demo_clips.h"
 
+#include "mlsan/data/atomic_file.h"
 #include "mlsan/data/corpus_cache.h"
+#include "mlsan/data/csv.h"
 #include "mlsan/ui/rgb_image.h"
 
 #include <QColor>
@@ -267,6 +269,37 @@ QString DemoClipCache::clipFor(int dialogue, int utterance, QString* error) cons
     return {};
   }
   return path;
+}
+
+bool DemoClipCache::writeUtteranceTable(const QString& csvPath, QString* error, const std::function<bool(int, int)>& progress) const {
+  const int total = static_cast<int>(corpus_->numUtterances());
+  int done = 0;
+  data::CsvWriter w;
+  w.row({"video", "start", "end", "speaker", "transcript", "emotion", "dialogue", "split"});
+  for (std::size_t di = 0; di < corpus_->dialogues.size(); ++di) {
+    const auto& d = corpus_->dialogues[di];
+    for (std::size_t ui = 0; ui < d.size(); ++ui) {
+      if (progress && !progress(done, total)) {
+        if (error) *error = QStringLiteral("stopped");
+        return false;
+      }
+      const QString clip = clipFor(static_cast<int>(di), static_cast<int>(ui), error);
+      if (clip.isEmpty()) return false;
+      const auto& u = d.utterances[ui];
+      w.row({QFileInfo(clip).absoluteFilePath().toStdString(), "", "", corpus_->speakers.at(static_cast<std::size_t>(u.speaker)),
+             u.transcript, u.label >= 0 ? corpus_->labels.labels.at(static_cast<std::size_t>(u.label)) : std::string(), d.key,
+             data::splitName(d.split)});
+      ++done;
+    }
+  }
+  try {
+    data::atomicWriteFile(csvPath.toStdString(), w.str());
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return false;
+  }
+  if (progress) progress(total, total);
+  return true;
 }
 
 }  // namespace mlsan::ui

@@ -8,6 +8,7 @@
 // with QPainter (QImage, so any thread), encoded with FFmpeg, written to a cache folder on first
 // use. A DemoClipCache is used from one thread at a time.
 #include <QString>
+#include <functional>
 #include <memory>
 
 #include "mlsan/data/corpus.h"
@@ -33,6 +34,12 @@ class DemoClipCache {
   QString clipFor(int dialogue, int utterance, QString* error) const;
   /// The path a clip would have, whether or not it exists yet.
   QString pathFor(int dialogue, int utterance) const;
+  /// Renders every clip (those not in the cache yet) and writes an utterance table for
+  /// `mlsan extract --table` at `csvPath`: video (absolute), start and end empty (a file per
+  /// utterance), speaker, transcript, emotion, dialogue and split. `progress(done, total)` may
+  /// return false to stop. False with `error` on failure or when stopped.
+  bool writeUtteranceTable(const QString& csvPath, QString* error,
+                           const std::function<bool(int, int)>& progress = {}) const;
 
  private:
   std::shared_ptr<const data::Corpus> corpus_;

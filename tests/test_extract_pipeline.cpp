@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// mlsan extract's pipeline on real videos: the demo corpus's rendered clips (faces and voices that
+// show known emotions), files that are broken in each way a user's recordings can be, and a
+// resumed run. The end-to-end figure of the README ("From pixels") comes from the first test.
+#include <gtest/gtest.h>
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "mlsan/analysis/disentangle.h"
+#include "mlsan/data/corpus_io.h"
+#include "mlsan/data/demo_corpus.h"
+#include "mlsan/extract/pipeline.h"
+#include "mlsan/media/clip_writer.h"
+#include "mlsan/model/config.h"
+#include "mlsan/model/engine.h"
+#include "mlsan/ui/demo_clips.h"
+
+using namespace mlsan;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A clip of a flat colour with a tone (or without audio when sampleRate is 0); with
+/// `stepHz`, the tone rises by that much every second (220, 220 + step, ...).
+void writeToneClip(const std::string& path, double seconds, int sampleRate, double stepHz = 0) {
+  media::ClipContent clip;
+  clip.fps = 10;
+  for (int i = 0; i < static_cast<int>(seconds * clip.fps); ++i) {
+    media::RgbImage f;
+    f.width = 96;
+    f.height = 64;
+    f.rgb.assign(96 * 64 * 3, static_cast<std::uint8_t>(40 + i));
+    clip.frames.push_back(f);
+  }
+  clip.sampleRate = sampleRate > 0 ? sampleRate : 22050;
+  if (sampleRate > 0) {
+    double phase = 0;
+    for (int i = 0; i < static_cast<int>(seconds * sampleRate); ++i) {
+      phase += 2 * 3.14159265358979 * (220 + stepHz * (i / sampleRate)) / sampleRate;
+      clip.audio.push_back(static_cast<float>(0.3 * std::sin(phase)));
+    }
+  }
+  std::string error;
+  ASSERT_TRUE(media::writeClip(path, clip, &error)) << error;
+}
+
+void writeText(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+const extract::SourceProblem* problemOf(const extract::ExtractReport& r, const std::string& utterance) {
+  for (const auto& p : r.problems)
+    if (p.utterance == utterance) return &p;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(ExtractPipeline, BrokenInputsAreReportedPerUtteranceAndTheRestIsExtracted) {
+  QTemporaryDir tmp;
+  const std::string dir = tmp.path().toStdString();
+  writeToneClip(dir + "/good.mp4", 2.0, 16000);
+  writeToneClip(dir + "/silent.mp4", 2.0, 0);  // no audio stream
+  writeText(dir + "/notes.mp4", std::string(5000, 'x'));  // not a video
+  // A truncated file: the first 40% of a good one.
+  writeToneClip(dir + "/whole.mp4", 3.0, 16000);
+  {
+    const std::string bytes = [&] { std::ifstream in(dir + "/whole.mp4", std::ios::binary); return std::string(std::istreambuf_iterator<char>(in), {}); }();
+    writeText(dir + "/truncated.mp4", bytes.substr(0, bytes.size() * 2 / 5));
+  }
+  writeText(dir + "/table.csv",
+            "video,start,end,speaker,transcript,emotion\n"
+            "good.mp4,,,Ann,hello there,joy\n"            // line 2: fine
+            "silent.mp4,,,Ann,no sound,neutral\n"         // 3: no audio stream
+            "notes.mp4,,,Bob,not a video,anger\n"         // 4: not a video
+            "truncated.mp4,,,Bob,cut short,sadness\n"     // 5: truncated
+            "good.mp4,0:05,0:07,Ann,past the end,joy\n"   // 6: span past the end
+            "good.mp4,1.0,1.0,Ann,empty span,joy\n"       // 7: zero-length span: left out by the reader
+            "missing.mp4,,,Bob,gone,fear\n"               // 8: no such file
+            "good.mp4,0.5,1.5,Bob,a part,surprise\n");    // 9: fine
+  const extract::ExtractPlan plan = extract::planFromSource(extract::readUtteranceTable(dir + "/table.csv"));
+  ASSERT_EQ(plan.items.size(), 7u);
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_EQ(plan.problems[0].utterance, "line 7");
+  extract::ExtractOptions opt;
+  opt.outDir = dir + "/out";
+  opt.threads = 2;
+  const extract::ExtractReport r = extract::runExtraction(plan, extract::builtinExtractors(), opt);
+  EXPECT_EQ(r.utterances, 7);
+  EXPECT_EQ(r.extracted + r.failed, 7);
+  for (const auto& p : r.problems) std::printf("  %s %s: %s\n", p.video.c_str(), p.utterance.c_str(), p.reason.c_str());
+  ASSERT_TRUE(problemOf(r, "line 3"));
+  EXPECT_EQ(problemOf(r, "line 3")->reason, "audio: no audio stream");
+  ASSERT_TRUE(problemOf(r, "line 4"));
+  EXPECT_NE(problemOf(r, "line 4")->reason.find("cannot"), std::string::npos);
+  ASSERT_TRUE(problemOf(r, "line 5"));
+  ASSERT_TRUE(problemOf(r, "line 6"));
+  EXPECT_NE(problemOf(r, "line 6")->reason.find("past the end"), std::string::npos);
+  ASSERT_TRUE(problemOf(r, "line 8"));
+  EXPECT_NE(problemOf(r, "line 8")->reason.find("cannot read"), std::string::npos);
+  // The good ones: audio extracted, no face (a flat picture) flagged, not failed.
+  const auto* good = problemOf(r, "line 2");
+  ASSERT_TRUE(good);
+  EXPECT_NE(good->reason.find("no face"), std::string::npos);
+  EXPECT_EQ(r.failed, 5);
+  EXPECT_EQ(r.noFace, 3);  // lines 2, 3 and 9: flat pictures
+
+  // The corpus opens; failed modalities are zeros, the good audio is not.
+  const data::Corpus c = data::readCorpus(opt.outDir);
+  ASSERT_EQ(c.numUtterances(), 7u);
+  EXPECT_EQ(c.dimAudio, 163);
+  EXPECT_EQ(c.dimVisual, 560);
+  auto audioNorm = [&](std::size_t row) {
+    double s = 0;
+    for (int k = 0; k < c.dimAudio; ++k) s += std::abs(c.audioRow(row)[k]);
+    return s;
+  };
+  EXPECT_GT(audioNorm(0), 1.0);
+  EXPECT_EQ(audioNorm(1), 0.0);  // silent.mp4
+  EXPECT_EQ(c.dialogues.size(), 5u);  // one per video
+  EXPECT_TRUE(fs::exists(opt.outDir + "/extract-report.json"));
+
+  // Without --resume the folder is refused; with it, everything comes from the cache.
+  EXPECT_THROW(extract::runExtraction(plan, extract::builtinExtractors(), opt), std::runtime_error);
+  opt.resume = true;
+  const extract::ExtractReport again = extract::runExtraction(plan, extract::builtinExtractors(), opt);
+  EXPECT_EQ(again.fromCache, 6);  // every utterance whose file could be hashed, failures included
+  EXPECT_EQ(again.failed, r.failed);
+  EXPECT_EQ(again.problems.size(), r.problems.size());
+}
+
+TEST(ExtractPipeline, SubtitlesWithBrokenTimingsKeepTheGoodBlocks) {
+  QTemporaryDir tmp;
+  const std::string dir = tmp.path().toStdString();
+  writeToneClip(dir + "/episode.mp4", 6.0, 16000);
+  writeText(dir + "/episode.srt",
+            "1\n00:00:00,500 --> 00:00:02,000\nMONICA: Hi.\n\n"
+            "2\n00:00:02,x00 --> 00:00:03,000\nRoss: Broken.\n\n"
+            "3\n00:00:03,000 --> 00:00:05,500\nJust words.\n");
+  const extract::ExtractPlan plan = extract::planFromSource(extract::readSrt(dir + "/episode.mp4", dir + "/episode.srt"));
+  ASSERT_EQ(plan.items.size(), 2u);
+  extract::ExtractOptions opt;
+  opt.outDir = dir + "/out";
+  const extract::ExtractReport r = extract::runExtraction(plan, extract::builtinExtractors(), opt);
+  ASSERT_TRUE(problemOf(r, "block 2"));
+  EXPECT_EQ(r.extracted, 2);
+  EXPECT_NEAR(r.secondsOfMedia, 1.5 + 2.5, 0.05);
+  const data::Corpus c = data::readCorpus(opt.outDir);
+  EXPECT_EQ(c.speakers, (std::vector<std::string>{"MONICA", "unknown"}));
+  EXPECT_EQ(c.dialogues.at(0).utterances.at(1).startSeconds, 3.0);
+  EXPECT_EQ(c.dialogues.at(0).utterances.at(1).clipPath, dir + "/episode.mp4");
+}
+
+TEST(ExtractPipeline, ACancelledRunWritesNoCorpusAndResumesFromItsCache) {
+  QTemporaryDir tmp;
+  const std::string dir = tmp.path().toStdString();
+  std::string table = "video,start,end,speaker,transcript\n";
+  writeToneClip(dir + "/long.mp4", 12.0, 16000, 10.0);
+  for (int i = 0; i < 12; ++i) table += "long.mp4," + std::to_string(i) + "," + std::to_string(i + 1) + ",A,line " + std::to_string(i) + "\n";
+  writeText(dir + "/t.csv", table);
+  const extract::ExtractPlan plan = extract::planFromSource(extract::readUtteranceTable(dir + "/t.csv"));
+  std::atomic<bool> cancel{false};
+  extract::ExtractOptions opt;
+  opt.outDir = dir + "/out";
+  opt.threads = 1;
+  opt.cancel = &cancel;
+  opt.progress = [&](long done, long, double, double) {
+    if (done == 5) cancel = true;
+  };
+  const extract::ExtractReport r = extract::runExtraction(plan, extract::builtinExtractors(), opt);
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_EQ(r.extracted, 5);
+  EXPECT_FALSE(fs::exists(opt.outDir + "/corpus.json"));
+  EXPECT_TRUE(fs::exists(opt.outDir + "/extract-report.json"));
+  cancel = false;
+  opt.progress = nullptr;
+  opt.resume = true;
+  const extract::ExtractReport rest = extract::runExtraction(plan, extract::builtinExtractors(), opt);
+  EXPECT_FALSE(rest.cancelled);
+  EXPECT_EQ(rest.fromCache, 5);
+  EXPECT_EQ(rest.extracted, 12);
+  // Each one-second span's audio is that second of the file: its pitch is that second's tone
+  // (220 Hz, 230 Hz, ...: within the pitch tracker's 80-400 Hz; the feature is the mean log2 F0 of the voiced frames, value 162 of 163).
+  const data::Corpus c = data::readCorpus(opt.outDir);
+  for (int i = 0; i < 12; ++i) EXPECT_NEAR(c.audioRow(static_cast<std::size_t>(i))[161], std::log2(220.0 + 10 * i), 0.01) << "span " << i;
+  EXPECT_NEAR(r.secondsOfMedia, 5.0, 1e-6);
+}
