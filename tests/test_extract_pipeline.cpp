@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <numeric>
 
 #include "mlsan/analysis/disentangle.h"
@@ -192,4 +193,85 @@ TEST(ExtractPipeline, ACancelledRunWritesNoCorpusAndResumesFromItsCache) {
   const data::Corpus c = data::readCorpus(opt.outDir);
   for (int i = 0; i < 12; ++i) EXPECT_NEAR(c.audioRow(static_cast<std::size_t>(i))[161], std::log2(220.0 + 10 * i), 0.01) << "span " << i;
   EXPECT_NEAR(r.secondsOfMedia, 5.0, 1e-6);
+}
+
+// Issue 18, point 2: the demo corpus rendered to video, its features extracted from the pixels
+// and the sound with the built-in extractors, and ML-SAN trained on them. Prints the figures the
+// README quotes ("From pixels to a trained model").
+TEST(ExtractPipeline, FromPixelsTheDemoVideosTrainMlsanAndTheFacesSeparateTheEmotions) {
+  data::DemoConfig cfg;
+  cfg.dialogues = 120;
+  data::DemoTruth truth;
+  auto corpus = std::make_shared<const data::Corpus>(data::makeDemoCorpus(cfg, &truth));
+  QTemporaryDir tmp;
+  const std::string dir = tmp.path().toStdString();
+  ui::DemoClipCache clips(corpus, cfg, truth, tmp.filePath("clips"));
+  QString error;
+  ASSERT_TRUE(clips.writeUtteranceTable(tmp.filePath("table.csv"), &error)) << error.toStdString();
+
+  const extract::ExtractPlan plan = extract::planFromSource(extract::readUtteranceTable(dir + "/table.csv"));
+  ASSERT_EQ(plan.items.size(), corpus->numUtterances());
+  extract::ExtractOptions opt;
+  opt.outDir = dir + "/extracted";
+  opt.threads = 2;
+  const extract::ExtractReport r = extract::runExtraction(plan, extract::builtinExtractors(), opt);
+  EXPECT_EQ(r.failed, 0);
+  const long shownNoFace = std::count(truth.visualShows.begin(), truth.visualShows.end(), -1);
+  std::printf("from pixels: %ld utterances, %.0f s of video extracted in %.1f s (%.1fx real time, 2 threads); no face found in %ld "
+              "(the clips draw none in %ld)\n",
+              r.utterances, r.secondsOfMedia, r.seconds, r.secondsOfMedia / r.seconds, r.noFace, shownNoFace);
+  EXPECT_GE(r.noFace, shownNoFace);
+  EXPECT_LE(r.noFace, shownNoFace + r.utterances / 10);
+
+  const data::Corpus c = data::readCorpus(opt.outDir);
+  ASSERT_EQ(c.numUtterances(), corpus->numUtterances());
+  EXPECT_EQ(c.labels.name, "meld");
+  // The same dialogues, splits and labels as the generated corpus.
+  for (std::size_t d = 0; d < c.dialogues.size(); ++d) {
+    ASSERT_EQ(c.dialogues[d].key, corpus->dialogues[d].key);
+    EXPECT_EQ(c.dialogues[d].split, corpus->dialogues[d].split);
+  }
+
+  // The faces: a linear probe names the emotion each rendered face shows from its 560 HOG + LBP
+  // values (utterances with a face found), far above the majority class.
+  std::vector<float> faces;
+  std::vector<int> shown;
+  for (std::size_t row = 0; row < c.numUtterances(); ++row) {
+    const float* v = c.visualRow(row);
+    if (std::all_of(v, v + c.dimVisual, [](float x) { return x == 0.0f; })) continue;
+    faces.insert(faces.end(), v, v + c.dimVisual);
+    shown.push_back(truth.visualShows[row]);
+  }
+  const auto probe = analysis::linearProbe(faces.data(), shown.size(), static_cast<std::size_t>(c.dimVisual), shown);
+  const double silhouette = analysis::silhouetteScore(faces.data(), shown.size(), static_cast<std::size_t>(c.dimVisual), shown);
+  std::printf("from pixels: the emotion a face shows, from its visual features: probe %.1f%% against %.1f%% by chance; silhouette %.3f\n",
+              100 * probe.accuracy, 100 * probe.chance, silhouette);
+  EXPECT_GT(probe.accuracy, probe.chance + 0.3);
+
+  // ML-SAN trained on the extracted features: test weighted F1 against the majority class.
+  model::Preset p = model::preset("demo");
+  model::fitConfigToCorpus(p.model, c);
+  p.train.threads = 2;
+  model::NullProgress quiet;
+  const model::TrainResult t = model::train(c, p.model, p.train, dir + "/run", false, quiet);
+  std::vector<int> counts(static_cast<std::size_t>(c.labels.size()), 0);
+  long testN = 0;
+  for (const auto& d : c.dialogues)
+    if (d.split == data::Split::Train)
+      for (const auto& u : d.utterances) ++counts[static_cast<std::size_t>(u.label)];
+  const int majority = static_cast<int>(std::max_element(counts.begin(), counts.end()) - counts.begin());
+  long testMajority = 0;
+  for (const auto& d : c.dialogues)
+    if (d.split == data::Split::Test)
+      for (const auto& u : d.utterances) {
+        ++testN;
+        testMajority += u.label == majority;
+      }
+  // The weighted F1 of always answering the majority class: its F1 times its share.
+  const double share = static_cast<double>(testMajority) / testN;
+  const double majorityF1 = 100 * share * (2 * share / (share + 1));
+  std::printf("from pixels: ML-SAN test weighted F1 %.2f (epoch %d of %d) against %.2f for the majority class ('%s'), %ld test "
+              "utterances\n",
+              t.testWeightedF1, t.bestEpoch, t.epochsDone, majorityF1, c.labels.labels[static_cast<std::size_t>(majority)].c_str(), testN);
+  EXPECT_GT(t.testWeightedF1, majorityF1 + 15);
 }

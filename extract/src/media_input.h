@@ -24,6 +24,9 @@ struct MediaInput {
 
 class MediaReader {
  public:
+  /// Faces are searched in frames shrunk to 240 pixels wide, scales 1.2 apart: a conversation's
+  /// faces are large, and this is about 3 times faster than the player's search.
+  MediaReader() { faces_.setSearch(240, 1.2); }
   bool faceDetectorOk() const { return faces_.ok(); }
   /// Reads the item's media: its audio when `audio`, its face crops of side `faceSide` when `visual`.
   MediaInput read(const ExtractItem& item, bool audio, bool visual, int faceSide);

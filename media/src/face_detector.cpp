@@ -13,6 +13,8 @@ namespace mlsan::media {
 struct FaceDetector::Impl {
   cv::CascadeClassifier cascade;
   bool ok = false;
+  int maxWidth = 320;
+  double scaleStep = 1.1;
 };
 
 FaceDetector::FaceDetector() : d_(std::make_unique<Impl>()) {
@@ -36,6 +38,11 @@ FaceDetector::~FaceDetector() = default;
 
 bool FaceDetector::ok() const { return d_->ok; }
 
+void FaceDetector::setSearch(int maxWidth, double scaleStep) {
+  d_->maxWidth = std::max(64, maxWidth);
+  d_->scaleStep = std::max(1.01, scaleStep);
+}
+
 FaceBox FaceDetector::detect(const RgbImage& frame) {
   return frame.empty() ? FaceBox{} : detect(frame.rgb.data(), frame.width, frame.height, frame.width * 3);
 }
@@ -45,12 +52,12 @@ FaceBox FaceDetector::detect(const std::uint8_t* rgb, int width, int height, int
   const cv::Mat view(height, width, CV_8UC3, const_cast<std::uint8_t*>(rgb), static_cast<std::size_t>(stride));
   cv::Mat gray;
   cv::cvtColor(view, gray, cv::COLOR_RGB2GRAY);
-  const double scale = gray.cols > 320 ? 320.0 / gray.cols : 1.0;
+  const double scale = gray.cols > d_->maxWidth ? static_cast<double>(d_->maxWidth) / gray.cols : 1.0;
   if (scale < 1.0) cv::resize(gray, gray, cv::Size(), scale, scale, cv::INTER_AREA);
   cv::equalizeHist(gray, gray);
   std::vector<cv::Rect> found;
   try {
-    d_->cascade.detectMultiScale(gray, found, 1.1, 3, 0, cv::Size(24, 24));
+    d_->cascade.detectMultiScale(gray, found, d_->scaleStep, 3, 0, cv::Size(24, 24));
   } catch (const cv::Exception&) {
     return {};
   }

@@ -21,6 +21,9 @@ class FaceDetector {
   ~FaceDetector();
   /// False when the cascade file was not found or did not load.
   bool ok() const;
+  /// How hard to look: the width the frame is shrunk to (default 320) and the step between
+  /// the scales searched (default 1.1). `mlsan extract` uses a coarser search than the player.
+  void setSearch(int maxWidth, double scaleStep);
   /// The largest face in the frame.
   FaceBox detect(const RgbImage& frame);
   /// The same on a packed RGB888 buffer with `stride` bytes per row.
