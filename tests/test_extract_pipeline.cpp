@@ -204,10 +204,14 @@ TEST(ExtractPipeline, FromPixelsTheDemoVideosTrainMlsanAndTheFacesSeparateTheEmo
   data::DemoTruth truth;
   auto corpus = std::make_shared<const data::Corpus>(data::makeDemoCorpus(cfg, &truth));
   QTemporaryDir tmp;
-  const std::string dir = tmp.path().toStdString();
-  ui::DemoClipCache clips(corpus, cfg, truth, tmp.filePath("clips"));
+  // MLSAN_PIXELS_DIR keeps the clips, the table and the corpus there (for `mlsan bench extract`).
+  const QString keep = qEnvironmentVariable("MLSAN_PIXELS_DIR");
+  if (!keep.isEmpty()) QDir(keep).removeRecursively(), QDir().mkpath(keep);
+  const QDir where(keep.isEmpty() ? tmp.path() : keep);
+  const std::string dir = where.path().toStdString();
+  ui::DemoClipCache clips(corpus, cfg, truth, where.filePath("clips"));
   QString error;
-  ASSERT_TRUE(clips.writeUtteranceTable(tmp.filePath("table.csv"), &error)) << error.toStdString();
+  ASSERT_TRUE(clips.writeUtteranceTable(where.filePath("table.csv"), &error)) << error.toStdString();
 
   const extract::ExtractPlan plan = extract::planFromSource(extract::readUtteranceTable(dir + "/table.csv"));
   ASSERT_EQ(plan.items.size(), corpus->numUtterances());

@@ -38,8 +38,11 @@ void addBenchCommand(CLI::App& app) {
   auto tsneGradient = std::make_shared<std::string>("auto");
   cmd->add_option("what", *what,
                   "train, infer, explain (modality reliance against plain inference), load (open MELD-sized MultiEMO pickles, then "
-                  "from the cache) or tsne (13,708 x 256 points)")
-      ->required()->check(CLI::IsMember({"train", "infer", "explain", "load", "tsne"}));
+                  "from the cache), tsne (13,708 x 256 points) or extract (features from the videos of --table, --meld or "
+                  "--video/--srt, in seconds of media per second)")
+      ->required()->check(CLI::IsMember({"train", "infer", "explain", "load", "tsne", "extract"}));
+  auto extractInputs = std::make_shared<ExtractInputs>();
+  extractInputs->addTo(cmd, false);
   auto scope = std::make_shared<std::string>("dialogue");
   cmd->add_option("--scope", *scope, "explain: remove a modality from the whole dialogue or the utterance only")
       ->check(CLI::IsMember({"dialogue", "utterance"}))->capture_default_str();
@@ -72,7 +75,9 @@ void addBenchCommand(CLI::App& app) {
        {"Opening MELD-sized pickles, then the same from the cache",
         "mlsan bench load"},
        {"t-SNE of 13,708 x 256 points in 2-D and 3-D",
-        "mlsan bench tsne --dims both"}});
+        "mlsan bench tsne --dims both"},
+       {"Feature extraction from your videos with the built-in extractors, on 2 threads",
+        "mlsan bench extract --table recordings/utterances.csv --threads 2"}});
   cmd->callback([=] {
     if (*what == "tsne") {
       std::vector<int> dl;
@@ -81,6 +86,12 @@ void addBenchCommand(CLI::App& app) {
       const json j = benchTsne(*tsneInput, *tsneWrite, dl, *threads, *tsneIterations, *tsneGradient, *asJson);
       if (*asJson) printJson(j);
       else printTsneBench(j);
+      return;
+    }
+    if (*what == "extract") {
+      const json j = benchExtract(*extractInputs, *threads, *asJson);
+      if (*asJson) printJson(j);
+      else printExtractBench(j);
       return;
     }
     if (*what == "load") {

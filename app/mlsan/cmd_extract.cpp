@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <stdlib.h>
 #include <thread>
 
 #include "commands.h"
@@ -33,7 +35,7 @@ ExtractInputs::Kind ExtractInputs::kind() const {
   return !meld.empty() ? Meld : !table.empty() ? Table : Subtitles;
 }
 
-void ExtractInputs::addTo(CLI::App* cmd) {
+void ExtractInputs::addTo(CLI::App* cmd, bool withThreads) {
   cmd->add_option("--meld", meld, "MELD.Raw: the folder with the three *_sent_emo.csv files and the clip folders (train_splits/, ...)");
   cmd->add_option("--table", table,
                   "An utterance table (CSV: video, start, end, speaker, transcript; optional emotion, dialogue, split); paths "
@@ -44,7 +46,7 @@ void ExtractInputs::addTo(CLI::App* cmd) {
   cmd->add_option("--visual-model", visualModel, "TorchScript visual extractor on face crops (default: the built-in)");
   cmd->add_option("--text-model", textModel, "TorchScript text extractor on WordPiece ids (with --text-vocab; default: the built-in)");
   cmd->add_option("--text-vocab", textVocab, "The text model's WordPiece vocabulary (vocab.txt: one token per line)");
-  cmd->add_option("--threads", threads, "Worker threads (0: one per core)")->capture_default_str();
+  if (withThreads) cmd->add_option("--threads", threads, "Worker threads (0: one per core)")->capture_default_str();
 }
 
 extract::ExtractPlan ExtractInputs::plan() const {
@@ -111,6 +113,47 @@ extract::ExtractReport runExtractWithProgress(const extract::ExtractPlan& plan, 
   watcher.join();
   if (!quiet && tty) std::fprintf(stderr, "\n");
   return report;
+}
+
+nlohmann::json benchExtract(ExtractInputs inputs, int threads, bool quiet) {
+  inputs.kind();
+  const extract::ExtractPlan plan = inputs.plan();
+  const extract::Extractors ex = inputs.extractors();
+  char tmpl[] = "/tmp/mlsan-bench-extract-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary folder");
+  const std::string dir = std::string(tmpl) + "/corpus";
+  extract::ExtractOptions options;
+  options.outDir = dir;
+  options.threads = threads;
+  nlohmann::json j;
+  try {
+    const extract::ExtractReport fresh = runExtractWithProgress(plan, ex, options, quiet);
+    options.resume = true;
+    const extract::ExtractReport cached = runExtractWithProgress(plan, ex, options, true);
+    j = {{"source", plan.source}, {"threads", fresh.threads}, {"utterances", fresh.utterances}, {"failed", fresh.failed},
+         {"no_face", fresh.noFace}, {"seconds_of_media", fresh.secondsOfMedia}, {"seconds", fresh.seconds},
+         {"real_time_factor", fresh.seconds > 0 ? fresh.secondsOfMedia / fresh.seconds : 0.0},
+         {"resumed_seconds", cached.seconds}, {"resumed_from_cache", cached.fromCache},
+         {"extractors", {{"audio", fresh.audioExtractor}, {"visual", fresh.visualExtractor}, {"text", fresh.textExtractor}}}};
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove_all(tmpl, ec);
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(tmpl, ec);
+  return j;
+}
+
+void printExtractBench(const nlohmann::json& j) {
+  std::printf("bench extract: %s, %d threads\n", j["source"].get<std::string>().c_str(), j["threads"].get<int>());
+  std::printf("extractors: %s; %s; %s\n", j["extractors"]["audio"].get<std::string>().c_str(),
+              j["extractors"]["visual"].get<std::string>().c_str(), j["extractors"]["text"].get<std::string>().c_str());
+  std::printf("%ld utterances (%ld failed, %ld without a face): %.1f s of media in %.1f s: %.1fx real time\n", j["utterances"].get<long>(),
+              j["failed"].get<long>(), j["no_face"].get<long>(), j["seconds_of_media"].get<double>(), j["seconds"].get<double>(),
+              j["real_time_factor"].get<double>());
+  std::printf("rerun with --resume: %.2f s (%ld utterances from the cache)\n", j["resumed_seconds"].get<double>(),
+              j["resumed_from_cache"].get<long>());
 }
 
 void addExtractCommand(CLI::App& app) {

@@ -38,8 +38,29 @@ int writeManPages(const CLI::App& app, const std::string& dir, const std::string
 /// A run's selected model and the corpus it was trained on (or `corpusOverride`), for eval and
 /// disentangle. Throws naming the file when the run has no model or no recorded corpus.
 model::Model openRunModel(const std::string& run, const std::string& corpusOverride, data::Corpus* corpus);
+/// The inputs of `mlsan extract` and `mlsan bench extract`: one source and the extractors.
+struct ExtractInputs {
+  enum Kind { Meld, Table, Subtitles };
+  std::string meld, table, video, srt, audioModel, visualModel, textModel, textVocab;
+  int threads = 0;
+  /// Registers the inputs and the models (and --threads unless the command has its own).
+  void addTo(CLI::App* cmd, bool withThreads = true);
+  /// Which input was given; throws CLI::ValidationError unless exactly one.
+  Kind kind() const;
+  extract::ExtractPlan plan() const;
+  extract::Extractors extractors() const;
+};
+/// Runs an extraction with a progress bar and ETA on stderr (none when quiet), problems as they
+/// come, and Ctrl-C as cancel.
+extract::ExtractReport runExtractWithProgress(const extract::ExtractPlan& plan, const extract::Extractors& ex,
+                                              extract::ExtractOptions options, bool quiet);
+
 /// `mlsan bench load` (bench_load.cpp): one JSON object with the figures; progress on stderr unless quiet.
 nlohmann::json benchLoad(int repeats, const std::string& workDir, bool quiet);
+/// `mlsan bench extract` (cmd_extract.cpp): extracts `inputs` into a temporary folder (fresh, then
+/// again from its cache) and returns the figures.
+nlohmann::json benchExtract(ExtractInputs inputs, int threads, bool quiet);
+void printExtractBench(const nlohmann::json& j);
 void printLoad(const nlohmann::json& j);
 
 /// The JSON form of one feature set's disentanglement numbers (cmd_disentangle.cpp).
@@ -75,22 +96,6 @@ class CancelledError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-/// The inputs of `mlsan extract` and `mlsan bench extract`: one source and the extractors.
-struct ExtractInputs {
-  enum Kind { Meld, Table, Subtitles };
-  std::string meld, table, video, srt, audioModel, visualModel, textModel, textVocab;
-  int threads = 0;
-  void addTo(CLI::App* cmd);
-  /// Which input was given; throws CLI::ValidationError unless exactly one.
-  Kind kind() const;
-  extract::ExtractPlan plan() const;
-  extract::Extractors extractors() const;
-};
-/// Runs an extraction with a progress bar and ETA on stderr (none when quiet), problems as they
-/// come, and Ctrl-C as cancel.
-extract::ExtractReport runExtractWithProgress(const extract::ExtractPlan& plan, const extract::Extractors& ex,
-                                              extract::ExtractOptions options, bool quiet);
 
 /// Prints one JSON object on stdout.
 void printJson(const nlohmann::json& j);
