@@ -8,6 +8,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mlsan/extract/pipeline.h"
 #include "mlsan/extract/wordpiece.h"
@@ -117,5 +120,32 @@ TEST(TorchScriptExtractors, AWrongOutputShapeIsAProblemForThatUtteranceOnly) {
     if (p.utterance == "line 3" && p.reason.find("shape [1, 5]") != std::string::npos) found = true;
   EXPECT_TRUE(found) << r.json();
   EXPECT_EQ(r.dimAudio, 4);
+
+  // The same through the command line: its --json object, with the keys scripts rely on.
+  const std::string cmd = std::string(MLSAN_BIN_PATH) + " extract --table " + (dir / "t.csv").string() + " --out " +
+                          (dir / "cli").string() + " --audio-model " + path + " --threads 1 --json 2>/dev/null";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  ASSERT_TRUE(f);
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  EXPECT_EQ(WEXITSTATUS(::pclose(f)), 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j.at("utterances"), 2);
+  EXPECT_EQ(j.at("extracted"), 1);
+  EXPECT_EQ(j.at("failed"), 1);
+  EXPECT_NEAR(j.at("seconds_of_media").get<double>(), 2.5, 0.01);
+  EXPECT_GT(j.at("seconds").get<double>(), 0.0);
+  bool listed = false;
+  for (const auto& p : j.at("problems"))
+    if (p.at("utterance") == "line 3" && p.at("video") == (dir / "a.mp4").string() &&
+        p.at("reason").get<std::string>().find("shape [1, 5]") != std::string::npos)
+      listed = true;
+  EXPECT_TRUE(listed) << out;
+  EXPECT_TRUE(fs::exists(dir / "cli" / "corpus.json"));
+  // A second run into the same folder is refused without --resume, and nothing is lost.
+  EXPECT_NE(WEXITSTATUS(::system((cmd + " >/dev/null").c_str())), 0);
+  EXPECT_TRUE(fs::exists(dir / "cli" / "corpus.json"));
   fs::remove_all(dir);
 }

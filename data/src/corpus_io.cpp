@@ -26,6 +26,8 @@ void writeCorpus(const Corpus& c, const std::string& dir) {
   j["label_set"] = c.labels.name;
   j["labels"] = c.labels.labels;
   j["speakers"] = c.speakers;
+  j["speaker_source"] = c.speakerSource;
+  if (!c.problems.empty()) j["problems"] = c.problems;
   j["dims"] = {{"text", c.dimText}, {"audio", c.dimAudio}, {"visual", c.dimVisual}};
   json dialogues = json::array();
   for (const auto& d : c.dialogues) {
@@ -75,6 +77,8 @@ Corpus readCorpus(const std::string& dir) {
     c.labels.name = j.at("label_set").get<std::string>();
     c.labels.labels = j.at("labels").get<std::vector<std::string>>();
     c.speakers = j.at("speakers").get<std::vector<std::string>>();
+    c.speakerSource = j.value("speaker_source", std::string("demo"));
+    if (j.contains("problems")) c.problems = j.at("problems").get<std::vector<std::string>>();
     c.dimText = j.at("dims").at("text").get<int>();
     c.dimAudio = j.at("dims").at("audio").get<int>();
     c.dimVisual = j.at("dims").at("visual").get<int>();

@@ -207,6 +207,7 @@ bool ClipDecoder::nextFrame(RgbImage* image, double* seconds, int maxWidth) {
     if (rc == 0) {
       const double t = d.frameSeconds(d.frame.get());
       if (d.seekTarget >= 0 && t + 0.5 / frameRate() < d.seekTarget) {
+        d.lastFrame = t;  // decoded, not returned: the truncation check counts it
         av_frame_unref(d.frame.get());
         continue;
       }
