@@ -279,3 +279,38 @@ TEST(ExtractPipeline, FromPixelsTheDemoVideosTrainMlsanAndTheFacesSeparateTheEmo
               t.testWeightedF1, t.bestEpoch, t.epochsDone, majorityF1, c.labels.labels[static_cast<std::size_t>(majority)].c_str(), testN);
   EXPECT_GT(t.testWeightedF1, majorityF1 + 15);
 }
+
+// Input (a): MELD.Raw as it unpacks: the real CSVs (tests/data/meld) and the clip folders. Two
+// clips are present; every other utterance is in the plan without a video, as a failure to report.
+TEST(ExtractPipeline, MeldRawThePlanFollowsTheRealCsvsAndFindsTheClips) {
+  QTemporaryDir tmp;
+  const std::string dir = tmp.path().toStdString();
+  for (const char* f : {"train_sent_emo.csv", "dev_sent_emo.csv", "test_sent_emo.csv"})
+    fs::copy_file(std::string(MLSAN_TEST_DATA_DIR) + "/meld/" + f, dir + "/" + f);
+  fs::create_directories(dir + "/train_splits");
+  fs::create_directories(dir + "/output_repeated_splits_test");
+  writeToneClip(dir + "/train_splits/dia0_utt0.mp4", 1.0, 16000);
+  writeToneClip(dir + "/output_repeated_splits_test/dia3_utt1.mp4", 1.0, 16000);
+  EXPECT_THROW(extract::planFromMeld(dir + "/train_splits"), std::runtime_error);  // no CSVs there
+  const extract::ExtractPlan plan = extract::planFromMeld(dir);
+  const data::Corpus& c = plan.corpus;
+  ASSERT_EQ(plan.items.size(), c.numUtterances());
+  EXPECT_GT(c.numUtterances(), 13000u);
+  EXPECT_EQ(c.labels.name, "meld");
+  long found = 0;
+  for (std::size_t i = 0; i < plan.items.size(); ++i)
+    if (!plan.items[i].video.empty()) ++found;
+  EXPECT_EQ(found, 2);
+  // Train dialogue 0's first utterance: its clip; MELD's split and season/episode kept.
+  EXPECT_EQ(plan.items[0].name, "train dia0_utt0");
+  EXPECT_EQ(plan.items[0].video, dir + "/train_splits/dia0_utt0.mp4");
+  EXPECT_EQ(c.dialogues[0].split, data::Split::Train);
+  EXPECT_GT(c.dialogues[0].season, 0);
+  EXPECT_EQ(plan.items[1].video, "");
+  EXPECT_EQ(plan.items[1].missing, "no readable clip dia0_utt1.mp4");
+  bool testClip = false;
+  for (std::size_t d = 0, row = 0; d < c.dialogues.size(); ++d)
+    for (std::size_t u = 0; u < c.dialogues[d].size(); ++u, ++row)
+      if (plan.items[row].name == "test dia3_utt1") testClip = plan.items[row].video == dir + "/output_repeated_splits_test/dia3_utt1.mp4";
+  EXPECT_TRUE(testClip);
+}

@@ -28,44 +28,31 @@ std::string clockText(double s) {
 
 }  // namespace
 
-ExtractInputs::Kind ExtractInputs::kind() const {
-  const int given = (!meld.empty()) + (!table.empty()) + (!video.empty() || !srt.empty());
-  if (given != 1) throw CLI::ValidationError("extract", "give one input: --meld DIR, --table FILE.csv, or --video FILE with --srt FILE");
-  if (!video.empty() != !srt.empty()) throw CLI::ValidationError("extract", "--video and --srt go together");
-  return !meld.empty() ? Meld : !table.empty() ? Table : Subtitles;
+void ExtractInputs::check() const {
+  const std::string why = source.problem();
+  if (!why.empty()) throw CLI::ValidationError("extract", why + " (--meld DIR, --table FILE.csv, or --video FILE with --srt FILE)");
 }
 
 void ExtractInputs::addTo(CLI::App* cmd, bool withThreads) {
-  cmd->add_option("--meld", meld, "MELD.Raw: the folder with the three *_sent_emo.csv files and the clip folders (train_splits/, ...)");
-  cmd->add_option("--table", table,
+  cmd->add_option("--meld", source.meld, "MELD.Raw: the folder with the three *_sent_emo.csv files and the clip folders (train_splits/, ...)");
+  cmd->add_option("--table", source.table,
                   "An utterance table (CSV: video, start, end, speaker, transcript; optional emotion, dialogue, split); paths "
                   "relative to the table's folder");
-  cmd->add_option("--video", video, "A video (with --srt): its subtitles give the utterances");
-  cmd->add_option("--srt", srt, "The video's subtitles (SRT); a 'NAME:' prefix gives the speaker");
-  cmd->add_option("--audio-model", audioModel, "TorchScript audio extractor (default: the built-in; contract: model/README.md)");
-  cmd->add_option("--visual-model", visualModel, "TorchScript visual extractor on face crops (default: the built-in)");
-  cmd->add_option("--text-model", textModel, "TorchScript text extractor on WordPiece ids (with --text-vocab; default: the built-in)");
-  cmd->add_option("--text-vocab", textVocab, "The text model's WordPiece vocabulary (vocab.txt: one token per line)");
+  cmd->add_option("--video", source.video, "A video (with --srt): its subtitles give the utterances");
+  cmd->add_option("--srt", source.srt, "The video's subtitles (SRT); a 'NAME:' prefix gives the speaker");
+  cmd->add_option("--audio-model", models.audio, "TorchScript audio extractor (default: the built-in; contract: model/README.md)");
+  cmd->add_option("--visual-model", models.visual, "TorchScript visual extractor on face crops (default: the built-in)");
+  cmd->add_option("--text-model", models.text, "TorchScript text extractor on WordPiece ids (with --text-vocab; default: the built-in)");
+  cmd->add_option("--text-vocab", models.textVocab, "The text model's WordPiece vocabulary (vocab.txt: one token per line)");
   if (withThreads) cmd->add_option("--threads", threads, "Worker threads (0: one per core)")->capture_default_str();
 }
 
 extract::ExtractPlan ExtractInputs::plan() const {
-  switch (kind()) {
-    case Meld: return extract::planFromMeld(meld);
-    case Table: return extract::planFromSource(extract::readUtteranceTable(table));
-    default: return extract::planFromSource(extract::readSrt(video, srt));
-  }
+  check();
+  return extract::planFrom(source);
 }
 
-extract::Extractors ExtractInputs::extractors() const {
-  extract::Extractors ex = extract::builtinExtractors();
-  if (!textModel.empty() && textVocab.empty()) throw std::runtime_error("--text-model needs --text-vocab (its WordPiece vocabulary)");
-  if (textModel.empty() && !textVocab.empty()) throw std::runtime_error("--text-vocab goes with --text-model");
-  if (!audioModel.empty()) ex.audio = model::loadAudioModule(audioModel);
-  if (!visualModel.empty()) ex.visual = model::loadVisualModule(visualModel);
-  if (!textModel.empty()) ex.text = model::loadTextModule(textModel, textVocab);
-  return ex;
-}
+extract::Extractors ExtractInputs::extractors() const { return model::loadExtractors(models); }
 
 extract::ExtractReport runExtractWithProgress(const extract::ExtractPlan& plan, const extract::Extractors& ex,
                                               extract::ExtractOptions options, bool quiet) {
@@ -116,7 +103,6 @@ extract::ExtractReport runExtractWithProgress(const extract::ExtractPlan& plan, 
 }
 
 nlohmann::json benchExtract(ExtractInputs inputs, int threads, bool quiet) {
-  inputs.kind();
   const extract::ExtractPlan plan = inputs.plan();
   const extract::Extractors ex = inputs.extractors();
   char tmpl[] = "/tmp/mlsan-bench-extract-XXXXXX";

@@ -11,6 +11,7 @@
 #include "mlsan/data/corpus_source.h"
 #include "mlsan/experiments/train_args.h"
 #include "mlsan/extract/pipeline.h"
+#include "mlsan/model/torchscript_extractors.h"
 #include "mlsan/model/config.h"
 #include "mlsan/model/engine.h"
 
@@ -40,13 +41,13 @@ int writeManPages(const CLI::App& app, const std::string& dir, const std::string
 model::Model openRunModel(const std::string& run, const std::string& corpusOverride, data::Corpus* corpus);
 /// The inputs of `mlsan extract` and `mlsan bench extract`: one source and the extractors.
 struct ExtractInputs {
-  enum Kind { Meld, Table, Subtitles };
-  std::string meld, table, video, srt, audioModel, visualModel, textModel, textVocab;
+  extract::ExtractSource source;
+  model::ExtractorFiles models;
   int threads = 0;
   /// Registers the inputs and the models (and --threads unless the command has its own).
   void addTo(CLI::App* cmd, bool withThreads = true);
-  /// Which input was given; throws CLI::ValidationError unless exactly one.
-  Kind kind() const;
+  /// Throws CLI::ValidationError unless exactly one input was given.
+  void check() const;
   extract::ExtractPlan plan() const;
   extract::Extractors extractors() const;
 };

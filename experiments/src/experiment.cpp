@@ -140,6 +140,12 @@ Experiment Experiment::ablation(const TrainArgs& base, const std::vector<std::ui
   return e;
 }
 
+Experiment Experiment::comparison(const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
+  Experiment e = variants(ExperimentKind::Comparison, base, seeds, {{"ML-SAN (full)", true, true, true}, {"MultiEMO", false, false, false}});
+  e.makeTasks();
+  return e;
+}
+
 Experiment Experiment::factorial(const TrainArgs& base, const std::vector<std::uint64_t>& seeds) {
   Experiment e = variants(ExperimentKind::Factorial, base, seeds,
                           {{"ML-SAN (full)", true, true, true},
@@ -194,6 +200,7 @@ std::string Experiment::kindName() const {
     case ExperimentKind::LambdaSweep: return "lambda-sweep";
     case ExperimentKind::Seeds: return "seeds";
     case ExperimentKind::Factorial: return "factorial";
+    case ExperimentKind::Comparison: return "comparison";
   }
   return "?";
 }
@@ -217,6 +224,7 @@ Experiment Experiment::fromJson(const json& j, const std::string& file) {
     else if (kind == "lambda-sweep") e.kind = ExperimentKind::LambdaSweep;
     else if (kind == "seeds") e.kind = ExperimentKind::Seeds;
     else if (kind == "factorial") e.kind = ExperimentKind::Factorial;
+    else if (kind == "comparison") e.kind = ExperimentKind::Comparison;
     else throw std::runtime_error("unknown experiment kind '" + kind + "'");
     e.base = TrainArgs::fromJson(j.at("base"));
     j.at("seeds").get_to(e.seeds);

@@ -158,4 +158,19 @@ ExtractPlan planFromSource(const UtteranceSource& source) {
   return plan;
 }
 
+std::string ExtractSource::problem() const {
+  const int given = (!meld.empty()) + (!table.empty()) + (!video.empty() || !srt.empty());
+  if (given != 1) return "give one input: a MELD.Raw folder, an utterance table, or a video with its subtitles";
+  if (video.empty() != srt.empty()) return "a video and its subtitles (SRT) go together";
+  return {};
+}
+
+ExtractPlan planFrom(const ExtractSource& s) {
+  const std::string why = s.problem();
+  if (!why.empty()) throw std::invalid_argument(why);
+  if (!s.meld.empty()) return planFromMeld(s.meld);
+  if (!s.table.empty()) return planFromSource(readUtteranceTable(s.table));
+  return planFromSource(readSrt(s.video, s.srt));
+}
+
 }  // namespace mlsan::extract

@@ -175,4 +175,14 @@ std::shared_ptr<extract::TextExtractor> loadTextModule(const std::string& path, 
   return std::make_shared<TextModule>(path, vocabPath);
 }
 
+extract::Extractors loadExtractors(const ExtractorFiles& f) {
+  if (!f.text.empty() && f.textVocab.empty()) throw std::runtime_error("a text model needs its WordPiece vocabulary (vocab.txt)");
+  if (f.text.empty() && !f.textVocab.empty()) throw std::runtime_error("a WordPiece vocabulary goes with a text model");
+  extract::Extractors ex = extract::builtinExtractors();
+  if (!f.audio.empty()) ex.audio = loadAudioModule(f.audio);
+  if (!f.visual.empty()) ex.visual = loadVisualModule(f.visual);
+  if (!f.text.empty()) ex.text = loadTextModule(f.text, f.textVocab);
+  return ex;
+}
+
 }  // namespace mlsan::model

@@ -271,6 +271,59 @@ QString DemoClipCache::clipFor(int dialogue, int utterance, QString* error) cons
   return path;
 }
 
+QString DemoClipCache::episodeVideo(const data::Episode& episode, QString* error, const std::function<bool(int, int)>& progress) const {
+  const QString path = QStringLiteral("%1/episode-%2.mp4").arg(folder_, QString::fromStdString(episode.title()));
+  if (QFileInfo::exists(path)) return path;
+  auto fail = [error](const QString& e) {
+    if (error) *error = e;
+    return QString();
+  };
+  if (episode.spans.empty()) return fail(QStringLiteral("%1: the episode has no timed utterances").arg(QString::fromStdString(episode.title())));
+  if (!QDir().mkpath(folder_)) return fail(folder_ + ": cannot create the demo clip folder");
+  // Between utterances: the stage, dimmed, saying so.
+  QImage still(kWidth, kHeight, QImage::Format_RGB888);
+  still.fill(QColor(40, 44, 52));
+  {
+    QPainter g(&still);
+    g.setPen(QColor(200, 200, 200));
+    QFont f = g.font();
+    f.setPixelSize(16);
+    g.setFont(f);
+    g.drawText(QRectF(0, 0, kWidth, kHeight), Qt::AlignCenter,
+               QStringLiteral("%1\n(nobody is speaking)").arg(QString::fromStdString(episode.title())));
+  }
+  const media::RgbImage gap = toRgbImage(still);
+  media::ClipWriter w;
+  if (!w.open(path.toStdString(), kWidth, kHeight, kFps, kRate)) return fail(QString::fromStdString(w.error()));
+  const std::vector<float> silence(kRate / kFps, 0.0f);
+  auto fillTo = [&](double t) {
+    const long frames = std::lround(t * kFps), samples = std::lround(t * kRate);
+    while (w.frames() < frames)
+      if (!w.addFrame(gap)) return false;
+    while (w.samples() < samples)
+      if (!w.addAudio(silence.data(), static_cast<std::size_t>(std::min<long>(static_cast<long>(silence.size()), samples - w.samples()))))
+        return false;
+    return true;
+  };
+  const int total = static_cast<int>(episode.spans.size());
+  for (int i = 0; i < total; ++i) {
+    if (progress && !progress(i, total)) return fail(QStringLiteral("stopped"));
+    const data::EpisodeSpan& s = episode.spans[static_cast<std::size_t>(i)];
+    if (!fillTo(s.start)) return fail(QString::fromStdString(w.error()));
+    const ClipContent clip = renderDemoClip(*corpus_, truth_, s.dialogue, s.utterance);
+    for (const auto& f : clip.frames)
+      if (!w.addFrame(f)) return fail(QString::fromStdString(w.error()));
+    // The clip's audio is at 22,050 Hz like the episode's; its length matches its frames.
+    const long want = std::lround(static_cast<double>(w.frames()) / kFps * kRate) - w.samples();
+    std::vector<float> audio = clip.audio;
+    audio.resize(static_cast<std::size_t>(std::max(0L, want)), 0.0f);
+    if (!audio.empty() && !w.addAudio(audio.data(), audio.size())) return fail(QString::fromStdString(w.error()));
+  }
+  if (!fillTo(episode.end() + 1.0) || !w.finish()) return fail(QString::fromStdString(w.error()));
+  if (progress) progress(total, total);
+  return path;
+}
+
 bool DemoClipCache::writeUtteranceTable(const QString& csvPath, QString* error, const std::function<bool(int, int)>& progress) const {
   const int total = static_cast<int>(corpus_->numUtterances());
   int done = 0;

@@ -104,6 +104,7 @@ GateTimeline::GateTimeline(StudioState& state, QWidget* parent) : QWidget(parent
           [this](int i) { setMode(static_cast<Mode>(i)); });
   connect(&state_, &StudioState::corpusChanged, this, [this] { shownDialogue_ = -1; rebuild(); });
   connect(&state_, &StudioState::runsChanged, this, [this] { shownDialogue_ = -1; rebuild(); });
+  connect(&state_, &StudioState::speakingChanged, this, [this] { moveCursor(); });
   connect(&state_, &StudioState::currentChanged, this, [this] {
     ViewTimer timing("gate timeline");
     if (state_.currentDialogue() != shownDialogue_) rebuild();
@@ -323,9 +324,15 @@ void GateTimeline::rebuild() {
 void GateTimeline::moveCursor() {
   if (!view_->cursor) return;
   QValueAxis* ay = ay_;
-  const double x = state_.currentUtterance() + 1.0;
+  // Between utterances of an episode, the cursor stands after the last one spoken, dashed.
+  const bool nobody = state_.nobodySpeaking();
+  const double x = state_.currentUtterance() + (nobody ? 1.5 : 1.0);
   const double y0 = ay ? ay->min() : 0.0, y1 = ay ? ay->max() : 1.0;
   view_->cursor->replace(QList<QPointF>{{x, y0}, {x, y1}});
+  QPen pen = view_->cursor->pen();
+  pen.setStyle(nobody ? Qt::DashLine : Qt::SolidLine);
+  view_->cursor->setPen(pen);
+  view_->chart()->setTitle(nobody ? tr("Nobody is speaking") : QString());
 }
 
 }  // namespace mlsan::ui

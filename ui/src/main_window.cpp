@@ -30,6 +30,9 @@
 #include "mlsan/ui/browser_panel.h"
 #include "mlsan/ui/demo_clips.h"
 #include "mlsan/ui/gate_timeline.h"
+#include "mlsan/ui/episode_renderer.h"
+#include "mlsan/ui/new_corpus_dialog.h"
+#include "mlsan/data/episodes.h"
 #include "mlsan/ui/open_corpus_dialog.h"
 #include "mlsan/ui/player_panel.h"
 #include "mlsan/ui/speaker_summary.h"
@@ -84,6 +87,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   corpusLoader_ = new CorpusLoader(this);
   runLoader_ = new RunLoader(this);
   relianceJob_ = new RelianceJob(this);
+  episodes_ = new EpisodeRenderer(this);
   trainer_ = new DemoModelTrainer(this, options_.cacheRoot.isEmpty() ? QString() : options_.cacheRoot + "/demo-runs");
   resize(1400, 900);
   setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
@@ -121,11 +125,33 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   statusBar()->addPermanentWidget(progress_);
   statusBar()->addPermanentWidget(cancel_);
   connect(cancel_, &QToolButton::clicked, this, [this] {
+    if (episodes_->busy()) {
+      episodes_->cancel();
+      return;
+    }
     trainer_->cancel();
     setStatus(tr("Cancelling training at the next batch\u2026"));
   });
 
   connect(corpusLoader_, &CorpusLoader::done, this, &MainWindow::corpusDone);
+  connect(episodes_, &EpisodeRenderer::progress, this, [this](int done, int total) {
+    progress_->setVisible(true);
+    cancel_->setVisible(true);
+    progress_->setRange(0, std::max(1, total));
+    progress_->setValue(done);
+  });
+  connect(episodes_, &EpisodeRenderer::finished, this, [this](const data::Episode& e, const QString& video, const QString& error) {
+    progress_->setVisible(false);
+    cancel_->setVisible(trainer_->busy());
+    if (video.isEmpty()) {
+      if (error == QLatin1String("stopped")) setStatus(tr("Rendering the episode was cancelled."));
+      else showError(tr("Cannot render the episode"), error);
+      return;
+    }
+    QString why;
+    if (!player_->openEpisode(e, video, &why)) showError(tr("Cannot play the episode"), why);
+    else setStatus(tr("Playing episode %1 (%2)").arg(QString::fromStdString(e.title()), video));
+  });
   connect(runLoader_, &RunLoader::done, this, [this](std::shared_ptr<const RunData> run, QString error, QString dir,
                                                      std::shared_ptr<const data::Corpus> corpus) {
     --runsLoading_;
@@ -240,12 +266,69 @@ void MainWindow::buildDocks() {
   resizeDocks({timelineDock_, summaryDock_}, {800, 560}, Qt::Horizontal);
 }
 
+NewCorpusDialog* MainWindow::newCorpusDialog() {
+  auto* dialog = new NewCorpusDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &NewCorpusDialog::openCorpusRequested, this, &MainWindow::openExtractedCorpus);
+  dialog->show();
+  return dialog;
+}
+
+void MainWindow::openExtractedCorpus(const QString& dir, bool train) {
+  if (train) {
+    // Once it is open: ML-SAN against MultiEMO in the Training panel.
+    auto once = std::make_shared<QMetaObject::Connection>();
+    *once = connect(this, &MainWindow::corpusOpened, this, [this, once, dir](bool ok) {
+      disconnect(*once);
+      if (!ok) return;
+      training_->form()->setKind(TrainingForm::Kind::Comparison);
+      training_->form()->setCorpus(dir);
+      centre_->setCurrentWidget(training_);
+      QString error;
+      if (!training_->start(&error)) showError(tr("Cannot start training"), error);
+    });
+  }
+  openCorpus(dir);
+}
+
+bool MainWindow::renderingEpisode() const { return episodes_->busy(); }
+
+void MainWindow::playEpisode() {
+  if (state_->currentRow() < 0) {
+    setStatus(tr("Select an utterance first: its episode plays."));
+    return;
+  }
+  const auto episodes = data::episodesOf(*state_->corpus());
+  const int i = data::episodeOfUtterance(episodes, state_->currentDialogue(), state_->currentUtterance());
+  if (i < 0) {
+    showError(tr("No episode"), tr("This utterance has no time in an episode (MELD's CSVs give season, episode, start and end "
+                                   "times; a corpus extracted from long videos gives spans)."));
+    return;
+  }
+  const data::Episode& e = episodes[static_cast<std::size_t>(i)];
+  const QString title = QString::fromStdString(e.title());
+  centre_->setCurrentWidget(player_);
+  QString video = QString::fromStdString(e.video), error;
+  if (video.isEmpty() && state_->demoClips()) {
+    if (episodes_->start(state_->demoClips(), e)) setStatus(tr("Rendering episode %1 (once; then it is in the cache)\u2026").arg(title));
+    return;
+  }
+  if (video.isEmpty())
+    video = QFileDialog::getOpenFileName(this, tr("The video of episode %1").arg(title), QString(),
+                                         tr("Videos (*.mp4 *.mkv *.avi *.mov *.webm);;All files (*)"));
+  if (video.isEmpty()) return;
+  if (!player_->openEpisode(e, video, &error)) showError(tr("Cannot play the episode"), error);
+  else setStatus(tr("Playing episode %1 (%2)").arg(title, video));
+}
+
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open corpus\u2026"), this, &MainWindow::openCorpusDialog);
   open->setShortcut(QKeySequence::Open);
   openDemo_ = file->addAction(tr("Open &demo corpus"), this, [this] { openCorpus("demo"); });
   openDemo_->setObjectName("actionOpenDemo");
+  QAction* videos = file->addAction(tr("New corpus from &videos\u2026"), this, &MainWindow::newCorpusDialog);
+  videos->setObjectName("actionNewCorpusFromVideos");
   QAction* run = file->addAction(tr("Open &run\u2026"), this, &MainWindow::openRunDialog);
   run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
   file->addSeparator();
@@ -267,6 +350,9 @@ void MainWindow::buildMenus() {
   nextD->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Down));
   QAction* prevD = playback->addAction(tr("Previous d&ialogue"), this, [this] { state_->stepDialogue(-1); });
   prevD->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Up));
+  QAction* episode = playback->addAction(tr("Play the &episode"), this, &MainWindow::playEpisode);
+  episode->setObjectName("actionPlayEpisode");
+  episode->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   QAction* mode = playback->addAction(tr("Dialogue &mode"));
   mode->setCheckable(true);
   mode->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));

@@ -62,6 +62,12 @@ PlayerPanel::PlayerPanel(StudioState& state, QWidget* parent) : QWidget(parent),
   faceBoxToggle_->setToolTip(faces_->ok() ? tr("Draw the face OpenCV's detector finds: the region the visual features describe")
                                           : tr("OpenCV's face cascade was not found (install opencv-data)"));
   controls->addWidget(faceBoxToggle_);
+  leaveEpisode_ = new QToolButton;
+  leaveEpisode_->setObjectName("playerLeaveEpisode");
+  leaveEpisode_->setToolTip(tr("Back to the current utterance's own clip"));
+  leaveEpisode_->setVisible(false);
+  controls->addWidget(leaveEpisode_);
+  connect(leaveEpisode_, &QToolButton::clicked, this, &PlayerPanel::leaveEpisode);
   layout->addLayout(controls);
   status_ = new QLabel;
   status_->setObjectName("playerStatus");
@@ -88,7 +94,22 @@ PlayerPanel::PlayerPanel(StudioState& state, QWidget* parent) : QWidget(parent),
     video_->setFaceBox(face_);
   });
   connect(&state_, &StudioState::currentChanged, this, &PlayerPanel::loadCurrent);
-  connect(&state_, &StudioState::corpusChanged, this, &PlayerPanel::loadCurrent);
+  connect(&state_, &StudioState::corpusChanged, this, [this] {
+    // Episodes of the new corpus whose video it names (spans of long videos): such an utterance
+    // plays in episode mode.
+    ownEpisodes_.clear();
+    if (state_.hasCorpus())
+      for (auto& e : data::episodesOf(*state_.corpus()))
+        if (!e.video.empty()) ownEpisodes_.push_back(std::move(e));
+    if (episodeMode_) {
+      episodeMode_ = false;
+      episode_ = data::Episode{};
+      leaveEpisode_->setVisible(false);
+      dialogueBox_->setEnabled(true);
+      emit episodeModeChanged(false);
+    }
+    loadCurrent();
+  });
   loadCurrent();
 }
 
@@ -107,6 +128,16 @@ double PlayerPanel::position() const {
 
 void PlayerPanel::loadCurrent() {
   ViewTimer timing("player (load clip)");
+  if (episodeMode_) {
+    if (following_) return;  // the playhead moved the selection: nothing to load
+    const int span = state_.currentRow() >= 0 ? episode_.spanOf(state_.currentDialogue(), state_.currentUtterance()) : -1;
+    if (span >= 0) {
+      seek(episode_.spans[static_cast<std::size_t>(span)].start);
+      return;
+    }
+    leaveEpisode();  // an utterance outside the episode: back to its own clip
+    return;
+  }
   const bool continuePlaying = playing_ && dialogueMode();
   timer_->stop();
   stopAudio();
@@ -132,6 +163,13 @@ void PlayerPanel::loadCurrent() {
   }
   const auto& c = *state_.corpus();
   const auto& u = c.dialogues[static_cast<std::size_t>(state_.currentDialogue())].utterances[static_cast<std::size_t>(state_.currentUtterance())];
+  if (!state_.demoClips() && !u.clipPath.empty()) {
+    const int e = data::episodeOfUtterance(ownEpisodes_, state_.currentDialogue(), state_.currentUtterance());
+    if (e >= 0 && openEpisode(ownEpisodes_[static_cast<std::size_t>(e)], QString::fromStdString(u.clipPath))) {
+      emit clipLoaded(true);
+      return;
+    }
+  }
   QString path, error;
   if (state_.demoClips()) {
     path = state_.demoClips()->clipFor(state_.currentDialogue(), state_.currentUtterance(), &error);
@@ -141,26 +179,17 @@ void PlayerPanel::loadCurrent() {
     error = tr("No clip for this utterance. For MELD, open the corpus with its MELD.Raw clips folder "
                "(File \u203A Open corpus, \u201Cclips\u201D).");
   }
-  if (!path.isEmpty() && !QFileInfo::exists(path)) error = tr("%1: the clip file is missing").arg(path);
-  if (error.isEmpty() && !decoder_.open(path)) error = decoder_.error();
+  if (error.isEmpty() && !openMedia(path, 44100, &error)) {
+    updateTimeLabel();
+    emit clipLoaded(false);
+    return;
+  }
   if (!error.isEmpty()) {
-    decoder_.close();
     video_->setPlaceholder(tr("No video\n\n%1").arg(error));
     status_->setText(error);
     updateTimeLabel();
     emit clipLoaded(false);
     return;
-  }
-  duration_ = decoder_.duration();
-  if (decoder_.hasAudio()) decoder_.decodeAudio(&audio_);
-  if (duration_ <= 0) duration_ = audio_.seconds();
-  waveform_->setTrack(audio_.pcm.empty() ? nullptr : &audio_, duration_, decoder_.hasAudio() ? tr("audio unreadable") : tr("no audio track"));
-  slider_->setRange(0, static_cast<int>(std::lround(duration_ * 1000)));
-  slider_->setValue(0);
-  if (decoder_.hasVideo()) {
-    showFrameAt(0);
-  } else {
-    video_->setPlaceholder(tr("This clip has no video track (audio only)."));
   }
   QStringList notes;
   if (!decoder_.warning().isEmpty()) notes << decoder_.warning();
@@ -169,6 +198,87 @@ void PlayerPanel::loadCurrent() {
   updateTimeLabel();
   emit clipLoaded(true);
   if (continuePlaying) play();
+}
+
+bool PlayerPanel::openMedia(const QString& path, int audioRate, QString* error) {
+  QString why;
+  if (!QFileInfo::exists(path)) why = tr("%1: the clip file is missing").arg(path);
+  else if (!decoder_.open(path)) why = decoder_.error();
+  if (!why.isEmpty()) {
+    decoder_.close();
+    video_->setPlaceholder(tr("No video\n\n%1").arg(why));
+    status_->setText(why);
+    if (error) *error = why;
+    return false;
+  }
+  duration_ = decoder_.duration();
+  if (decoder_.hasAudio()) decoder_.decodeAudio(&audio_, audioRate);
+  if (duration_ <= 0) duration_ = audio_.seconds();
+  waveform_->setTrack(audio_.pcm.empty() ? nullptr : &audio_, duration_, decoder_.hasAudio() ? tr("audio unreadable") : tr("no audio track"));
+  slider_->setRange(0, static_cast<int>(std::lround(duration_ * 1000)));
+  slider_->setValue(0);
+  if (decoder_.hasVideo()) showFrameAt(0);
+  else video_->setPlaceholder(tr("This clip has no video track (audio only)."));
+  return true;
+}
+
+bool PlayerPanel::openEpisode(const data::Episode& episode, const QString& video, QString* error) {
+  timer_->stop();
+  stopAudio();
+  playing_ = false;
+  decoder_.close();
+  audio_ = AudioTrack{};
+  duration_ = 0;
+  shownTime_ = -1;
+  pendingFrame_ = false;
+  face_ = QRectF();
+  lastFaceTime_ = -10;
+  play_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+  // A whole episode's sound at 22,050 Hz: 53 MB for twenty minutes.
+  if (!openMedia(video, 22050, error)) {
+    const bool was = episodeMode_;
+    episodeMode_ = false;
+    if (was) emit episodeModeChanged(false);
+    return false;
+  }
+  episode_ = episode;
+  episodeMode_ = true;
+  leaveEpisode_->setText(tr("Leave episode %1").arg(QString::fromStdString(episode.title())));
+  leaveEpisode_->setVisible(true);
+  dialogueBox_->setEnabled(false);
+  status_->setText(tr("Episode %1: %2 utterances over %3 s; every view follows the playhead.")
+                       .arg(QString::fromStdString(episode.title()))
+                       .arg(episode.spans.size())
+                       .arg(duration_, 0, 'f', 0));
+  emit episodeModeChanged(true);
+  const int span = state_.currentRow() >= 0 ? episode_.spanOf(state_.currentDialogue(), state_.currentUtterance()) : -1;
+  seek(span >= 0 ? episode_.spans[static_cast<std::size_t>(span)].start : 0.0);
+  updateTimeLabel();
+  return true;
+}
+
+void PlayerPanel::leaveEpisode() {
+  if (!episodeMode_) return;
+  episodeMode_ = false;
+  episode_ = data::Episode{};
+  leaveEpisode_->setVisible(false);
+  dialogueBox_->setEnabled(true);
+  state_.setNobodySpeaking(false);
+  emit episodeModeChanged(false);
+  loadCurrent();
+}
+
+void PlayerPanel::followPlayhead(double seconds) {
+  if (!episodeMode_) return;
+  const int span = episode_.spanAt(seconds);
+  if (span < 0) {
+    state_.setNobodySpeaking(true);
+    return;
+  }
+  const data::EpisodeSpan& s = episode_.spans[static_cast<std::size_t>(span)];
+  following_ = true;
+  state_.setCurrent(s.dialogue, s.utterance);
+  following_ = false;
 }
 
 void PlayerPanel::showFrameAt(double seconds) {
@@ -322,6 +432,7 @@ void PlayerPanel::seek(double seconds) {
   }
   waveform_->setPosition(seconds);
   updateTimeLabel();
+  followPlayhead(seconds);
 }
 
 void PlayerPanel::tick() {
@@ -329,13 +440,14 @@ void PlayerPanel::tick() {
   if (decoder_.hasVideo()) showFrameAt(t);
   waveform_->setPosition(t);
   updateTimeLabel();
+  followPlayhead(t);
   if (t >= duration_ - 1e-3) {
     playing_ = false;
     timer_->stop();
     stopAudio();
     play_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
     shownTime_ = duration_;
-    if (dialogueMode()) {
+    if (dialogueMode() && !episodeMode_) {
       // Next utterance of the same dialogue: every view steps along; loadCurrent plays it.
       const int d = state_.currentDialogue(), u = state_.currentUtterance();
       const int n = static_cast<int>(state_.corpus()->dialogues[static_cast<std::size_t>(d)].size());

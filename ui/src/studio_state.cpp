@@ -15,6 +15,7 @@ void StudioState::setCorpus(std::shared_ptr<const data::Corpus> corpus, const QS
   corpus_ = std::move(corpus);
   source_ = source;
   demoClips_ = std::move(demoClips);
+  nobodySpeaking_ = false;
   runs_.clear();
   loadOrder_.clear();
   filter_ = UtteranceFilter{};
@@ -82,10 +83,17 @@ void StudioState::setCurrent(int dialogue, int utterance) {
   if (!corpus_ || dialogue < 0 || dialogue >= static_cast<int>(corpus_->dialogues.size())) return;
   const auto& d = corpus_->dialogues[static_cast<std::size_t>(dialogue)];
   if (utterance < 0 || utterance >= static_cast<int>(d.size())) return;
+  setNobodySpeaking(false);
   if (dialogue == dialogue_ && utterance == utterance_) return;
   dialogue_ = dialogue;
   utterance_ = utterance;
   emit currentChanged(dialogue_, utterance_);
+}
+
+void StudioState::setNobodySpeaking(bool nobody) {
+  if (nobody == nobodySpeaking_) return;
+  nobodySpeaking_ = nobody;
+  emit speakingChanged(nobody);
 }
 
 bool StudioState::accepts(int dialogue, int utterance) const {

@@ -26,6 +26,7 @@ TrainingForm::TrainingForm(const QString& runsRoot, QWidget* parent) : QWidget(p
   kind_->addItem(tr("Table 2: ablation (full, w/o FiLM, w/o Gate, w/o Aux, MultiEMO)"));
   kind_->addItem(tr("Lambda sweep (section 4.5)"));
   kind_->addItem(tr("Factorial ablation: all 8 subsets of FiLM, Gate, Aux (where the gain comes from)"));
+  kind_->addItem(tr("ML-SAN against MultiEMO (the same options)"));
   // The long item must not set the panel's (and so the window's) minimum width.
   kind_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   kind_->setMinimumContentsLength(22);

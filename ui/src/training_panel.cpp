@@ -215,6 +215,10 @@ bool TrainingPanel::start(QString* error) {
         e = ex::Experiment::factorial(args, seeds);
         name = "factorial";
         break;
+      case Kind::Comparison:
+        e = ex::Experiment::comparison(args, seeds);
+        name = "comparison";
+        break;
       case Kind::LambdaSweep: {
         std::string dataset = "demo";
         if (state_.hasCorpus() && state_.corpusSource().toStdString() == args.corpus) dataset = state_.corpus()->dataset;

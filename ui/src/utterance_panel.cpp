@@ -23,6 +23,12 @@ UtterancePanel::UtterancePanel(StudioState& state, QWidget* parent) : QWidget(pa
   scroll->setFrameShape(QFrame::NoFrame);
   auto* body = new QWidget;
   auto* layout = new QVBoxLayout(body);
+  nobody_ = new QLabel(tr("Nobody is speaking: the episode is between utterances. Below, the last one spoken."));
+  nobody_->setObjectName("utteranceNobodySpeaking");
+  nobody_->setWordWrap(true);
+  nobody_->setStyleSheet("QLabel { background: #fff3c4; color: #5a4500; padding: 4px; border-radius: 3px; }");
+  nobody_->setVisible(false);
+  layout->addWidget(nobody_);
   transcript_ = new QLabel;
   transcript_->setObjectName("utteranceTranscript");
   transcript_->setWordWrap(true);
@@ -60,12 +66,14 @@ UtterancePanel::UtterancePanel(StudioState& state, QWidget* parent) : QWidget(pa
   scroll->setWidget(body);
   outer->addWidget(scroll);
   connect(&state_, &StudioState::currentChanged, this, &UtterancePanel::refresh);
+  connect(&state_, &StudioState::speakingChanged, this, [this](bool nobody) { nobody_->setVisible(nobody && state_.currentRow() >= 0); });
   connect(&state_, &StudioState::runsChanged, this, &UtterancePanel::refresh);
   connect(&state_, &StudioState::corpusChanged, this, &UtterancePanel::refresh);
   refresh();
 }
 
 QString UtterancePanel::transcriptText() const { return transcript_->text(); }
+bool UtterancePanel::saysNobodySpeaking() const { return !nobody_->isHidden(); }
 
 UtterancePanel::RunView& UtterancePanel::runView(std::size_t i) {
   while (runViews_.size() <= i) {
@@ -89,6 +97,7 @@ UtterancePanel::RunView& UtterancePanel::runView(std::size_t i) {
 void UtterancePanel::refresh() {
   ViewTimer timing("utterance panel");
   const long row = state_.currentRow();
+  nobody_->setVisible(row >= 0 && state_.nobodySpeaking());
   const auto& runs = state_.runs();
   noRun_->setVisible(row >= 0 && runs.empty());
   for (std::size_t i = 0; i < runViews_.size(); ++i) runViews_[i].box->setVisible(row >= 0 && i < runs.size());

@@ -22,7 +22,7 @@
 
 namespace mlsan::experiments {
 
-enum class ExperimentKind { Ablation, LambdaSweep, Seeds, Factorial };
+enum class ExperimentKind { Ablation, LambdaSweep, Seeds, Factorial, Comparison };
 
 /// One row of the result table.
 struct ExperimentGroup {
@@ -58,10 +58,12 @@ struct Experiment {
   /// is added when missing and is the reference row.
   static Experiment lambdaSweep(const TrainArgs& base, std::vector<double> lambdas, double referenceLambda,
                                 const std::vector<std::uint64_t>& seeds);
+  /// ML-SAN against MultiEMO (the baseline), the same options otherwise; reference = ML-SAN.
+  static Experiment comparison(const TrainArgs& base, const std::vector<std::uint64_t>& seeds);
   /// One configuration over several seeds (the Training panel with more than one seed).
   static Experiment seedRuns(const TrainArgs& base, const std::vector<std::uint64_t>& seeds);
 
-  std::string kindName() const;  ///< "ablation", "lambda-sweep", "seeds", "factorial"
+  std::string kindName() const;  ///< "ablation", "lambda-sweep", "seeds", "factorial", "comparison"
   nlohmann::json toJson() const;
   /// Throws std::runtime_error naming `file` when the object is not an experiment.
   static Experiment fromJson(const nlohmann::json& j, const std::string& file);

@@ -43,4 +43,15 @@ ExtractPlan planFromMeld(const std::string& dir);
 /// the corpus's problems.
 ExtractPlan planFromSource(const UtteranceSource& source);
 
+/// The inputs of one extraction as a user gives them (`mlsan extract`, File > New corpus from
+/// videos): exactly one of a MELD.Raw folder, an utterance table, or a video with its subtitles.
+struct ExtractSource {
+  std::string meld, table, video, srt;
+  /// "" when exactly one input is given, else what is wrong.
+  std::string problem() const;
+};
+/// The plan of whichever input is given. Throws std::invalid_argument when the source's
+/// problem() is not empty, std::runtime_error as the readers do.
+ExtractPlan planFrom(const ExtractSource& source);
+
 }  // namespace mlsan::extract

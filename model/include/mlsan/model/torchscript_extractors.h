@@ -25,4 +25,12 @@ std::shared_ptr<extract::AudioExtractor> loadAudioModule(const std::string& path
 std::shared_ptr<extract::VisualExtractor> loadVisualModule(const std::string& path);
 std::shared_ptr<extract::TextExtractor> loadTextModule(const std::string& path, const std::string& vocabPath);
 
+/// The model files of one extraction; an empty path keeps the built-in extractor.
+struct ExtractorFiles {
+  std::string audio, visual, text, textVocab;
+};
+/// The built-in extractors with the given modules in their place. Throws std::runtime_error when
+/// a module cannot be loaded, or when a text model comes without its vocabulary (or the reverse).
+extract::Extractors loadExtractors(const ExtractorFiles& files);
+
 }  // namespace mlsan::model

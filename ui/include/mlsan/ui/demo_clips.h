@@ -13,6 +13,7 @@
 
 #include "mlsan/data/corpus.h"
 #include "mlsan/data/demo_corpus.h"
+#include "mlsan/data/episodes.h"
 #include "mlsan/media/clip_writer.h"
 
 namespace mlsan::ui {
@@ -38,6 +39,11 @@ class DemoClipCache {
   /// `mlsan extract --table` at `csvPath`: video (absolute), start and end empty (a file per
   /// utterance), speaker, transcript, emotion, dialogue and split. `progress(done, total)` may
   /// return false to stop. False with `error` on failure or when stopped.
+  /// The video of one demo episode: its utterances' clips at their times in the episode, and
+  /// between them a still that says nobody is speaking, rendered and joined (media::ClipWriter,
+  /// frame by frame) into the cache folder on first use. `progress(done, total)` (utterances)
+  /// may return false to stop. "" with `error` on failure or when stopped (nothing is left).
+  QString episodeVideo(const data::Episode& episode, QString* error, const std::function<bool(int, int)>& progress = {}) const;
   bool writeUtteranceTable(const QString& csvPath, QString* error,
                            const std::function<bool(int, int)>& progress = {}) const;
 

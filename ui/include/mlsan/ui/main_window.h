@@ -25,6 +25,8 @@ class EmbeddingPanel;
 class CorpusLoader;
 class DemoModelTrainer;
 class GateTimeline;
+class EpisodeRenderer;
+class NewCorpusDialog;
 class PlayerPanel;
 class RunLoader;
 class RelianceJob;
@@ -74,6 +76,8 @@ class MainWindow : public QMainWindow {
   QTabWidget* centreTabs() const { return centre_; }
   QString statusText() const;
   bool busy() const;
+  /// Rendering a demo episode in the background.
+  bool renderingEpisode() const;
   /// Measuring a run's modality reliance in the background.
   bool measuringReliance() const;
   /// Training the demo models in the background.
@@ -94,6 +98,14 @@ class MainWindow : public QMainWindow {
   /// Loads a run folder in the background.
   void openRun(const QString& dir);
   void openCorpusDialog();
+  /// File > New corpus from videos: the non-modal extraction dialog (returned for tests).
+  NewCorpusDialog* newCorpusDialog();
+  /// Opens a corpus `mlsan extract` wrote; with `train`, then trains ML-SAN and MultiEMO on it
+  /// in the Training panel.
+  void openExtractedCorpus(const QString& dir, bool train);
+  /// Playback > Play the episode: the current utterance's episode in the player's episode mode
+  /// (the demo's rendered and joined on first use; MELD's from a video file the user picks).
+  void playEpisode();
   void openRunDialog();
   /// Selects an utterance (browser, player and every view follow) and shows the player.
   void openUtterance(int dialogue, int utterance);
@@ -135,6 +147,7 @@ class MainWindow : public QMainWindow {
   RunLoader* runLoader_ = nullptr;
   RelianceJob* relianceJob_ = nullptr;
   DemoModelTrainer* trainer_ = nullptr;
+  EpisodeRenderer* episodes_ = nullptr;
   QLabel* status_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QToolButton* cancel_ = nullptr;

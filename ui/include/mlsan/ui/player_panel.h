@@ -12,6 +12,7 @@
 #include <QWidget>
 #include <memory>
 
+#include "mlsan/data/episodes.h"
 #include "mlsan/ui/clip_decoder.h"
 #include "mlsan/ui/video_view.h"
 #include "mlsan/ui/waveform_view.h"
@@ -52,6 +53,15 @@ class PlayerPanel : public QWidget {
   QCheckBox* faceBoxToggle() const { return faceBoxToggle_; }
   QSlider* slider() const { return slider_; }
   VideoView* videoView() const { return video_; }
+  /// Episode mode: a whole episode's video plays continuously and the current utterance follows
+  /// the playhead through the episode's spans; between them the studio says nobody is
+  /// speaking. Selecting an utterance of the episode anywhere seeks to it; one outside it leaves
+  /// episode mode. False with `error` naming the file when the video cannot be read.
+  bool openEpisode(const data::Episode& episode, const QString& video, QString* error = nullptr);
+  void leaveEpisode();
+  bool episodeMode() const { return episodeMode_; }
+  const data::Episode& episode() const { return episode_; }
+  QToolButton* leaveEpisodeButton() const { return leaveEpisode_; }
   WaveformView* waveformView() const { return waveform_; }
 
  public slots:
@@ -67,6 +77,7 @@ class PlayerPanel : public QWidget {
   void playingChanged(bool playing);
   /// The clip of the current utterance has been loaded (or failed), for the benchmark.
   void clipLoaded(bool ok);
+  void episodeModeChanged(bool on);
 
  private:
   void tick();
@@ -75,6 +86,10 @@ class PlayerPanel : public QWidget {
   void stopAudio();
   void updateTimeLabel();
   void detectFace();
+  /// Episode mode: selects the utterance spoken at `seconds`, or says nobody is speaking.
+  void followPlayhead(double seconds);
+  /// Sets up the decoder's clip (audio, waveform, slider, first frame); false with `error`.
+  bool openMedia(const QString& path, int audioRate, QString* error);
 
   StudioState& state_;
   ClipDecoder decoder_;
@@ -104,6 +119,11 @@ class PlayerPanel : public QWidget {
   QRectF face_;
   QString audioStatus_;
   bool sliderDragging_ = false;
+  bool episodeMode_ = false;
+  bool following_ = false;  ///< the current utterance is being set from the playhead
+  data::Episode episode_;
+  std::vector<data::Episode> ownEpisodes_;  ///< the corpus's long videos with spans
+  QToolButton* leaveEpisode_ = nullptr;
 };
 
 }  // namespace mlsan::ui

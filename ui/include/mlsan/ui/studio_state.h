@@ -78,6 +78,11 @@ class StudioState : public QObject {
   bool step(int delta);
   /// Moves to the first passing utterance of the next or previous dialogue.
   bool stepDialogue(int delta);
+  /// Episode mode: the playhead is between utterances. The current utterance stays the last
+  /// one spoken (so the views keep their place) and every view says that nobody is speaking.
+  /// Cleared by setCurrent. Emits speakingChanged when it changes.
+  bool nobodySpeaking() const { return nobodySpeaking_; }
+  void setNobodySpeaking(bool nobody);
 
   // --- filter
   const UtteranceFilter& filter() const { return filter_; }
@@ -90,6 +95,8 @@ class StudioState : public QObject {
   void corpusChanged();
   void runsChanged();
   void currentChanged(int dialogue, int utterance);
+  /// nobody: the playhead of an episode is between utterances.
+  void speakingChanged(bool nobody);
   void filterChanged();
 
  private:
@@ -99,6 +106,7 @@ class StudioState : public QObject {
   std::vector<std::shared_ptr<const RunData>> runs_;
   std::vector<std::shared_ptr<const RunData>> loadOrder_;  ///< runs_ in the order they were loaded
   int dialogue_ = -1, utterance_ = -1;
+  bool nobodySpeaking_ = false;
   UtteranceFilter filter_;
   std::vector<QString> lowerText_;  ///< per row: transcript and speaker, lower case (for search)
 };

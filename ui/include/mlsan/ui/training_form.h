@@ -22,7 +22,7 @@ namespace mlsan::ui {
 class TrainingForm : public QWidget {
   Q_OBJECT
  public:
-  enum class Kind { Single, Ablation, LambdaSweep, Factorial };
+  enum class Kind { Single, Ablation, LambdaSweep, Factorial, Comparison };
   explicit TrainingForm(const QString& runsRoot, QWidget* parent = nullptr);
 
   void setKind(Kind kind);

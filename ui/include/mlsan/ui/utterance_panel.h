@@ -21,6 +21,8 @@ class UtterancePanel : public QWidget {
   explicit UtterancePanel(StudioState& state, QWidget* parent = nullptr);
   /// The transcript shown (for tests).
   QString transcriptText() const;
+  /// Whether it says that nobody is speaking (episode mode, between utterances).
+  bool saysNobodySpeaking() const;
 
  private:
   void refresh();
@@ -35,6 +37,7 @@ class UtterancePanel : public QWidget {
   RunView& runView(std::size_t i);
 
   StudioState& state_;
+  QLabel* nobody_ = nullptr;  ///< "Nobody is speaking" (episode mode, between utterances)
   QLabel* transcript_ = nullptr;
   QLabel *speaker_ = nullptr, *where_ = nullptr, *time_ = nullptr, *gold_ = nullptr;
   QLabel* noRun_ = nullptr;
