@@ -16,17 +16,6 @@
 #include "terminal_progress.h"
 
 namespace mlsan::app {
-namespace {
-
-std::string clockText(double s) {
-  char buf[32];
-  const int t = static_cast<int>(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
-  return buf;
-}
-
-}  // namespace
 
 void ExtractInputs::check() const {
   const std::string why = source.problem();

@@ -15,14 +15,15 @@ std::atomic<int> gInterrupts{0};
 void onSigint(int) {
   if (gInterrupts.fetch_add(1) >= 1) std::_Exit(130);
 }
-std::string clock(double s) {
+}  // namespace
+
+std::string clockText(double s) {
   char buf[32];
   const int t = static_cast<int>(s + 0.5);
   if (t >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
   else std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
   return buf;
 }
-}  // namespace
 
 TerminalProgress::TerminalProgress(std::string label, bool quiet)
     : label_(std::move(label)), quiet_(quiet), tty_(::isatty(2)), start_(std::chrono::steady_clock::now()) {}
@@ -47,7 +48,7 @@ void TerminalProgress::batch(int epoch, int batch, int batches, double loss) {
   std::string bar(filled, '#');
   bar.resize(width, '.');
   std::fprintf(stderr, "\r%s [%s] %3.0f%% epoch %d/%d batch %d/%d loss %.4f  %s elapsed, ETA %s   ", label_.c_str(),
-               bar.c_str(), done * 100, epoch, epochs_, batch, batches, loss, clock(elapsed).c_str(), clock(eta).c_str());
+               bar.c_str(), done * 100, epoch, epochs_, batch, batches, loss, clockText(elapsed).c_str(), clockText(eta).c_str());
   std::fflush(stderr);
 }
 

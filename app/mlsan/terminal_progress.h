@@ -10,6 +10,9 @@
 
 namespace mlsan::app {
 
+/// "m:ss" or "h:mm:ss" of a duration in seconds (the progress bars' elapsed and ETA).
+std::string clockText(double seconds);
+
 class TerminalProgress : public model::Progress {
  public:
   explicit TerminalProgress(std::string label, bool quiet = false);

@@ -33,7 +33,14 @@ struct StudioCli {
   QCommandLineOption bench{"bench", "Measure stepping and first-frame times on the demo corpus, print them, and quit."};
   QCommandLineOption noSettings{"no-settings", "Do not restore or save the layout and recent lists."};
   QCommandLineOption runs{"runs", "The Training panel's runs folder (default: ./runs).", "DIR"};
-  QList<QCommandLineOption> all() const { return {corpus, run, noTrain, epochs, screenshot, bench, noSettings, runs}; }
+  QCommandLineOption demoVideos{"write-demo-videos",
+                                "Render the demo corpus's clips into DIR/clips with their utterance table DIR/table.csv (the input of "
+                                "`mlsan extract --table`), then quit.",
+                                "DIR"};
+  QCommandLineOption demoDialogues{"demo-dialogues", "With --write-demo-videos: how many dialogues (default 120).", "N", "120"};
+  QList<QCommandLineOption> all() const {
+    return {corpus, run, noTrain, epochs, screenshot, bench, noSettings, runs, demoVideos, demoDialogues};
+  }
 };
 
 /// mlsan-studio.1 from the same option definitions the parser uses.
@@ -122,6 +129,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (parser.isSet(cli.bench)) return mlsan::studio::runBench(options);
+  if (parser.isSet(cli.demoVideos))
+    return mlsan::studio::writeDemoVideos(parser.value(cli.demoVideos), parser.value(cli.demoDialogues).toInt());
 
   mlsan::ui::MainWindow window(options);
   window.show();

@@ -141,4 +141,24 @@ int screenshotWhenReady(ui::MainWindow& window, const QString& file) {
   return saved && ok && window.lastError().isEmpty() ? 0 : 1;
 }
 
+int writeDemoVideos(const QString& dir, int dialogues) {
+  data::DemoConfig cfg;
+  cfg.dialogues = std::max(1, dialogues);
+  data::DemoTruth truth;
+  auto corpus = std::make_shared<const data::Corpus>(data::makeDemoCorpus(cfg, &truth));
+  ui::DemoClipCache clips(corpus, cfg, truth, dir + "/clips");
+  QString error;
+  const bool ok = clips.writeUtteranceTable(dir + "/table.csv", &error, [](int done, int total) {
+    if (done % 100 == 0 || done == total) std::fprintf(stderr, "rendering the demo clips: %d of %d\n", done, total);
+    return true;
+  });
+  if (!ok) {
+    std::fprintf(stderr, "mlsan-studio: %s\n", qPrintable(error));
+    return 1;
+  }
+  std::printf("wrote %zu clips and %s/table.csv\nextract them: mlsan extract --table %s/table.csv --out CORPUS\n",
+              corpus->numUtterances(), qPrintable(dir), qPrintable(dir));
+  return 0;
+}
+
 }  // namespace mlsan::studio

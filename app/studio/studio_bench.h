@@ -35,6 +35,11 @@ int runBench(ui::StudioOptions options);
 /// cancel stops the worker in each stage. Returns the exit code.
 int runEmbeddingBench();
 
+/// `mlsan-studio --write-demo-videos DIR`: the demo corpus (seed 7, `dialogues` dialogues) rendered
+/// to clips in DIR/clips and its utterance table DIR/table.csv, the input of
+/// `mlsan extract --table` and `mlsan bench extract --table`. Returns the exit code.
+int writeDemoVideos(const QString& dir, int dialogues);
+
 /// Waits until the corpus and runs have loaded (and the demo models trained), saves a picture
 /// of the window to `file`, and returns the exit code.
 int screenshotWhenReady(ui::MainWindow& window, const QString& file);

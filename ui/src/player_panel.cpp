@@ -139,21 +139,7 @@ void PlayerPanel::loadCurrent() {
     return;
   }
   const bool continuePlaying = playing_ && dialogueMode();
-  timer_->stop();
-  stopAudio();
-  playing_ = false;
-  decoder_.close();
-  audio_ = AudioTrack{};
-  duration_ = 0;
-  shownTime_ = -1;
-  face_ = QRectF();
-  lastFaceTime_ = -10;
-  pendingFrame_ = false;
-  slider_->setRange(0, 0);
-  status_->clear();
-  audioStatus_.clear();
-  waveform_->setTrack(nullptr, 0);
-  play_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+  closeMedia();
   const long row = state_.currentRow();
   if (row < 0) {
     video_->setPlaceholder(state_.hasCorpus() ? tr("No utterance selected") : tr("No corpus open"));
@@ -222,7 +208,7 @@ bool PlayerPanel::openMedia(const QString& path, int audioRate, QString* error) 
   return true;
 }
 
-bool PlayerPanel::openEpisode(const data::Episode& episode, const QString& video, QString* error) {
+void PlayerPanel::closeMedia() {
   timer_->stop();
   stopAudio();
   playing_ = false;
@@ -230,10 +216,18 @@ bool PlayerPanel::openEpisode(const data::Episode& episode, const QString& video
   audio_ = AudioTrack{};
   duration_ = 0;
   shownTime_ = -1;
-  pendingFrame_ = false;
   face_ = QRectF();
   lastFaceTime_ = -10;
+  pendingFrame_ = false;
+  slider_->setRange(0, 0);
+  status_->clear();
+  audioStatus_.clear();
+  waveform_->setTrack(nullptr, 0);
   play_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+}
+
+bool PlayerPanel::openEpisode(const data::Episode& episode, const QString& video, QString* error) {
+  closeMedia();
   // A whole episode's sound at 22,050 Hz: 53 MB for twenty minutes.
   if (!openMedia(video, 22050, error)) {
     const bool was = episodeMode_;

@@ -88,6 +88,8 @@ class PlayerPanel : public QWidget {
   void detectFace();
   /// Episode mode: selects the utterance spoken at `seconds`, or says nobody is speaking.
   void followPlayhead(double seconds);
+  /// Stops playback and closes the clip (the views show nothing loaded).
+  void closeMedia();
   /// Sets up the decoder's clip (audio, waveform, slider, first frame); false with `error`.
   bool openMedia(const QString& path, int audioRate, QString* error);
 
