@@ -15,6 +15,7 @@
 #include <QWidget>
 
 #include "mlsan/ui/corpus_tree_model.h"
+#include "mlsan/ui/main_window.h"
 #include "mlsan/ui/training_form.h"
 
 namespace studio_test {
@@ -47,6 +48,18 @@ inline void saveShotTo(QWidget* w, const QString& dir, const QString& name) {
   const QImage img = w->grab().toImage();
   EXPECT_TRUE(img.save(dir + "/" + name)) << (dir + "/" + name).toStdString();
   EXPECT_GT(distinctColours(img), 12) << name.toStdString() << " looks blank";
+}
+
+/// A headless window's options: no demo models, no settings, no dialogs; cache and runs in `root`.
+inline mlsan::ui::StudioOptions headlessOptions(const QString& corpus, const QString& root) {
+  mlsan::ui::StudioOptions so;
+  so.corpus = corpus;
+  so.trainDemoModels = false;
+  so.useSettings = false;
+  so.errorDialogs = false;
+  so.cacheRoot = root + "/cache";
+  so.runsRoot = root + "/runs";
+  return so;
 }
 
 /// Fills the Training panel's form for one ML-SAN configuration on the demo corpus.

@@ -44,14 +44,7 @@ TEST(StudioExtract, NewCorpusFromVideosExtractsOpensAndTrainsBothModels) {
   table.write("gone.mp4,,,Ross,where did it go,neutral," + QByteArray::fromStdString(corpus->dialogues[0].key) + ",train\n");
   table.close();
 
-  ui::StudioOptions so;
-  so.corpus = "demo";
-  so.trainDemoModels = false;
-  so.useSettings = false;
-  so.errorDialogs = false;
-  so.cacheRoot = root + "/cache";
-  so.runsRoot = root + "/runs";
-  ui::MainWindow w(so);
+  ui::MainWindow w(studio_test::headlessOptions("demo", root));
   w.resize(1400, 900);
   w.show();
   ASSERT_TRUE(waitFor([&] { return w.state().hasCorpus() && !w.busy(); }, 20000));
@@ -90,15 +83,16 @@ TEST(StudioExtract, NewCorpusFromVideosExtractsOpensAndTrainsBothModels) {
 // one video, and every view follows the playhead; between utterances nobody is speaking.
 TEST(StudioEpisode, TheDemoEpisodePlaysContinuouslyAndEveryViewFollowsThePlayhead) {
   QTemporaryDir dir;
-  ui::StudioOptions so;
-  so.corpus = "demo";
-  so.trainDemoModels = false;
-  so.useSettings = false;
-  so.errorDialogs = false;
-  so.cacheRoot = dir.path() + "/cache";
-  so.runsRoot = dir.path() + "/runs";
-  qputenv("MLSAN_CACHE_DIR", (dir.path() + "/cache").toUtf8());  // the demo clips' cache
-  ui::MainWindow w(so);
+  // The demo clips' cache, for this test only.
+  const QByteArray previousCache = qgetenv("MLSAN_CACHE_DIR");
+  const bool hadCache = qEnvironmentVariableIsSet("MLSAN_CACHE_DIR");
+  struct Restore {
+    QByteArray value;
+    bool set;
+    ~Restore() { set ? qputenv("MLSAN_CACHE_DIR", value) : qunsetenv("MLSAN_CACHE_DIR"); }
+  } restore{previousCache, hadCache};
+  qputenv("MLSAN_CACHE_DIR", (dir.path() + "/cache").toUtf8());
+  ui::MainWindow w(studio_test::headlessOptions("demo", dir.path()));
   w.resize(1400, 900);
   w.show();
   ASSERT_TRUE(waitFor([&] { return w.state().hasCorpus() && !w.busy(); }, 20000));
@@ -176,13 +170,7 @@ TEST(StudioEpisode, ACorpusOfSpansOfOneVideoPlaysAsAnEpisode) {
   extract::runExtraction(extract::planFromSource(extract::readSrt(root + "/talk.mp4", root + "/talk.srt")),
                          extract::builtinExtractors(), opt);
 
-  ui::StudioOptions so;
-  so.corpus = QString::fromStdString(opt.outDir);
-  so.trainDemoModels = false;
-  so.useSettings = false;
-  so.errorDialogs = false;
-  so.cacheRoot = dir.path() + "/cache";
-  ui::MainWindow w(so);
+  ui::MainWindow w(studio_test::headlessOptions(QString::fromStdString(opt.outDir), dir.path()));
   w.show();
   ASSERT_TRUE(waitFor([&] { return w.state().hasCorpus() && !w.busy() && w.state().currentRow() >= 0; }, 20000));
   EXPECT_TRUE(w.player()->episodeMode()) << w.player()->placeholderText().toStdString();
