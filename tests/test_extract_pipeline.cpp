@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "clip_fixtures.h"
 #include "mlsan/analysis/disentangle.h"
 #include "mlsan/data/corpus_io.h"
 #include "mlsan/data/demo_corpus.h"
@@ -29,28 +30,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A clip of a flat colour with a tone (or without audio when sampleRate is 0); with
-/// `stepHz`, the tone rises by that much every second (220, 220 + step, ...).
+/// clip_fixtures::writeToneClip, failing the test when the clip cannot be written.
 void writeToneClip(const std::string& path, double seconds, int sampleRate, double stepHz = 0) {
-  media::ClipContent clip;
-  clip.fps = 10;
-  for (int i = 0; i < static_cast<int>(seconds * clip.fps); ++i) {
-    media::RgbImage f;
-    f.width = 96;
-    f.height = 64;
-    f.rgb.assign(96 * 64 * 3, static_cast<std::uint8_t>(40 + i));
-    clip.frames.push_back(f);
-  }
-  clip.sampleRate = sampleRate > 0 ? sampleRate : 22050;
-  if (sampleRate > 0) {
-    double phase = 0;
-    for (int i = 0; i < static_cast<int>(seconds * sampleRate); ++i) {
-      phase += 2 * 3.14159265358979 * (220 + stepHz * (i / sampleRate)) / sampleRate;
-      clip.audio.push_back(static_cast<float>(0.3 * std::sin(phase)));
-    }
-  }
   std::string error;
-  ASSERT_TRUE(media::writeClip(path, clip, &error)) << error;
+  ASSERT_TRUE(clip_fixtures::writeToneClip(path, seconds, sampleRate, stepHz, 96, 64, &error)) << error;
 }
 
 void writeText(const std::string& path, const std::string& text) {

@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QToolButton>
 
+#include "clip_fixtures.h"
 #include "mlsan/data/demo_corpus.h"
 #include "mlsan/data/episodes.h"
 #include "mlsan/extract/pipeline.h"
@@ -148,19 +149,8 @@ TEST(StudioEpisode, TheDemoEpisodePlaysContinuouslyAndEveryViewFollowsThePlayhea
 TEST(StudioEpisode, ACorpusOfSpansOfOneVideoPlaysAsAnEpisode) {
   QTemporaryDir dir;
   const std::string root = dir.path().toStdString();
-  media::ClipContent clip;
-  clip.fps = 10;
-  for (int i = 0; i < 80; ++i) {
-    media::RgbImage f;
-    f.width = 160;
-    f.height = 120;
-    f.rgb.assign(160 * 120 * 3, static_cast<std::uint8_t>(60 + 2 * i));
-    clip.frames.push_back(f);
-  }
-  clip.sampleRate = 16000;
-  for (int i = 0; i < 8 * 16000; ++i) clip.audio.push_back(0.2f * std::sin(0.07f * i));
   std::string error;
-  ASSERT_TRUE(media::writeClip(root + "/talk.mp4", clip, &error)) << error;
+  ASSERT_TRUE(clip_fixtures::writeToneClip(root + "/talk.mp4", 8.0, 16000, 0, 160, 120, &error)) << error;
   QFile srt(dir.filePath("talk.srt"));
   ASSERT_TRUE(srt.open(QIODevice::WriteOnly));
   srt.write("1\n00:00:00,500 --> 00:00:02,500\nANN: First.\n\n2\n00:00:04,000 --> 00:00:06,000\nBOB: Second.\n");

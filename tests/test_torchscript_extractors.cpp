@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clip_fixtures.h"
 #include "mlsan/extract/pipeline.h"
 #include "mlsan/extract/wordpiece.h"
 #include "mlsan/media/clip_writer.h"
@@ -95,19 +96,8 @@ TEST(TorchScriptExtractors, AWrongOutputShapeIsAProblemForThatUtteranceOnly) {
   // One second gives [1, 4] (the probe), anything else [1, 5].
   const std::string path = saveModule(dir, "audio",
                                       "def forward(self, x):\n  if x.size(1) == 16000:\n    return x[:, :4]\n  return x[:, :5]\n");
-  media::ClipContent clip;
-  clip.fps = 10;
-  for (int i = 0; i < 30; ++i) {
-    media::RgbImage f;
-    f.width = 64;
-    f.height = 48;
-    f.rgb.assign(64 * 48 * 3, 90);
-    clip.frames.push_back(f);
-  }
-  clip.sampleRate = 16000;
-  for (int i = 0; i < 48000; ++i) clip.audio.push_back(0.2f * std::sin(0.05f * i));
   std::string error;
-  ASSERT_TRUE(media::writeClip((dir / "a.mp4").string(), clip, &error)) << error;
+  ASSERT_TRUE(clip_fixtures::writeToneClip((dir / "a.mp4").string(), 3.0, 16000, 0, 64, 48, &error)) << error;
   std::ofstream(dir / "t.csv") << "video,start,end,speaker,transcript\na.mp4,0,1,A,one second\na.mp4,1,2.5,B,longer\n";
   extract::Extractors ex = extract::builtinExtractors();
   ex.audio = model::loadAudioModule(path);

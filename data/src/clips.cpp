@@ -119,6 +119,16 @@ bool looksLikeMp4(const unsigned char* head, std::size_t headSize, unsigned long
   return true;
 }
 
+MeldClip meldClipOf(const std::string& dialogueKey, int utteranceId) {
+  const int key = detail::meldKeyNumber(dialogueKey);
+  MeldClip c;
+  if (key < 0) return c;
+  c.folder = key < kDevOffset ? 0 : key < kTestOffset ? 1 : 2;
+  const int dialogueId = c.folder == 0 ? key : c.folder == 1 ? key - kDevOffset : key - kTestOffset;
+  c.file = "dia" + std::to_string(dialogueId) + "_utt" + std::to_string(utteranceId) + ".mp4";
+  return c;
+}
+
 ClipReport linkMeldClips(Corpus& corpus, const std::string& clipsDir) {
   ClipReport rep;
   auto& problems = corpus.problems;
@@ -134,9 +144,7 @@ ClipReport linkMeldClips(Corpus& corpus, const std::string& clipsDir) {
   long splitMismatch = 0;
   std::string firstBadKey;
   for (Dialogue& d : corpus.dialogues) {
-    const int key = detail::meldKeyNumber(d.key);
-    const int f = key < 0 ? -1 : key < kDevOffset ? 0 : key < kTestOffset ? 1 : 2;
-    const int dialogueId = f == 0 ? key : f == 1 ? key - kDevOffset : key - kTestOffset;
+    const int f = meldClipOf(d.key, 0).folder;
     if (f >= 0) splitMismatch += (d.split == Split::Test) != (f == 2);
     for (Utterance& u : d.utterances) {
       u.clipPath.clear();
@@ -149,7 +157,7 @@ ClipReport linkMeldClips(Corpus& corpus, const std::string& clipsDir) {
         ++rep.missing;
         continue;
       }
-      const std::string name = "dia" + std::to_string(dialogueId) + "_utt" + std::to_string(u.utteranceId) + ".mp4";
+      const std::string name = meldClipOf(d.key, u.utteranceId).file;
       const std::string rel = std::string(kSubfolders[f]) + "/" + name;
       if (!listed[f]) {
         ++rep.missing;

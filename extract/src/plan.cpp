@@ -26,14 +26,12 @@ ExtractPlan planFromMeld(const std::string& dir) {
   plan.corpus.name = "MELD (extracted from " + fs::path(dir).filename().string() + ")";
   data::linkMeldClips(plan.corpus, dir);
   for (const auto& d : plan.corpus.dialogues) {
-    // MultiEMO's keys: train Dialogue_ID, dev + 1039, test + 1153.
-    const int offset = d.split == data::Split::Dev ? 1039 : d.split == data::Split::Test ? 1153 : 0;
-    const std::string dia = "dia" + std::to_string(std::stoi(d.key) - offset);
     for (const auto& u : d.utterances) {
+      const std::string file = data::meldClipOf(d.key, u.utteranceId).file;
       ExtractItem item;
-      item.name = std::string(data::splitName(d.split)) + " " + dia + "_utt" + std::to_string(u.utteranceId);
+      item.name = std::string(data::splitName(d.split)) + " " + file.substr(0, file.size() - 4);  // without ".mp4"
       item.video = u.clipPath;
-      if (item.video.empty()) item.missing = "no readable clip " + dia + "_utt" + std::to_string(u.utteranceId) + ".mp4";
+      if (item.video.empty()) item.missing = "no readable clip " + file;
       plan.items.push_back(std::move(item));
     }
   }

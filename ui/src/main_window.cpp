@@ -298,14 +298,14 @@ void MainWindow::playEpisode() {
     setStatus(tr("Select an utterance first: its episode plays."));
     return;
   }
-  const auto episodes = data::episodesOf(*state_->corpus());
+  const auto& episodes = state_->episodes();
   const int i = data::episodeOfUtterance(episodes, state_->currentDialogue(), state_->currentUtterance());
   if (i < 0) {
     showError(tr("No episode"), tr("This utterance has no time in an episode (MELD's CSVs give season, episode, start and end "
                                    "times; a corpus extracted from long videos gives spans)."));
     return;
   }
-  const data::Episode& e = episodes[static_cast<std::size_t>(i)];
+  const data::Episode e = episodes[static_cast<std::size_t>(i)];  // a copy: a file dialog may come first
   const QString title = QString::fromStdString(e.title());
   centre_->setCurrentWidget(player_);
   QString video = QString::fromStdString(e.video), error;

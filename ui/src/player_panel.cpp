@@ -95,12 +95,6 @@ PlayerPanel::PlayerPanel(StudioState& state, QWidget* parent) : QWidget(parent),
   });
   connect(&state_, &StudioState::currentChanged, this, &PlayerPanel::loadCurrent);
   connect(&state_, &StudioState::corpusChanged, this, [this] {
-    // Episodes of the new corpus whose video it names (spans of long videos): such an utterance
-    // plays in episode mode.
-    ownEpisodes_.clear();
-    if (state_.hasCorpus())
-      for (auto& e : data::episodesOf(*state_.corpus()))
-        if (!e.video.empty()) ownEpisodes_.push_back(std::move(e));
     if (episodeMode_) {
       episodeMode_ = false;
       episode_ = data::Episode{};
@@ -149,9 +143,11 @@ void PlayerPanel::loadCurrent() {
   }
   const auto& c = *state_.corpus();
   const auto& u = c.dialogues[static_cast<std::size_t>(state_.currentDialogue())].utterances[static_cast<std::size_t>(state_.currentUtterance())];
+  // A span of a long video the corpus names (a corpus `mlsan extract` made from one): episode mode.
   if (!state_.demoClips() && !u.clipPath.empty()) {
-    const int e = data::episodeOfUtterance(ownEpisodes_, state_.currentDialogue(), state_.currentUtterance());
-    if (e >= 0 && openEpisode(ownEpisodes_[static_cast<std::size_t>(e)], QString::fromStdString(u.clipPath))) {
+    const int e = data::episodeOfUtterance(state_.episodes(), state_.currentDialogue(), state_.currentUtterance());
+    const data::Episode* episode = e >= 0 ? &state_.episodes()[static_cast<std::size_t>(e)] : nullptr;
+    if (episode && episode->video == u.clipPath && openEpisode(*episode, QString::fromStdString(u.clipPath))) {
       emit clipLoaded(true);
       return;
     }

@@ -15,6 +15,7 @@ void StudioState::setCorpus(std::shared_ptr<const data::Corpus> corpus, const QS
   corpus_ = std::move(corpus);
   source_ = source;
   demoClips_ = std::move(demoClips);
+  episodes_ = corpus_ ? data::episodesOf(*corpus_) : std::vector<data::Episode>{};
   nobodySpeaking_ = false;
   runs_.clear();
   loadOrder_.clear();

@@ -26,6 +26,16 @@ struct ClipReport {
 /// wide, pdin, styp, uuid). `fileSize` bounds the box size. Sets `why` otherwise.
 bool looksLikeMp4(const unsigned char* head, std::size_t headSize, unsigned long long fileSize, std::string& why);
 
+/// Where MELD.Raw keeps an utterance's clip: the subfolder (0 train_splits/, 1
+/// dev_splits_complete/, 2 output_repeated_splits_test/) that MultiEMO's numeric dialogue key
+/// points to (train Dialogue_ID, dev + 1039, test + 1153) and the file name
+/// `dia{Dialogue_ID}_utt{Utterance_ID}.mp4`. folder -1 (and no file) when the key is not a number.
+struct MeldClip {
+  int folder = -1;
+  std::string file;
+};
+MeldClip meldClipOf(const std::string& dialogueKey, int utteranceId);
+
 /// Sets Utterance::clipPath (clipsDir joined with the relative path) for every utterance of
 /// a MELD corpus (numeric dialogue keys as MultiEMO numbers them: the key alone tells the
 /// folder and Dialogue_ID, so MultiEMO's merged train+dev works) whose clip is found and

@@ -124,7 +124,6 @@ class PlayerPanel : public QWidget {
   bool episodeMode_ = false;
   bool following_ = false;  ///< the current utterance is being set from the playhead
   data::Episode episode_;
-  std::vector<data::Episode> ownEpisodes_;  ///< the corpus's long videos with spans
   QToolButton* leaveEpisode_ = nullptr;
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mlsan/data/corpus.h"
+#include "mlsan/data/episodes.h"
 #include "mlsan/ui/run_data.h"
 
 namespace mlsan::ui {
@@ -51,6 +52,8 @@ class StudioState : public QObject {
   /// Replaces the corpus; drops the runs (they belong to the old one) and the current utterance.
   void setCorpus(std::shared_ptr<const data::Corpus> corpus, const QString& source,
                  std::shared_ptr<const DemoClipCache> demoClips = nullptr);
+  /// The corpus's episodes (data::episodesOf), found once when it is set.
+  const std::vector<data::Episode>& episodes() const { return episodes_; }
   /// Rendered clips for the demo corpus (null for other corpora).
   const std::shared_ptr<const DemoClipCache>& demoClips() const { return demoClips_; }
 
@@ -102,6 +105,7 @@ class StudioState : public QObject {
  private:
   std::shared_ptr<const data::Corpus> corpus_;
   std::shared_ptr<const DemoClipCache> demoClips_;
+  std::vector<data::Episode> episodes_;
   QString source_;
   std::vector<std::shared_ptr<const RunData>> runs_;
   std::vector<std::shared_ptr<const RunData>> loadOrder_;  ///< runs_ in the order they were loaded
