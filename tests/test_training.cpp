@@ -174,11 +174,20 @@ TEST_F(Fixture, CancelThenResumeReachesTheUninterruptedResult) {
   const auto stopped = train(corpus, cfg, tc, parts.string(), false, cancel);
   EXPECT_TRUE(stopped.cancelled);
   EXPECT_EQ(stopped.epochsDone, 1);
+  // Stopped inside epoch 2: its two batches are kept (a cluster's preemption loses no batch).
+  EXPECT_EQ(stopped.interruptedBatch, 2);
+  EXPECT_TRUE(fs::exists(RunPaths(parts.string()).interruptedCheckpoint()));
   EXPECT_FALSE(fs::exists(RunPaths(parts.string()).metrics()));
   // Without --resume the folder is refused rather than overwritten.
   EXPECT_THROW(train(corpus, cfg, tc, parts.string(), false, none), std::runtime_error);
+  // Resumed, then stopped again inside the same epoch (batch 4 of 5), then resumed to the end.
+  CancelAfter again(2);
+  const auto stoppedAgain = train(corpus, cfg, tc, parts.string(), true, again);
+  EXPECT_TRUE(stoppedAgain.cancelled);
+  EXPECT_EQ(stoppedAgain.interruptedBatch, 4);
   const auto resumed = train(corpus, cfg, tc, parts.string(), true, none);
   EXPECT_FALSE(resumed.cancelled);
+  EXPECT_FALSE(fs::exists(RunPaths(parts.string()).interruptedCheckpoint())) << "removed once its epoch is in last.pt";
   ASSERT_EQ(resumed.curve.size(), uninterrupted.curve.size());
   for (std::size_t i = 0; i < resumed.curve.size(); ++i) {
     EXPECT_DOUBLE_EQ(resumed.curve[i].trainLoss, uninterrupted.curve[i].trainLoss) << "epoch " << i + 1;

@@ -247,8 +247,11 @@ void addTrainCommands(CLI::App& app) {
         r = trainRun(corpus, m, t, *out, *resume, m.variantName(), false);
       }
       if (r.cancelled) {
-        if (*events) EventsProgress::emit(json{{"event", "cancelled"}, {"epochs_done", r.epochsDone}}.dump());
-        throw CancelledError("training cancelled after epoch " + std::to_string(r.epochsDone) + "; continue with --resume");
+        if (*events)
+          EventsProgress::emit(json{{"event", "cancelled"}, {"epochs_done", r.epochsDone}, {"batches_done", r.interruptedBatch}}.dump());
+        throw CancelledError("training cancelled after epoch " + std::to_string(r.epochsDone) +
+                             (r.interruptedBatch ? " and " + std::to_string(r.interruptedBatch) + " batch(es) of the next" : std::string()) +
+                             "; continue with --resume");
       }
       const json j{{"run", *out}, {"variant", m.variantName()}, {"epochs", r.epochsDone}, {"best_epoch", r.bestEpoch},
                    {"val_weighted_f1", r.valWeightedF1}, {"test_weighted_f1", r.testWeightedF1},

@@ -24,6 +24,7 @@ void saveCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* 
                {"corpus_name", meta.corpusName}, {"epoch", meta.epoch},
                {"state", meta.stateJson.empty() ? json::object() : json::parse(meta.stateJson)}};
   archive.write("mlsan_meta", c10::IValue(m.dump()));
+  if (meta.rngState.defined()) archive.write("rng_cpu", meta.rngState);
   if (optimizer) {
     torch::serialize::OutputArchive opt;
     optimizer->save(opt);
@@ -100,6 +101,13 @@ void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* 
   const auto params = net->parameters();
   auto archive = openArchive(path, params.empty() ? torch::Device(torch::kCPU) : params.front().device());
   loadFrom(archive, metaFrom(archive, path), path, net, optimizer);
+}
+
+torch::Tensor readRngState(const std::string& path) {
+  auto archive = openArchive(path);
+  torch::Tensor state;
+  if (!archive.try_read("rng_cpu", state)) return {};
+  return state;
 }
 
 // ---------------------------------------------------------------- Model

@@ -52,6 +52,9 @@ struct CheckpointMeta {
   std::string corpusName;
   int epoch = 0;          ///< epochs completed
   std::string stateJson;  ///< trainer state: scheduler, best so far, curve
+  /// The CPU random generator's state (dropout), saved with an epoch stopped between batches so
+  /// the rest of the epoch draws what it would have drawn; undefined otherwise.
+  torch::Tensor rngState;
 };
 
 /// Writes model (+ optimizer when given) + meta to `path` atomically.
@@ -61,6 +64,9 @@ CheckpointMeta readCheckpointMeta(const std::string& path);
 /// Loads weights (and optimizer state when given) into a net built from the checkpoint's
 /// own config. Throws CheckpointError naming the file.
 void loadCheckpoint(const std::string& path, Net& net, torch::optim::Optimizer* optimizer);
+/// The random generator state saved in a checkpoint (CheckpointMeta::rngState), undefined when
+/// it holds none. Throws CheckpointError naming the file.
+torch::Tensor readRngState(const std::string& path);
 
 torch::Device parseDevice(const std::string& device);
 

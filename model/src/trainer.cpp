@@ -74,6 +74,46 @@ struct TrainerState {
   }
 };
 
+/// An epoch stopped between two batches (SIGTERM, a preemption warning, Cancel): what the
+/// trainer needs to carry on from the next batch exactly as if it had never stopped. Each
+/// batch's randomness derives from (seed, epoch, batch), so weights, optimizer state and the
+/// running loss sums are all there is. Saved in checkpoints/interrupted.pt's state.
+struct PartialEpoch {
+  int epoch = 0;  ///< 0: none
+  int batchesDone = 0, batches = 0;
+  double lossSum = 0, ceSum = 0, swfcSum = 0, hgrSum = 0, auxSum = 0, seconds = 0;
+  long lossCount = 0;
+  json toJson() const {
+    return {{"epoch", epoch}, {"batches_done", batchesDone}, {"batches", batches}, {"loss_sum", lossSum}, {"ce_sum", ceSum},
+            {"swfc_sum", swfcSum}, {"hgr_sum", hgrSum}, {"aux_sum", auxSum}, {"count", lossCount}, {"seconds", seconds}};
+  }
+  static PartialEpoch fromJson(const json& j) {
+    PartialEpoch p;
+    p.epoch = j.at("epoch");
+    p.batchesDone = j.at("batches_done");
+    p.batches = j.at("batches");
+    p.lossSum = j.at("loss_sum");
+    p.ceSum = j.at("ce_sum");
+    p.swfcSum = j.at("swfc_sum");
+    p.hgrSum = j.at("hgr_sum");
+    p.auxSum = j.at("aux_sum");
+    p.lossCount = j.at("count");
+    p.seconds = j.at("seconds");
+    return p;
+  }
+};
+
+/// After loading an optimizer's state into a fresh process: a parameter that was stepped before
+/// gets a zero gradient, as zero_grad() left it in the process that saved the state. Without
+/// it, a batch that gives that parameter no gradient would skip its momentum update here (Adam
+/// skips undefined gradients) but not there, and a resumed run would drift from the
+/// uninterrupted one.
+void primeGradients(Net& net, torch::optim::Optimizer& opt) {
+  for (auto& p : net->parameters())
+    if (!p.grad().defined() && opt.state().count(c10::guts::to_string(p.unsafeGetTensorImpl())))
+      p.mutable_grad() = torch::zeros_like(p);
+}
+
 /// A best.pt.pending left by a run stopped between writing it and last.pt's commit: completed
 /// when last.pt's state says it is the best epoch, dropped when last.pt never got that far.
 void settlePendingBest(const RunPaths& paths, int bestEpoch, Progress& progress) {
@@ -286,8 +326,9 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   const RunPaths paths(runDir);
   fs::create_directories(paths.checkpoints());
   const bool haveLast = fs::exists(paths.lastCheckpoint());
-  if (haveLast && !resume)
-    throw std::runtime_error(runDir + " already holds a run (" + paths.lastCheckpoint() +
+  const bool havePartial = fs::exists(paths.interruptedCheckpoint());
+  if ((haveLast || havePartial) && !resume)
+    throw std::runtime_error(runDir + " already holds a run (" + (haveLast ? paths.lastCheckpoint() : paths.interruptedCheckpoint()) +
                              "); pass --resume to continue it, or choose another output folder");
 
   // SWFC's class weights come from the dialogues actually trained on (MultiEMO counts the
@@ -311,11 +352,41 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     const CheckpointMeta meta = readCheckpointMeta(paths.lastCheckpoint());
     checkResumable(meta, model, tc, corpus, paths.lastCheckpoint());
     loadCheckpoint(paths.lastCheckpoint(), net, &opt);
+    primeGradients(net, opt);
     st.fromJson(meta.stateJson);
     setLearningRate(opt, st.lr, tc.speakerLrScale);
     startEpoch = meta.epoch + 1;
     settlePendingBest(paths, st.bestEpoch, progress);
     progress.message("resuming " + runDir + " after epoch " + std::to_string(meta.epoch));
+  }
+  // An epoch interrupted between batches continues from its next batch, when it is the epoch
+  // after last.pt's; any other interrupted.pt is stale (its epoch was finished since).
+  PartialEpoch partial;
+  if (resume && havePartial) {
+    const std::string path = paths.interruptedCheckpoint();
+    CheckpointMeta pm;
+    try {
+      pm = readCheckpointMeta(path);
+      partial = PartialEpoch::fromJson(json::parse(pm.stateJson).at("partial"));
+    } catch (const std::exception& e) {
+      partial = PartialEpoch{};
+      progress.message("dropped " + path + ": " + e.what());
+    }
+    if (partial.epoch == startEpoch) {
+      checkResumable(pm, model, tc, corpus, path);
+      loadCheckpoint(path, net, &opt);
+      primeGradients(net, opt);
+      st.fromJson(pm.stateJson);
+      setLearningRate(opt, st.lr, tc.speakerLrScale);
+      progress.message("resuming " + runDir + " in epoch " + std::to_string(partial.epoch) + ", after batch " +
+                       std::to_string(partial.batchesDone) + " of " + std::to_string(partial.batches));
+    } else {
+      if (partial.epoch != 0)
+        progress.message("dropped " + path + ": its epoch " + std::to_string(partial.epoch) + " is not the next one (" +
+                         std::to_string(startEpoch) + ")");
+      partial = PartialEpoch{};
+    }
+    if (partial.epoch == 0) fs::remove(path);
   }
 
   RunConfig cfg;
@@ -350,7 +421,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   if (result.reused) progress.message(runDir + " is already finished (" + std::to_string(startEpoch - 1) + " epochs)");
   for (int epoch = startEpoch; epoch <= tc.epochs; ++epoch) {
     if (progress.cancelled()) { result.cancelled = true; break; }
-    const auto t0 = std::chrono::steady_clock::now();
+    auto t0 = std::chrono::steady_clock::now();
     // Every epoch's randomness derives from (seed, epoch) only, so a resumed run
     // continues exactly as the uninterrupted one would.
     torch::manual_seed(tc.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
@@ -361,8 +432,49 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     net->train();
     double lossSum = 0, ceSum = 0, swfcSum = 0, hgrSum = 0, auxSum = 0;
     long lossCount = 0;
-    for (std::size_t bi = 0; bi < batches.size(); ++bi) {
-      if (progress.cancelled()) { result.cancelled = true; break; }
+    std::size_t firstBatch = 0;
+    if (partial.epoch == epoch) {
+      if (partial.batches != static_cast<int>(batches.size()))
+        throw CheckpointError(paths.interruptedCheckpoint() + ": its epoch has " + std::to_string(partial.batches) +
+                              " batches, this one " + std::to_string(batches.size()));
+      firstBatch = static_cast<std::size_t>(partial.batchesDone);
+      lossSum = partial.lossSum, ceSum = partial.ceSum, swfcSum = partial.swfcSum, hgrSum = partial.hgrSum, auxSum = partial.auxSum;
+      lossCount = partial.lossCount;
+      t0 -= std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(partial.seconds));
+      // Dropout continues from where it was (the single-batch path draws from the generator
+      // seeded at the epoch's start).
+      const torch::Tensor rng = readRngState(paths.interruptedCheckpoint());
+      if (rng.defined()) {
+        auto gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gen.set_state(rng);
+      }
+    }
+    for (std::size_t bi = firstBatch; bi < batches.size(); ++bi) {
+      if (progress.cancelled()) {
+        result.cancelled = true;
+        if (bi > firstBatch || partial.epoch == epoch) {
+          // Stopped inside the epoch: keep its batches (interrupted.pt), so a preempted or
+          // time-limited run loses nothing but the batch it was in.
+          PartialEpoch p{epoch, static_cast<int>(bi), static_cast<int>(batches.size()), lossSum, ceSum, swfcSum, hgrSum, auxSum,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), lossCount};
+          json state = json::parse(st.toJson());
+          state["partial"] = p.toJson();
+          meta.epoch = epoch - 1;
+          meta.stateJson = state.dump();
+          {
+            auto gen = at::detail::getDefaultCPUGenerator();
+            std::lock_guard<std::mutex> lock(gen.mutex());
+            meta.rngState = gen.get_state();
+          }
+          saveCheckpoint(paths.interruptedCheckpoint(), net, &opt, meta);
+          meta.rngState = torch::Tensor();
+          result.interruptedBatch = static_cast<int>(bi);
+          progress.message("stopped in epoch " + std::to_string(epoch) + " after batch " + std::to_string(bi) + " of " +
+                           std::to_string(batches.size()) + "; kept in " + paths.interruptedCheckpoint() + " (continue with --resume)");
+        }
+        break;
+      }
       const StepResult step = trainStep(net, opt, corpus, batches[bi], model, classWeights, tc.microBatch, device,
                                         tc.seed * 1000003ULL + static_cast<std::uint64_t>(epoch) * 7919ULL + bi);
       if (step.labelled == 0) continue;
@@ -425,6 +537,10 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     meta.stateJson = st.toJson();
     saveCheckpoint(paths.lastCheckpoint(), net, &opt, meta);
     if (improved) fs::rename(paths.pendingBestCheckpoint(), paths.bestCheckpoint());
+    if (partial.epoch != 0) {
+      fs::remove(paths.interruptedCheckpoint());  // its epoch is in last.pt now
+      partial = PartialEpoch{};
+    }
     data::atomicWriteFile(paths.curves(), curvesCsv(st.curve));
     progress.epoch(rec, tc.epochs);
   }

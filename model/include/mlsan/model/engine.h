@@ -39,6 +39,9 @@ struct TrainResult {
   std::vector<EpochRecord> curve;
   double seconds = 0;
   bool reused = false;            ///< the run was already finished: nothing trained or rewritten
+  /// Cancelled inside an epoch: the batches of epoch epochsDone + 1 done so far, kept in
+  /// checkpoints/interrupted.pt for --resume; 0 when it stopped between epochs.
+  int interruptedBatch = 0;
 };
 
 /// Fills numClasses, numSpeakers, dims and classCounts of `config` from the corpus.

@@ -7,7 +7,8 @@
 //   curves.csv         per-epoch losses, validation/test weighted F1, learning rate, seconds
 //   metrics.json       test metrics of the validation-selected epoch (+ the best-on-test figure)
 //   predictions.csv    per utterance: gold, prediction, probabilities, gates and weights
-//   checkpoints/last.pt (model + optimizer + state, for --resume), checkpoints/best.pt (the
+//   checkpoints/last.pt (model + optimizer + state, for --resume), checkpoints/interrupted.pt
+//   (an epoch stopped between batches, for --resume), checkpoints/best.pt (the
 //   validation-selected epoch; never ahead of last.pt: a new best waits in best.pt.pending
 //   until last.pt is written, and --resume completes or drops a pending one)
 // All files are written atomically. This is the one owner of the format: the trainer writes
@@ -39,6 +40,10 @@ class RunPaths {
   std::string bestCheckpoint() const { return dir_ + "/checkpoints/best.pt"; }
   /// A new best epoch's checkpoint until last.pt of that epoch is written (then renamed best.pt).
   std::string pendingBestCheckpoint() const { return dir_ + "/checkpoints/best.pt.pending"; }
+  /// An epoch stopped between two batches (SIGTERM, a cluster's preemption warning): the
+  /// weights, optimizer and loss sums after its last batch, so --resume carries on from the
+  /// next batch. Removed once that epoch is in last.pt.
+  std::string interruptedCheckpoint() const { return dir_ + "/checkpoints/interrupted.pt"; }
 
  private:
   std::string dir_;
