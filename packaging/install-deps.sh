@@ -11,6 +11,7 @@ PACKAGES=(
   libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
   libgtest-dev nlohmann-json3-dev libcli11-dev libxxhash-dev
   libeigen3-dev
+  slurm-wlm munge
   libopenblas0-openmp
   xvfb xauth ffmpeg
   appstream desktop-file-utils man-db groff-base lintian

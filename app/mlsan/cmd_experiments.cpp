@@ -66,6 +66,8 @@ struct ExperimentOptions {
   std::vector<std::string> exports;
   std::string slurm;  ///< write a Slurm array script instead of running
   ex::SlurmOptions slurmOptions;
+  bool submit = false, noFollow = false;
+  double poll = 5;
 
   void addTo(CLI::App* cmd) {
     train.threads = 1;
@@ -93,6 +95,18 @@ struct ExperimentOptions {
     cmd->add_option("--slurm-account", slurmOptions.account, "Slurm: account");
     cmd->add_option("--slurm-max-parallel", slurmOptions.maxParallel, "Slurm: at most this many array tasks at once (0 = no limit)");
     cmd->add_option("--slurm-mlsan", slurmOptions.mlsan, "Slurm: the mlsan program on the nodes (default: this one)");
+    cmd->add_option("--slurm-gpus", slurmOptions.gpus, "Slurm: GPUs per task when --device is cuda")->capture_default_str();
+    cmd->add_option("--slurm-warning", slurmOptions.warningSeconds,
+                    "Slurm: seconds before the time limit (or preemption) at which a task is told to stop and requeue itself; "
+                    "0 asks for no warning")
+        ->capture_default_str();
+    cmd->add_option("--slurm-max-requeue", slurmOptions.maxRequeue, "Slurm: at most this many requeues of an interrupted task")
+        ->capture_default_str();
+    cmd->add_flag("--submit", submit,
+                  "Submit the runs not finished yet to Slurm (sbatch), follow them (squeue) and print the table when all have "
+                  "ended, as the local command does; Ctrl-C stops following, not the jobs");
+    cmd->add_flag("--no-follow", noFollow, "With --submit: return once submitted (follow later with mlsan cluster status ROOT --follow)");
+    cmd->add_option("--poll", poll, "With --submit: seconds between two looks at the queue (at least 2)")->capture_default_str();
   }
 
   std::vector<std::uint64_t> seedValues() const {
@@ -118,7 +132,9 @@ struct ExperimentOptions {
   }
 };
 
-void printTable(const ex::ResultTable& t, const std::string& format) {
+}  // namespace
+
+void printExperimentTable(const ex::ResultTable& t, const std::string& format) {
   if (format == "json") printJson(ex::toJson(t));
   else if (format == "csv") std::fputs(ex::toCsv(t).c_str(), stdout);
   else if (format == "markdown") std::fputs(ex::toMarkdown(t).c_str(), stdout);
@@ -130,15 +146,21 @@ void printTable(const ex::ResultTable& t, const std::string& format) {
   for (const auto& p : t.problems) std::fprintf(stderr, "note: %s\n", p.c_str());
 }
 
+namespace {
+
 /// Runs (or writes as a Slurm array) an experiment and prints its table.
 void runExperiment(const ex::Experiment& e, const std::string& root, ExperimentOptions& o) {
   const std::string format = o.asJson ? "json" : o.format;
   const std::string absRoot = fs::absolute(root).lexically_normal().string();
-  if (!o.slurm.empty()) {
+  if (!o.slurm.empty() || o.submit) {
     ex::SlurmOptions so = o.slurmOptions;
     if (so.mlsan == "mlsan" || so.mlsan.empty()) {
       const std::string self = ex::findMlsan();
       if (!self.empty()) so.mlsan = fs::absolute(self).string();
+    }
+    if (o.submit) {
+      submitAndFollow(e, absRoot, so, !o.noFollow, o.poll, format, o.exports, o.slurm);
+      return;
     }
     const std::string script = ex::writeSlurm(e, absRoot, so);
     if (o.slurm != script) {
@@ -170,7 +192,7 @@ void runExperiment(const ex::Experiment& e, const std::string& root, ExperimentO
     failed += s.state == ex::TaskState::Failed;
     cancelled += s.state == ex::TaskState::Cancelled;
   }
-  printTable(table, format);
+  printExperimentTable(table, format);
   if (cancelled) throw CancelledError("cancelled with " + std::to_string(cancelled) + " run(s) unfinished; run the same command again to continue");
   if (failed) throw std::runtime_error(std::to_string(failed) + " run(s) failed (see above); the table holds the others");
 }
@@ -262,7 +284,7 @@ void addAblationCommands(CLI::App& app) {
     const auto e = ex::Experiment::load(*root, *kind);
     const auto table = ex::collectResults(e, *root);
     for (const auto& p : *exports) ex::exportTable(table, p);
-    printTable(table, *format);
+    printExperimentTable(table, *format);
     if (!table.complete())
       std::fprintf(stderr, "%zu of %zu runs are not finished yet\n", table.problems.size(), e.tasks.size());
   });

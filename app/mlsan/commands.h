@@ -15,6 +15,12 @@
 #include "mlsan/model/config.h"
 #include "mlsan/model/engine.h"
 
+namespace mlsan::experiments {
+struct Experiment;
+struct ResultTable;
+struct SlurmOptions;
+}  // namespace mlsan::experiments
+
 namespace mlsan::app {
 
 void addCorpusCommands(CLI::App& app);   // corpus demo, inspect
@@ -27,6 +33,18 @@ void addTsneCommand(CLI::App& app);        // tsne
 void addImportCommand(CLI::App& app);      // import-multiemo
 void addExplainCommand(CLI::App& app);     // explain
 void addExtractCommand(CLI::App& app);     // extract
+void addClusterCommands(CLI::App& app);    // cluster status|cancel
+
+/// Prints an experiment's table as text, csv, markdown, latex or json, and its notes on stderr.
+void printExperimentTable(const experiments::ResultTable& t, const std::string& format);
+/// Submits an experiment to Slurm (the unfinished runs; the script is also copied to
+/// `scriptCopy` when given), then, with `follow`, follows it every
+/// `poll` seconds with a line per change, and prints its table when every task has ended.
+/// Throws when a task failed (after the table), CancelledError when one was cancelled or the
+/// following was interrupted (Ctrl-C: the jobs keep running).
+void submitAndFollow(const experiments::Experiment& e, const std::string& root, const experiments::SlurmOptions& options,
+                     bool follow, double poll, const std::string& format, const std::vector<std::string>& exports,
+                     const std::string& scriptCopy = {});
 
 /// Sets `cmd`'s --help footer to an "Examples:" block of (comment, command line) pairs; the
 /// manual pages turn it into their EXAMPLES section.

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   mlsan::app::addTsneCommand(app);
   mlsan::app::addExplainCommand(app);
   mlsan::app::addExtractCommand(app);
+  mlsan::app::addClusterCommands(app);
   mlsan::app::addBenchCommand(app);
   mlsan::app::setExamples(
       &app, {{"The demo comparison: MultiEMO and ML-SAN on the built-in demo corpus", "mlsan demo"},

@@ -13,8 +13,11 @@ namespace mlsan::app {
 namespace {
 std::atomic<int> gInterrupts{0};
 void onSigint(int) {
-  if (gInterrupts.fetch_add(1) >= 1) std::_Exit(130);
+  if (gInterrupts.fetch_add(1) >= 1) std::_Exit(130);  // a second Ctrl-C: stop at once
 }
+// SIGTERM asks for the same orderly stop, however often it comes: a cluster's scancel signals
+// every process of the job, and the job's script passes the signal on as well.
+void onSigterm(int) { gInterrupts.fetch_add(1); }
 }  // namespace
 
 std::string clockText(double s) {
@@ -30,7 +33,7 @@ TerminalProgress::TerminalProgress(std::string label, bool quiet)
 
 void TerminalProgress::installInterruptHandler() {
   std::signal(SIGINT, onSigint);
-  std::signal(SIGTERM, onSigint);
+  std::signal(SIGTERM, onSigterm);
 }
 
 bool TerminalProgress::cancelled() const { return gInterrupts.load() > 0; }
