@@ -11,6 +11,7 @@
 // - a task that must fail (its corpus does not exist) is reported with its log, never requeued;
 // - mlsan cluster cancel stops every task and none requeues itself;
 // - sbatch's refusal (a partition that does not exist) is named.
+#include <algorithm>
 #include <thread>
 
 #include "experiment_support.h"
@@ -84,6 +85,12 @@ TEST_F(SlurmCluster, SubmittedAblationEqualsTheLocalRunEvenWithATaskInterruptedM
                          own.erase(own.find_last_not_of(" \n") + 1);
                          return !own.empty();
                        }, 120);
+  // Two tasks at once (--slurm-max-parallel 2 on a node of two CPUs).
+  EXPECT_TRUE(started && waitFor([&] {
+    std::string running;
+    shell("squeue -h -r -j " + jobId + " -t RUNNING -o %i", &running);
+    return std::count(running.begin(), running.end(), '\n') == 2;
+  }, 60)) << "never two tasks running at once";
   const fs::path signalled = target >= 0 ? fs::path(root) / "full" / ("seed" + std::to_string(target + 1)) : fs::path(root);
   const bool secondEpoch = started && waitFor([&] { return curveRecords(signalled) >= 1; }, 240);
   if (secondEpoch) {

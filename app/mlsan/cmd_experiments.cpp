@@ -69,12 +69,12 @@ struct ExperimentOptions {
   bool submit = false, noFollow = false;
   double poll = 5;
 
-  void addTo(CLI::App* cmd) {
+  void addTo(CLI::App* cmd, bool variantSwitches = false) {
     train.threads = 1;
     train.addCorpusTo(cmd, false);
     cmd->add_option("--seeds", seeds, "Seeds per variant: 1..N")->capture_default_str()->check(CLI::Range(1, 100));
     cmd->add_option("--seed-list", seedList, "Explicit seeds instead of --seeds, e.g. 1,2,3 or 1-5");
-    train.addTo(cmd, false);
+    train.addTo(cmd, variantSwitches);
     cmd->add_option("--jobs,-j", jobs, "Training processes at once (default: CPU cores / --threads)");
     cmd->add_option("--out", out, "Folder for the experiment (default: runs/experiments-<corpus>, shared by ablation, "
                                   "factorial and sweep): runs are kept by configuration and seed, so finished runs in it are "
@@ -93,7 +93,8 @@ struct ExperimentOptions {
     cmd->add_option("--slurm-mem", slurmOptions.memory, "Slurm: memory per task")->capture_default_str();
     cmd->add_option("--slurm-partition", slurmOptions.partition, "Slurm: partition");
     cmd->add_option("--slurm-account", slurmOptions.account, "Slurm: account");
-    cmd->add_option("--slurm-max-parallel", slurmOptions.maxParallel, "Slurm: at most this many array tasks at once (0 = no limit)");
+    cmd->add_option("--slurm-max-parallel", slurmOptions.maxParallel, "Slurm: at most this many array tasks at once (%N; 0 = no limit: not kind to a shared queue)")
+        ->capture_default_str();
     cmd->add_option("--slurm-mlsan", slurmOptions.mlsan, "Slurm: the mlsan program on the nodes (default: this one)");
     cmd->add_option("--slurm-gpus", slurmOptions.gpus, "Slurm: GPUs per task when --device is cuda")->capture_default_str();
     cmd->add_option("--slurm-warning", slurmOptions.warningSeconds,
@@ -224,6 +225,21 @@ void addAblationCommands(CLI::App& app) {
     ab->train.openCorpus();  // fails early, with the reader's message, on a bad corpus
     const auto e = *factorial ? ex::Experiment::factorial(ab->train, ab->seedValues()) : ex::Experiment::ablation(ab->train, ab->seedValues());
     runExperiment(e, ab->rootFor(tag), *ab);
+  });
+
+  auto so = std::make_shared<ExperimentOptions>();
+  auto* seeds = app.add_subcommand("seeds", "One configuration (ML-SAN, MultiEMO or an ablation) over seeds, as parallel mlsan "
+                                            "train processes: mean +- std of the test weighted F1");
+  so->addTo(seeds, true);
+  setExamples(seeds,
+      {
+       {"ML-SAN over five seeds", "mlsan seeds --corpus demo --seeds 5"},
+       {"MultiEMO over seeds 1-10 on a Slurm cluster, followed here",
+        "mlsan seeds --corpus MultiEMO/Data/IEMOCAP --variant multiemo --seed-list 1-10 --submit --slurm-partition gpu --device cuda"}});
+  seeds->callback([so] {
+    const std::string tag = so->train.corpus;
+    so->train.openCorpus();
+    runExperiment(ex::Experiment::seedRuns(so->train, so->seedValues()), so->rootFor(tag), *so);
   });
 
   auto sw = std::make_shared<ExperimentOptions>();

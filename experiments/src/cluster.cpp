@@ -342,7 +342,7 @@ void cancelSubmission(const std::string& root, const Submission& s) {
 }
 
 bool allEnded(const std::vector<ClusterTask>& tasks) {
-  return std::all_of(tasks.begin(), tasks.end(), [](const ClusterTask& t) {
+  return !tasks.empty() && std::all_of(tasks.begin(), tasks.end(), [](const ClusterTask& t) {
     return t.status.state == TaskState::Done || t.status.state == TaskState::Failed || t.status.state == TaskState::Cancelled;
   });
 }

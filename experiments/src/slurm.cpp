@@ -21,7 +21,7 @@ json SlurmOptions::toJson() const {
 SlurmOptions SlurmOptions::fromJson(const json& j) {
   SlurmOptions o;
   o.mlsan = j.value("mlsan", o.mlsan);
-  o.maxParallel = j.value("max_parallel", 0);
+  o.maxParallel = j.value("max_parallel", 8);
   o.time = j.value("time", o.time);
   o.memory = j.value("memory", o.memory);
   o.partition = j.value("partition", "");

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # A one-node Slurm cluster on this machine, for the tests: Debian's slurm-wlm and munge.
 #
+#   (CPUs: getconf _NPROCESSORS_ONLN, not nproc, which obeys OMP_NUM_THREADS.)
 #   local_cluster.sh start DIR     munged (if none answers), slurmctld and slurmd on localhost,
 #                                  with DIR/slurm.conf and every state, spool, pid and log file
 #                                  in DIR; waits until the node is idle. Prints
@@ -73,7 +74,7 @@ KillWait=10
 MinJobAge=600
 SlurmdTimeout=60
 InactiveLimit=0
-NodeName=localhost NodeHostname=$(hostname) CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
+NodeName=localhost NodeHostname=$(hostname) CPUs=$(getconf _NPROCESSORS_ONLN) RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
   /usr/sbin/slurmctld -f "$dir/slurm.conf" || die "slurmctld did not start (see $dir/log/slurmctld.log)"

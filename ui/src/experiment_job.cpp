@@ -42,7 +42,8 @@ ExperimentJob::ExperimentJob(QObject* parent) : QObject(parent) {
 }
 
 ExperimentJob::~ExperimentJob() {
-  if (cancel_) cancel_->store(true);
+  if (quit_) quit_->store(true);  // a cluster experiment keeps running: only the following stops
+  if (cancel_ && !onCluster_) cancel_->store(true);
   if (worker_.joinable()) worker_.join();
 }
 
@@ -60,7 +61,9 @@ bool ExperimentJob::start(std::vector<ex::ChildTask> tasks, int parallel, QStrin
   }
   if (worker_.joinable()) worker_.join();
   busy_ = true;
+  onCluster_ = false;
   cancel_ = std::make_shared<std::atomic<bool>>(false);
+  quit_ = std::make_shared<std::atomic<bool>>(false);
   QPointer<ExperimentJob> self(this);
   auto cancel = cancel_;
   worker_ = std::thread([self, cancel, prog, tasks = std::move(tasks), parallel] {
@@ -71,6 +74,48 @@ bool ExperimentJob::start(std::vector<ex::ChildTask> tasks, int parallel, QStrin
       result = ex::runChildren(prog, tasks, parallel, forward, [cancel] { return cancel->load(); });
     } catch (const std::exception& e) {
       err = QString::fromStdString(e.what());
+    }
+    forward.post([result, err](ExperimentJob* j) {
+      j->busy_ = false;
+      emit j->finished(result, err);
+    });
+  });
+  return true;
+}
+
+bool ExperimentJob::startCluster(ex::Experiment e, std::string root, ex::SlurmOptions options, bool submit,
+                                 ex::Submission existing, double poll, QString* error) {
+  if (busy_) {
+    if (error) *error = tr("Training is already running: cancel it or wait for it to finish.");
+    return false;
+  }
+  if (worker_.joinable()) worker_.join();
+  busy_ = true;
+  onCluster_ = true;
+  cancel_ = std::make_shared<std::atomic<bool>>(false);
+  quit_ = std::make_shared<std::atomic<bool>>(false);
+  QPointer<ExperimentJob> self(this);
+  worker_ = std::thread([self, cancel = cancel_, quit = quit_, e = std::move(e), root = std::move(root), options, submit,
+                         s = std::move(existing), poll]() mutable {
+    Forwarder forward(self);
+    std::vector<ex::TaskStatus> result;
+    QString err;
+    try {
+      if (submit) s = ex::submitExperiment(e, root, options);
+      forward.post([id = QString::fromStdString(s.jobId), at = QString::fromStdString(s.submittedAt)](ExperimentJob* j) {
+        emit j->submitted(id, at);
+      });
+      // Follow until it ends, the studio closes (quit: the jobs keep running) or the user
+      // cancels (scancel, then follow on until every task has stopped).
+      auto tasks = ex::followSubmission(e, root, s, forward, poll, [&] { return quit->load() || cancel->load(); });
+      if (cancel->load() && !quit->load()) {
+        ex::cancelSubmission(root, s);
+        forward.taskLog(-1, "scancel " + s.jobId + ": the running tasks stop after their current batch");
+        tasks = ex::followSubmission(e, root, s, forward, poll, [&] { return quit->load(); });
+      }
+      for (const auto& t : tasks) result.push_back(t.status);
+    } catch (const std::exception& ex) {
+      err = QString::fromStdString(ex.what());
     }
     forward.post([result, err](ExperimentJob* j) {
       j->busy_ = false;

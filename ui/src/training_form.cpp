@@ -85,6 +85,35 @@ TrainingForm::TrainingForm(const QString& runsRoot, QWidget* parent) : QWidget(p
   device_ = new QComboBox;
   device_->addItem("cpu");
   if (model::cudaAvailable()) device_->addItem("cuda");
+  runOn_ = new QComboBox;
+  runOn_->setObjectName("trainRunOn");
+  runOn_->addItem(tr("This machine"));
+  runOn_->addItem(tr("A Slurm cluster (sbatch)"));
+  runOn_->setToolTip(tr("On a cluster the runs are submitted as one Slurm job array from this machine (a login node) "
+                        "and followed here; they keep running when the studio closes"));
+  partition_ = new QLineEdit;
+  partition_->setObjectName("trainSlurmPartition");
+  partition_->setPlaceholderText(tr("the cluster's default"));
+  account_ = new QLineEdit;
+  account_->setObjectName("trainSlurmAccount");
+  account_->setPlaceholderText(tr("your default"));
+  time_ = new QLineEdit("04:00:00");
+  time_->setToolTip(tr("Time limit per run (HH:MM:SS or D-HH:MM:SS); a run warned before it stops and continues later"));
+  memory_ = new QLineEdit("8G");
+  memory_->setToolTip(tr("Memory per run (Slurm's --mem: 8G, 500M)"));
+  gpus_ = new QSpinBox;
+  gpus_->setRange(1, 16);
+  gpus_->setValue(1);
+  gpus_->setToolTip(tr("GPUs per run (--gres=gpu:N) when the device is cuda"));
+  auto* clusterForm = new QFormLayout;
+  clusterForm->addRow(tr("Partition"), partition_);
+  clusterForm->addRow(tr("Account"), account_);
+  clusterForm->addRow(tr("Time per run"), time_);
+  clusterForm->addRow(tr("Memory per run"), memory_);
+  clusterForm->addRow(tr("GPUs per run"), gpus_);
+  clusterBox_ = new QGroupBox(tr("Slurm cluster"));
+  clusterBox_->setObjectName("trainClusterBox");
+  clusterBox_->setLayout(clusterForm);
   rootEdit_ = new QLineEdit(runsRoot);
   rootEdit_->setObjectName("trainRunsRoot");
   connect(rootEdit_, &QLineEdit::editingFinished, this, [this] {
@@ -109,15 +138,47 @@ TrainingForm::TrainingForm(const QString& runsRoot, QWidget* parent) : QWidget(p
   form->addRow(tr("Runs at once"), parallel_);
   form->addRow(tr("Device"), device_);
   form->addRow(tr("Runs folder"), rootEdit_);
+  form->addRow(tr("Run on"), runOn_);
   auto* box = new QGroupBox(tr("Training"));
   box->setLayout(form);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(box);
+  layout->addWidget(clusterBox_);
 
   connect(kind_, &QComboBox::currentIndexChanged, this, &TrainingForm::updateEnabled);
   connect(variant_, &QComboBox::currentIndexChanged, this, &TrainingForm::updateEnabled);
+  connect(device_, &QComboBox::currentIndexChanged, this, &TrainingForm::updateEnabled);
+  connect(runOn_, &QComboBox::currentIndexChanged, this, [this] {
+    // The nodes may have GPUs this machine lacks.
+    const bool cluster = runOnCluster();
+    const int cuda = device_->findText("cuda");
+    if (cluster && cuda < 0) device_->addItem("cuda");
+    if (!cluster && cuda >= 0 && !model::cudaAvailable()) device_->removeItem(cuda);
+    parallel_->setToolTip(cluster ? tr("Runs of the array at once on the cluster (%N)") : tr("Training processes at once"));
+    updateEnabled();
+  });
   updateEnabled();
+}
+
+void TrainingForm::setRunOnCluster(bool cluster) { runOn_->setCurrentIndex(cluster ? 1 : 0); }
+bool TrainingForm::runOnCluster() const { return runOn_->currentIndex() == 1; }
+void TrainingForm::setSlurm(const QString& partition, const QString& account, const QString& time, const QString& memory) {
+  partition_->setText(partition);
+  account_->setText(account);
+  time_->setText(time);
+  memory_->setText(memory);
+}
+
+ex::SlurmOptions TrainingForm::slurmOptions() const {
+  ex::SlurmOptions o;
+  o.partition = partition_->text().trimmed().toStdString();
+  o.account = account_->text().trimmed().toStdString();
+  o.time = time_->text().trimmed().toStdString();
+  o.memory = memory_->text().trimmed().toStdString();
+  o.gpus = gpus_->value();
+  o.maxParallel = parallel_->value();
+  return o;
 }
 
 void TrainingForm::setKind(Kind kind) { kind_->setCurrentIndex(static_cast<int>(kind)); }
@@ -182,8 +243,10 @@ void TrainingForm::updateEnabled() {
   lambdas_->setEnabled(!running_ && k == Kind::LambdaSweep);
   lambda_->setEnabled(!running_ && k != Kind::LambdaSweep);
   for (auto* w : std::initializer_list<QWidget*>{kind_, corpus_, gateInput_, lr_, epochs_, batch_, seeds_, threads_, parallel_,
-                                                 device_, rootEdit_})
+                                                 device_, rootEdit_, runOn_, partition_, account_, time_, memory_})
     w->setEnabled(!running_);
+  clusterBox_->setVisible(runOnCluster());
+  gpus_->setEnabled(!running_ && device_->currentText().startsWith("cuda"));
 }
 
 }  // namespace mlsan::ui

@@ -17,6 +17,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <cmath>
 
@@ -55,8 +56,14 @@ TrainingPanel::TrainingPanel(StudioState& state, QWidget* parent, QString runsRo
   cancel_->setObjectName("trainCancel");
   resume_ = new QPushButton(tr("Resume selected"));
   resume_->setToolTip(tr("Continue the run selected in the list from its last completed epoch"));
+  openExperiment_ = new QPushButton(tr("Open experiment…"));
+  openExperiment_->setObjectName("trainOpenExperiment");
+  openExperiment_->setToolTip(tr("Show an experiment folder's runs again: one submitted to a cluster is followed on"));
   auto* buttons = new QHBoxLayout;
   for (auto* b : {start_, cancel_, resume_}) buttons->addWidget(b);
+  auto* buttons2 = new QHBoxLayout;
+  buttons2->addWidget(openExperiment_);
+  buttons2->addStretch();
   progress_ = new QProgressBar;
   progress_->setRange(0, 1000);
   progress_->setValue(0);
@@ -67,6 +74,7 @@ TrainingPanel::TrainingPanel(StudioState& state, QWidget* parent, QString runsRo
   auto* leftLayout = new QVBoxLayout(left);
   leftLayout->addWidget(form_);
   leftLayout->addLayout(buttons);
+  leftLayout->addLayout(buttons2);
   leftLayout->addWidget(progress_);
   leftLayout->addWidget(eta_);
   leftLayout->addStretch();
@@ -96,6 +104,11 @@ TrainingPanel::TrainingPanel(StudioState& state, QWidget* parent, QString runsRo
     if (!start(&err)) warn(tr("Training"), err);
   });
   connect(cancel_, &QPushButton::clicked, this, &TrainingPanel::cancel);
+  connect(openExperiment_, &QPushButton::clicked, this, [this] {
+    const QString d = QFileDialog::getExistingDirectory(this, tr("Experiment folder"), runsRoot_);
+    QString err;
+    if (!d.isEmpty() && !openExperiment(d, &err)) warn(tr("Open experiment"), err);
+  });
   connect(resume_, &QPushButton::clicked, this, [this] {
     QString err;
     const QString d = runs_->selectedRun();
@@ -112,15 +125,18 @@ TrainingPanel::TrainingPanel(StudioState& state, QWidget* parent, QString runsRo
   connect(job_, &ExperimentJob::taskChanged, this, &TrainingPanel::onTaskChanged);
   connect(job_, &ExperimentJob::taskEpoch, this, &TrainingPanel::onTaskEpoch);
   connect(job_, &ExperimentJob::taskLog, this, [this](int task, const QString& line) {
-    appendLog(QString("[%1] %2").arg(task + 1).arg(line));
+    appendLog(task < 0 ? line : QString("[%1] %2").arg(task + 1).arg(line));
   });
   connect(job_, &ExperimentJob::finished, this, &TrainingPanel::onFinished);
+  connect(job_, &ExperimentJob::submitted, this, &TrainingPanel::onSubmitted);
   connect(&state_, &StudioState::corpusChanged, this, [this] {
     if (!busy() && !state_.corpusSource().isEmpty()) form_->setCorpus(state_.corpusSource());
   });
   if (!state_.corpusSource().isEmpty()) form_->setCorpus(state_.corpusSource());
   runs_->setRoot(runsRoot_);
   updateEnabled();
+  // A cluster experiment submitted before the studio was last closed is followed again.
+  QTimer::singleShot(0, this, [this] { followUnfinishedSubmission(); });
 }
 
 TrainingPanel::~TrainingPanel() = default;
@@ -133,6 +149,7 @@ QWidget* TrainingPanel::buildQueueTabs() {
   queue_->setSelectionMode(QAbstractItemView::SingleSelection);
   queue_->horizontalHeader()->setStretchLastSection(true);
   queue_->verticalHeader()->hide();
+  queue_->setWordWrap(false);
   connect(queue_, &QTableWidget::currentCellChanged, this, [this](int row) {
     if (row >= 0 && row < static_cast<int>(curves_.size())) watch(row);
   });
@@ -176,7 +193,9 @@ void TrainingPanel::updateEnabled() {
   form_->setRunning(running);
   start_->setEnabled(!running);
   resume_->setEnabled(!running);
+  openExperiment_->setEnabled(!running);
   cancel_->setEnabled(running);
+  cancel_->setText(running && job_->onCluster() ? tr("Cancel on the cluster") : tr("Cancel"));
   for (auto* b : {exportCsv_, exportMd_, exportTex_}) b->setEnabled(results_.has_value());
 }
 
@@ -259,6 +278,7 @@ bool TrainingPanel::start(QString* error) {
   root_ = root;
   experiment_ = e;
   results_.reset();
+  if (form_->runOnCluster()) return startOnCluster(error);
   std::vector<QString> dirs;
   for (const auto& t : e.tasks) dirs.push_back(QDir(root).absoluteFilePath(QString::fromStdString(t.dir)));
   auto children = ex::experimentChildren(e, root.toStdString());
@@ -291,21 +311,23 @@ bool TrainingPanel::resume(const QString& runDir, QString* error) {
   return true;
 }
 
-void TrainingPanel::startTasks(std::vector<ex::ChildTask> tasks, std::vector<QString> dirs, int parallel) {
-  status_.assign(tasks.size(), {});
-  curves_.assign(tasks.size(), {});
+void TrainingPanel::prepareQueue(const std::vector<std::string>& labels, std::vector<QString> dirs) {
+  status_.assign(labels.size(), {});
+  curves_.assign(labels.size(), {});
   taskDirs_ = std::move(dirs);
   watched_ = 0;
-  queue_->setRowCount(static_cast<int>(tasks.size()));
-  for (int i = 0; i < static_cast<int>(tasks.size()); ++i) {
-    queue_->setItem(i, 0, readOnlyCell(QString::fromStdString(tasks[i].label)));
+  queue_->setRowCount(static_cast<int>(labels.size()));
+  for (int i = 0; i < static_cast<int>(labels.size()); ++i) {
+    queue_->setItem(i, 0, readOnlyCell(QString::fromStdString(labels[i])));
     for (int c = 1; c < 7; ++c) queue_->setItem(i, c, readOnlyCell(c == 1 ? tr("queued") : QString(), c >= 2 && c <= 5));
   }
   queue_->resizeColumnsToContents();
-  curvesView_->show({}, tasks.empty() ? QString() : QString::fromStdString(tasks[0].label));
+  curvesView_->show({}, labels.empty() ? QString() : QString::fromStdString(labels[0]));
   startedMs_ = QDateTime::currentMSecsSinceEpoch();
-  QString err;
-  if (!job_->start(std::move(tasks), parallel, &err)) {
+}
+
+void TrainingPanel::jobStarted(bool ok, const QString& err) {
+  if (!ok) {
     appendLog(err);
     eta_->setText(err);
     warn(tr("Training"), err);
@@ -316,10 +338,21 @@ void TrainingPanel::startTasks(std::vector<ex::ChildTask> tasks, std::vector<QSt
   emit busyChanged(true);
 }
 
+void TrainingPanel::startTasks(std::vector<ex::ChildTask> tasks, std::vector<QString> dirs, int parallel) {
+  std::vector<std::string> labels;
+  for (const auto& t : tasks) labels.push_back(t.label);
+  prepareQueue(labels, std::move(dirs));
+  clusterJob_.clear();
+  QString err;
+  const bool ok = job_->start(std::move(tasks), parallel, &err);
+  jobStarted(ok, err);
+}
+
 void TrainingPanel::cancel() {
   if (!busy()) return;
   job_->cancel();
-  eta_->setText(tr("Cancelling: the runs stop at their next batch"));
+  eta_->setText(job_->onCluster() ? tr("Cancelling on the cluster (scancel): the running tasks stop at their next batch")
+                                  : tr("Cancelling: the runs stop at their next batch"));
   appendLog(tr("cancel requested"));
 }
 
@@ -337,6 +370,7 @@ void TrainingPanel::onTaskChanged(int task, const ex::TaskStatus& s) {
   queue_->item(task, 4)->setText(num(s.testF1));
   queue_->item(task, 5)->setText(s.state == ex::TaskState::Queued ? QString() : clockText(s.seconds));
   queue_->item(task, 6)->setText(QString::fromStdString(s.message));
+  for (int c : {1, 2, 6}) queue_->resizeColumnToContents(c);  // states and notes change length (Slurm's reasons)
   const QColor colour = s.state == ex::TaskState::Failed      ? QColor(200, 40, 40)
                         : s.state == ex::TaskState::Done      ? QColor(30, 130, 60)
                         : s.state == ex::TaskState::Cancelled ? QColor(150, 110, 20)

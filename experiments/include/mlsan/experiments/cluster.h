@@ -83,7 +83,7 @@ void cancelSubmission(const std::string& root, const Submission& s);
 std::vector<ClusterTask> followSubmission(const Experiment& e, const std::string& root, const Submission& s,
                                           RunnerObserver& observer, double pollSeconds, const std::function<bool()>& stop);
 
-/// Whether every task has ended (done, failed or cancelled).
+/// Whether every task has ended (done, failed or cancelled); false for no tasks (nothing known yet).
 bool allEnded(const std::vector<ClusterTask>& tasks);
 /// The last `lines` non-empty lines of a file (progress redraws dropped); "" when unreadable.
 std::string logTail(const std::string& path, int lines = 8);

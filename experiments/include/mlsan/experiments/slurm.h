@@ -24,7 +24,7 @@ namespace mlsan::experiments {
 
 struct SlurmOptions {
   std::string mlsan = "mlsan";  ///< the program on the cluster's nodes (absolute path or on PATH)
-  int maxParallel = 0;          ///< array throttle ("%N"), 0 = none
+  int maxParallel = 8;          ///< array throttle ("%N"): at most this many tasks at once; 0 = none
   std::string time = "04:00:00";
   std::string memory = "8G";
   std::string partition;        ///< empty: the cluster's default

@@ -6,7 +6,9 @@
 // list (RunList) and the log, and owns what happens between them: starting, resuming and
 // cancelling runs, the ETA, and the result table of mean +- std, deltas and paired p-values
 // (the same code as `mlsan ablation`/`sweep`/`collect`), exportable as CSV, Markdown and LaTeX.
-// Finished runs join the run list; a single run opens in every view (openRunRequested).
+// Finished runs join the run list; a single run opens in every view (openRunRequested). On a
+// Slurm cluster (the form's "Run on") the runs are submitted and followed instead
+// (training_panel_cluster.cpp), and found again when the studio reopens.
 // GUI thread only.
 #include <QString>
 #include <QVariantMap>
@@ -52,6 +54,12 @@ class TrainingPanel : public QWidget {
   void cancel();
   /// Continues an unfinished run folder from its last completed epoch.
   bool resume(const QString& runDir, QString* error = nullptr);
+  /// Shows an experiment folder again: one submitted to a Slurm cluster (ROOT/slurm/<kind>.
+  /// submission.json; `kind` "" = the one planned last) is followed until its tasks end, with
+  /// their Slurm state and live curves; a local one shows its runs and table from the files.
+  bool openExperiment(const QString& root, QString* error = nullptr, const QString& kind = {});
+  /// The Slurm job being followed ("" when none).
+  const QString& clusterJob() const { return clusterJob_; }
   bool busy() const;
   /// The experiment folder of the last start ("" before).
   const QString& currentRoot() const { return root_; }
@@ -94,6 +102,12 @@ class TrainingPanel : public QWidget {
   void onTaskEpoch(int task, const QVariantMap& record);
   void onFinished(const std::vector<experiments::TaskStatus>& statuses, const QString& error);
   void startTasks(std::vector<experiments::ChildTask> tasks, std::vector<QString> dirs, int parallel);
+  void prepareQueue(const std::vector<std::string>& labels, std::vector<QString> dirs);
+  void jobStarted(bool ok, const QString& err);
+  // training_panel_cluster.cpp
+  bool startOnCluster(QString* error);
+  void onSubmitted(const QString& jobId, const QString& submittedAt);
+  void followUnfinishedSubmission();
   void watch(int task);
   void updateResults();
   void updateEta();
@@ -105,6 +119,7 @@ class TrainingPanel : public QWidget {
   StudioState& state_;
   QString runsRoot_;
   QString root_;
+  QString clusterJob_;
   ExperimentJob* job_ = nullptr;
   std::optional<experiments::Experiment> experiment_;
   std::optional<experiments::ResultTable> results_;
@@ -117,7 +132,7 @@ class TrainingPanel : public QWidget {
   TrainingForm* form_ = nullptr;
   TrainingCurves* curvesView_ = nullptr;
   RunList* runs_ = nullptr;
-  QPushButton *start_ = nullptr, *cancel_ = nullptr, *resume_ = nullptr;
+  QPushButton *start_ = nullptr, *cancel_ = nullptr, *resume_ = nullptr, *openExperiment_ = nullptr;
   QPushButton *exportCsv_ = nullptr, *exportMd_ = nullptr, *exportTex_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* eta_ = nullptr;
