@@ -49,21 +49,26 @@ ExperimentJob::~ExperimentJob() {
 
 QString ExperimentJob::program() { return QString::fromStdString(ex::findMlsan()); }
 
-bool ExperimentJob::start(std::vector<ex::ChildTask> tasks, int parallel, QString* error) {
+bool ExperimentJob::begin(bool cluster, QString* error) {
   if (busy_) {
     if (error) *error = tr("Training is already running: cancel it or wait for it to finish.");
     return false;
   }
+  if (worker_.joinable()) worker_.join();
+  busy_ = true;
+  onCluster_ = cluster;
+  cancel_ = std::make_shared<std::atomic<bool>>(false);
+  quit_ = std::make_shared<std::atomic<bool>>(false);
+  return true;
+}
+
+bool ExperimentJob::start(std::vector<ex::ChildTask> tasks, int parallel, QString* error) {
   const std::string prog = ex::findMlsan();
-  if (prog.empty()) {
+  if (prog.empty() && !busy_) {
     if (error) *error = tr("The mlsan program was not found beside the studio or on PATH (set MLSAN_BIN).");
     return false;
   }
-  if (worker_.joinable()) worker_.join();
-  busy_ = true;
-  onCluster_ = false;
-  cancel_ = std::make_shared<std::atomic<bool>>(false);
-  quit_ = std::make_shared<std::atomic<bool>>(false);
+  if (!begin(false, error)) return false;
   QPointer<ExperimentJob> self(this);
   auto cancel = cancel_;
   worker_ = std::thread([self, cancel, prog, tasks = std::move(tasks), parallel] {
@@ -85,15 +90,7 @@ bool ExperimentJob::start(std::vector<ex::ChildTask> tasks, int parallel, QStrin
 
 bool ExperimentJob::startCluster(ex::Experiment e, std::string root, ex::SlurmOptions options, bool submit,
                                  ex::Submission existing, double poll, QString* error) {
-  if (busy_) {
-    if (error) *error = tr("Training is already running: cancel it or wait for it to finish.");
-    return false;
-  }
-  if (worker_.joinable()) worker_.join();
-  busy_ = true;
-  onCluster_ = true;
-  cancel_ = std::make_shared<std::atomic<bool>>(false);
-  quit_ = std::make_shared<std::atomic<bool>>(false);
+  if (!begin(true, error)) return false;
   QPointer<ExperimentJob> self(this);
   worker_ = std::thread([self, cancel = cancel_, quit = quit_, e = std::move(e), root = std::move(root), options, submit,
                          s = std::move(existing), poll]() mutable {

@@ -50,6 +50,8 @@ class ExperimentJob : public QObject {
   void finished(std::vector<mlsan::experiments::TaskStatus> statuses, QString error);
 
  private:
+  /// Marks the job busy for new work (joining an ended worker). False with `error` when busy.
+  bool begin(bool cluster, QString* error);
   std::shared_ptr<std::atomic<bool>> cancel_, quit_;
   std::thread worker_;
   bool busy_ = false, onCluster_ = false;
