@@ -341,6 +341,28 @@ void cancelSubmission(const std::string& root, const Submission& s) {
     throw std::runtime_error("scancel " + s.jobId + " failed (status " + std::to_string(r.status) + "): " + trim(r.err));
 }
 
+bool mayStillRun(const Experiment& e, const std::string& root, const Submission& s) {
+  if (s.jobId.empty()) return false;
+  for (int i : s.tasks) {
+    if (i < 0 || i >= static_cast<int>(e.tasks.size())) continue;
+    std::error_code ec;
+    if (fs::exists(model::RunPaths((fs::path(root) / e.tasks[static_cast<std::size_t>(i)].dir).string()).metrics(), ec)) continue;
+    const ExitInfo x = readExit((fs::path(slurmDir(root)) / (s.jobId + "_" + std::to_string(i) + ".exit")).string());
+    if (!x.present || x.requeued) return true;
+  }
+  return false;
+}
+
+std::vector<std::pair<std::string, Submission>> submissionsUnder(const std::string& runsRoot) {
+  std::vector<std::pair<std::string, Submission>> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(runsRoot, ec))
+    if (entry.is_directory(ec))
+      for (auto& s : submissionsIn(entry.path().string())) out.emplace_back(entry.path().string(), std::move(s));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second.submittedAt > b.second.submittedAt; });
+  return out;
+}
+
 bool allEnded(const std::vector<ClusterTask>& tasks) {
   return !tasks.empty() && std::all_of(tasks.begin(), tasks.end(), [](const ClusterTask& t) {
     return t.status.state == TaskState::Done || t.status.state == TaskState::Failed || t.status.state == TaskState::Cancelled;

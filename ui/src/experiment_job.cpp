@@ -34,7 +34,26 @@ class Forwarder : public ex::RunnerObserver {
  private:
   QPointer<ExperimentJob> job_;
 };
+
+/// A worker's whole work: `body` with a forwarder, then `finished` with its statuses or its error.
+template <class Body>
+void work(QPointer<ExperimentJob> self, Body body) {
+  Forwarder forward(self);
+  std::vector<ex::TaskStatus> result;
+  QString err;
+  try {
+    result = body(forward);
+  } catch (const std::exception& e) {
+    err = QString::fromStdString(e.what());
+  }
+  forward.post([result, err](ExperimentJob* j) { j->finishWork(result, err); });
+}
 }  // namespace
+
+void ExperimentJob::finishWork(const std::vector<ex::TaskStatus>& result, const QString& err) {
+  busy_ = false;
+  emit finished(result, err);
+}
 
 ExperimentJob::ExperimentJob(QObject* parent) : QObject(parent) {
   qRegisterMetaType<ex::TaskStatus>("mlsan::experiments::TaskStatus");
@@ -72,18 +91,7 @@ bool ExperimentJob::start(std::vector<ex::ChildTask> tasks, int parallel, QStrin
   QPointer<ExperimentJob> self(this);
   auto cancel = cancel_;
   worker_ = std::thread([self, cancel, prog, tasks = std::move(tasks), parallel] {
-    Forwarder forward(self);
-    std::vector<ex::TaskStatus> result;
-    QString err;
-    try {
-      result = ex::runChildren(prog, tasks, parallel, forward, [cancel] { return cancel->load(); });
-    } catch (const std::exception& e) {
-      err = QString::fromStdString(e.what());
-    }
-    forward.post([result, err](ExperimentJob* j) {
-      j->busy_ = false;
-      emit j->finished(result, err);
-    });
+    work(self, [&](Forwarder& forward) { return ex::runChildren(prog, tasks, parallel, forward, [cancel] { return cancel->load(); }); });
   });
   return true;
 }
@@ -94,10 +102,7 @@ bool ExperimentJob::startCluster(ex::Experiment e, std::string root, ex::SlurmOp
   QPointer<ExperimentJob> self(this);
   worker_ = std::thread([self, cancel = cancel_, quit = quit_, e = std::move(e), root = std::move(root), options, submit,
                          s = std::move(existing), poll]() mutable {
-    Forwarder forward(self);
-    std::vector<ex::TaskStatus> result;
-    QString err;
-    try {
+    work(self, [&](Forwarder& forward) {
       if (submit) s = ex::submitExperiment(e, root, options);
       forward.post([id = QString::fromStdString(s.jobId), at = QString::fromStdString(s.submittedAt)](ExperimentJob* j) {
         emit j->submitted(id, at);
@@ -110,13 +115,9 @@ bool ExperimentJob::startCluster(ex::Experiment e, std::string root, ex::SlurmOp
         forward.taskLog(-1, "scancel " + s.jobId + ": the running tasks stop after their current batch");
         tasks = ex::followSubmission(e, root, s, forward, poll, [&] { return quit->load(); });
       }
+      std::vector<ex::TaskStatus> result;
       for (const auto& t : tasks) result.push_back(t.status);
-    } catch (const std::exception& ex) {
-      err = QString::fromStdString(ex.what());
-    }
-    forward.post([result, err](ExperimentJob* j) {
-      j->busy_ = false;
-      emit j->finished(result, err);
+      return result;
     });
   });
   return true;

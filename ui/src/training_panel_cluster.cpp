@@ -4,13 +4,11 @@
 // folder again. The work is experiments/cluster.h's, on ExperimentJob's worker thread.
 #include <QDateTime>
 #include <QDir>
-#include <QDirIterator>
 #include <QFileInfo>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <filesystem>
 
-#include "mlsan/data/atomic_file.h"
 #include "mlsan/experiments/cluster.h"
 #include "mlsan/model/run.h"
 #include "mlsan/ui/attribution_chart.h"
@@ -36,20 +34,6 @@ std::vector<std::string> taskLabels(const ex::Experiment& e) {
   return labels;
 }
 
-/// Whether the files say a submission may still have work on the cluster: a task in its array
-/// with no metrics.json and no exit file that says it ended for good.
-bool unfinishedByFiles(const ex::Experiment& e, const std::string& root, const ex::Submission& s) {
-  if (s.jobId.empty()) return false;
-  for (int i : s.tasks) {
-    if (i < 0 || i >= static_cast<int>(e.tasks.size())) continue;
-    const std::string dir = (fs::path(root) / e.tasks[static_cast<std::size_t>(i)].dir).string();
-    if (fs::exists(model::RunPaths(dir).metrics())) continue;
-    const fs::path exitFile = fs::path(root) / "slurm" / (s.jobId + "_" + std::to_string(i) + ".exit");
-    if (!fs::exists(exitFile)) return true;
-    if (data::readFile(exitFile.string()).find("\"requeued\":true") != std::string::npos) return true;
-  }
-  return false;
-}
 }  // namespace
 
 bool TrainingPanel::startOnCluster(QString* error) {
@@ -133,30 +117,18 @@ bool TrainingPanel::openExperiment(const QString& rootIn, QString* error, const 
 
 void TrainingPanel::followUnfinishedSubmission() {
   if (busy()) return;
-  // The newest submission, in the runs folder's experiment folders, that the files say may
-  // still run. Nothing asks the scheduler until one is found.
-  QString bestRoot, bestKind, bestAt;
-  QDirIterator it(runsRoot_, {"*.submission.json"}, QDir::Files, QDirIterator::Subdirectories);
-  while (it.hasNext()) {
-    const QFileInfo f(it.next());
-    if (f.dir().dirName() != "slurm") continue;
-    const QString root = QFileInfo(f.dir().absolutePath()).absolutePath();
+  // The newest submission in the runs folder's experiment folders that the files say may still
+  // run. Nothing asks the scheduler until one is found.
+  for (const auto& [root, s] : ex::submissionsUnder(runsRoot_.toStdString())) {
     try {
-      const auto s = ex::loadSubmission(root.toStdString(), f.fileName().chopped(16).toStdString());
-      const auto e = ex::Experiment::load(root.toStdString(), s.kind);
-      const QString at = QString::fromStdString(s.submittedAt);
-      if (unfinishedByFiles(e, root.toStdString(), s) && at > bestAt) {
-        bestRoot = root;
-        bestKind = QString::fromStdString(s.kind);
-        bestAt = at;
-      }
+      if (!ex::mayStillRun(ex::Experiment::load(root, s.kind), root, s)) continue;
     } catch (const std::exception&) {
-      // not ours or damaged: Open experiment names the problem when asked
+      continue;  // not ours or damaged: Open experiment names the problem when asked
     }
+    QString err;
+    if (!openExperiment(QString::fromStdString(root), &err, QString::fromStdString(s.kind))) appendLog(err);
+    return;
   }
-  if (bestRoot.isEmpty()) return;
-  QString err;
-  if (!openExperiment(bestRoot, &err, bestKind)) appendLog(err);
 }
 
 }  // namespace mlsan::ui

@@ -83,6 +83,13 @@ void cancelSubmission(const std::string& root, const Submission& s);
 std::vector<ClusterTask> followSubmission(const Experiment& e, const std::string& root, const Submission& s,
                                           RunnerObserver& observer, double pollSeconds, const std::function<bool()>& stop);
 
+/// Whether the files alone say a submission may still have work on the cluster (a task of its
+/// array with no metrics.json and no exit file that ends it for good); asks no scheduler.
+bool mayStillRun(const Experiment& e, const std::string& root, const Submission& s);
+/// The submissions of the experiment folders directly under `runsRoot` (<runsRoot>/*/slurm/),
+/// each with its experiment folder, newest first.
+std::vector<std::pair<std::string, Submission>> submissionsUnder(const std::string& runsRoot);
+
 /// Whether every task has ended (done, failed or cancelled); false for no tasks (nothing known yet).
 bool allEnded(const std::vector<ClusterTask>& tasks);
 /// The last `lines` non-empty lines of a file (progress redraws dropped); "" when unreadable.

@@ -36,6 +36,8 @@ class ExperimentJob : public QObject {
   bool busy() const { return busy_; }
   /// Following a cluster experiment (not running local children).
   bool onCluster() const { return onCluster_; }
+  /// Called on the GUI thread when a worker's work has ended (not for callers).
+  void finishWork(const std::vector<experiments::TaskStatus>& result, const QString& error);
   /// The mlsan program the children run ($MLSAN_BIN, beside the studio, or on PATH).
   static QString program();
 
