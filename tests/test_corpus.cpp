@@ -6,11 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "mlsan/data/atomic_file.h"
 #include "mlsan/data/corpus_io.h"
+#include "mlsan/data/corpus_source.h"
 #include "mlsan/data/demo_corpus.h"
+#include "mlsan/data/multiemo_corpus.h"
 
 namespace fs = std::filesystem;
 using namespace mlsan::data;
@@ -197,6 +200,72 @@ TEST(DemoCorpus, UnreliableModalitiesShowADistractorAsConfigured) {
   ASSERT_GT(n, 300);
   EXPECT_NEAR(static_cast<double>(audioTrue) / n, 0.9 + 0.1 * 0.35, 0.05);
   EXPECT_LT(static_cast<double>(faceTrue) / n, 0.55);
+}
+
+TEST(DemoCorpus, IemocapFormHasIemocapsShape) {
+  DemoTruth truth;
+  const Corpus c = makeDemoCorpus(iemocapSizedConfig(), &truth);
+  EXPECT_NO_THROW(c.validate());
+  EXPECT_EQ(c.dataset, "iemocap");
+  EXPECT_EQ(c.labels.name, "iemocap");
+  ASSERT_EQ(c.speakers, iemocapCast());
+  ASSERT_EQ(c.speakers.size(), 10u);
+  EXPECT_EQ(c.dimText, 768);
+  std::map<Split, int> dialogues;
+  std::set<int> trainSpeakers, testSpeakers;
+  std::vector<int> count(6, 0);
+  for (const auto& d : c.dialogues) {
+    ++dialogues[d.split];
+    ASSERT_GE(d.key.size(), 6u);
+    const int session = d.key[4] - '0';
+    EXPECT_EQ(d.key.substr(0, 3), "Ses") << d.key;
+    EXPECT_EQ(session == 5, d.split == Split::Test) << d.key << ": the test split is session 5";
+    std::set<int> who;
+    for (const auto& u : d.utterances) {
+      who.insert(u.speaker);
+      EXPECT_EQ(c.speakers[u.speaker].substr(0, 5), d.key.substr(0, 5)) << "the session's own actors";
+      (d.split == Split::Test ? testSpeakers : trainSpeakers).insert(u.speaker);
+      ++count[u.label];
+    }
+    EXPECT_EQ(who.size(), 2u) << d.key;
+    EXPECT_GE(d.size(), 24u);
+    EXPECT_LE(d.size(), 90u);
+  }
+  EXPECT_EQ(dialogues[Split::Train], 120);
+  EXPECT_EQ(dialogues[Split::Test], 31);
+  EXPECT_EQ(dialogues[Split::Dev], 0);
+  EXPECT_EQ(trainSpeakers.size(), 8u);
+  EXPECT_EQ(testSpeakers, (std::set<int>{8, 9})) << "test actors are never seen in training, as in IEMOCAP";
+  EXPECT_GT(c.numUtterances(), 6500u);
+  EXPECT_LT(c.numUtterances(), 8500u);
+  // IEMOCAP's proportions: frustration and neutral the largest classes, happiness the rarest.
+  for (int k : {0, 1, 3, 4}) EXPECT_GT(count[5], count[k]);
+  for (int k : {1, 2, 3, 5}) EXPECT_LT(count[0], count[k]);
+  // Every actor leans to a real emotion, never to neutral (index 2 in IEMOCAP's order).
+  ASSERT_EQ(truth.named.size(), 10u);
+  EXPECT_TRUE(truth.extras.empty());
+  for (const auto& s : truth.named) {
+    EXPECT_NE(s.restingClass, 2);
+    EXPECT_GE(s.restingClass, 0);
+    EXPECT_LT(s.restingClass, 6);
+  }
+  // Opened by name, with another seed, and as MultiEMO's IEMOCAP layout read back by the reader.
+  EXPECT_EQ(openCorpus(std::string("demo-iemocap")).signature(), c.signature());
+  EXPECT_NE(openCorpus(std::string("demo-iemocap:5")).signature(), c.signature());
+  EXPECT_THROW(openCorpus(std::string("demo-iemocap:x")), std::runtime_error);
+  const auto dir = tempDir("iemocap-form");
+  writeMultiEmoFolder(c, dir.string());
+  const Corpus back = readMultiEmoFolder(dir.string());
+  EXPECT_EQ(back.dataset, "iemocap");
+  ASSERT_EQ(back.dialogues.size(), c.dialogues.size());
+  EXPECT_EQ(back.speakers.size(), 10u);
+  std::map<std::string, int> perActor, perActorBack;
+  for (const auto& d : c.dialogues)
+    for (const auto& u : d.utterances) ++perActor[c.speakers[u.speaker]];
+  for (const auto& d : back.dialogues)
+    for (const auto& u : d.utterances) ++perActorBack[back.speakers[u.speaker]];
+  EXPECT_EQ(perActorBack, perActor) << "session + gender give back the same 10 actors";
+  fs::remove_all(dir);
 }
 
 TEST(CorpusIo, RoundTripsExactly) {

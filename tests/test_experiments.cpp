@@ -81,6 +81,7 @@ TEST(Issue6Args, TrainArgsFromARunFolder) {
   c.train.epochs = 12;
   c.train.batchSize = 30;
   c.train.microBatch = 5;
+  c.model.auxGradient = "balanced";
   c.train.speakerLrScale = 2;
   c.train.lr = 3e-4;
   c.train.seed = 9;
@@ -92,8 +93,8 @@ TEST(Issue6Args, TrainArgsFromARunFolder) {
   EXPECT_EQ(a.corpus, "/data/MELD features");
   EXPECT_EQ(a.variantTitle(), "ML-SAN w/o FiLM");
   EXPECT_EQ(a.toArgs(), (std::vector<std::string>{"--corpus", "/data/MELD features", "--preset", "meld", "--no-film", "--lambda", "0.7",
-                                                  "--gate-input", "speaker", "--gate-init", "0.9", "--gate-form", "sigmoid", "--epochs", "12",
-                                                  "--batch-size", "30", "--micro-batch", "5", "--speaker-lr-scale", "2",
+                                                  "--gate-input", "speaker", "--gate-init", "0.9", "--gate-form", "sigmoid", "--aux-gradient",
+                                                  "balanced", "--epochs", "12", "--batch-size", "30", "--micro-batch", "5", "--speaker-lr-scale", "2",
                                                   "--lr", "0.0003", "--loss-weights", "1,0,0.5", "--dropout", "0.2",
                                                   "--recurrent-dropout", "0.1", "--select-on", "test", "--seed", "9", "--threads", "4"}));
   // MultiEMO's unmasked padding (micro-batches off, as `mlsan train` requires with it).
@@ -387,4 +388,47 @@ TEST(Issue6Results, LambdaMismatchIsAProblem) {
   EXPECT_EQ(t.rows[1].finished, 1);
   ASSERT_EQ(t.problems.size(), 1u);
   EXPECT_NE(t.problems[0].find("lambda"), std::string::npos) << t.problems[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 20: two configurations' curves epoch by epoch (mlsan compare, the Training panel's overlay).
+
+TEST(Issue20Curves, EpochGapsPairSeedsAndStopAtTheShortestRun) {
+  auto curve = [](std::vector<double> test, double ce0) {
+    std::vector<mlsan::model::EpochRecord> c;
+    for (std::size_t i = 0; i < test.size(); ++i) {
+      mlsan::model::EpochRecord r;
+      r.epoch = static_cast<int>(i + 1);
+      r.testWeightedF1 = test[i];
+      r.valWeightedF1 = test[i] + 1;
+      r.trainCE = ce0 - 0.1 * static_cast<double>(i);
+      c.push_back(r);
+    }
+    return c;
+  };
+  // One run each: the gap is B - A, no s.d.
+  auto one = mlsan::model::epochGaps({curve({20, 30, 40}, 1.8)}, {curve({18, 25, 41}, 1.9)});
+  ASSERT_EQ(one.size(), 3u);
+  EXPECT_DOUBLE_EQ(one[1].gap, -5);
+  EXPECT_DOUBLE_EQ(one[2].gap, 1);
+  EXPECT_DOUBLE_EQ(one[0].gapSd, 0);
+  EXPECT_DOUBLE_EQ(one[0].valB, 19);
+  EXPECT_DOUBLE_EQ(one[2].ceA, 1.6);
+  EXPECT_TRUE(one[0].paired);
+  // Two seeds a side, paired in order: mean gap and the s.d. of the per-seed gaps; the shorter
+  // run (still training) bounds the epochs shown.
+  auto two = mlsan::model::epochGaps({curve({20, 30, 40}, 1.8), curve({22, 32}, 1.8)},
+                                     {curve({18, 26, 41}, 1.9), curve({18, 30, 50}, 1.9)});
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_DOUBLE_EQ(two[0].testA, 21);
+  EXPECT_DOUBLE_EQ(two[0].gap, -3);               // gaps -2 and -4
+  EXPECT_NEAR(two[0].gapSd, std::sqrt(2.0), 1e-12);
+  EXPECT_DOUBLE_EQ(two[1].gap, -3);               // gaps -4 and -2
+  // Unequal numbers of runs: the difference of the means, unpaired.
+  auto un = mlsan::model::epochGaps({curve({20, 30}, 1.8), curve({22, 32}, 1.8)}, {curve({25, 35}, 1.9)});
+  ASSERT_EQ(un.size(), 2u);
+  EXPECT_FALSE(un[0].paired);
+  EXPECT_DOUBLE_EQ(un[0].gap, 4);
+  EXPECT_DOUBLE_EQ(un[0].gapSd, 0);
+  EXPECT_TRUE(mlsan::model::epochGaps({}, {curve({1}, 1)}).empty());
 }

@@ -292,6 +292,61 @@ TEST(Training, MicroBatchesGiveTheWholeBatchGradient) {
   }
 }
 
+// Issue 20: the balanced auxiliary gradient. The speaker loss's pull on fc (and below) is scaled to
+// at most the emotion objective's; the speaker head learns at full strength; micro-batches give
+// the same gradient as the whole batch.
+TEST(Training, BalancedAuxGradientCapsTheSpeakerLossPullBelowTheHead) {
+  const auto corpus = testing_util::tinyCorpus();
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  cfg.dropout = 0;
+  cfg.lambda = 5;  // the speaker loss dominates at fc, as it did on the IEMOCAP-shaped corpus
+  std::vector<int> ids;
+  for (int i = 0; i < 11; ++i) ids.push_back(i);
+  const auto weights = swfcClassWeightsFor(cfg);
+  auto gradients = [&](const ModelConfig& c, int micro, double* scale) {
+    torch::manual_seed(9);
+    Net net(c);
+    net->train();
+    torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.1));
+    const StepResult r = trainStep(net, opt, corpus, ids, c, weights, micro, torch::kCPU, 3);
+    if (scale) *scale = r.auxScale;
+    std::map<std::string, torch::Tensor> g;
+    for (const auto& p : net->named_parameters()) g[p.key()] = p.value().grad().defined() ? p.value().grad().clone() : torch::zeros_like(p.value());
+    return g;
+  };
+  ModelConfig emotionOnly = cfg;
+  emotionOnly.lambda = 0;
+  ModelConfig balanced = cfg;
+  balanced.auxGradient = "balanced";
+  double sFull = 0, s = 0, sMicro = 0;
+  const auto gErc = gradients(emotionOnly, 0, nullptr);
+  const auto gFull = gradients(cfg, 0, &sFull);
+  const auto gBal = gradients(balanced, 0, &s);
+  const auto gBalMicro = gradients(balanced, 4, &sMicro);
+  EXPECT_EQ(sFull, 1.0) << "the paper's form is never scaled";
+  ASSERT_GT(s, 0.0);
+  ASSERT_LT(s, 0.5) << "with lambda 5 the speaker loss's pull at fc exceeds the emotion objective's";
+  EXPECT_NEAR(sMicro, s, 1e-6 * s);
+  // The head learns at full strength; below it the aux part is scaled by s.
+  EXPECT_TRUE(torch::allclose(gBal.at("speaker_head.weight"), gFull.at("speaker_head.weight"), 1e-5, 1e-7));
+  for (const char* name : {"fc.weight", "proj_audio.weight", "fuse_text.0.ff1.weight"}) {
+    const auto expected = gErc.at(name) + s * (gFull.at(name) - gErc.at(name));
+    const double tol = 1e-4 * expected.abs().max().item<double>() + 1e-8;
+    EXPECT_LT((gBal.at(name) - expected).abs().max().item<double>(), tol) << name;
+    EXPECT_LT((gBalMicro.at(name) - gBal.at(name)).abs().max().item<double>(), tol) << name << ": micro-batches";
+    EXPECT_GT((gFull.at(name) - gBal.at(name)).abs().max().item<double>(), 10 * tol) << name << ": the scale changes something";
+  }
+  // At fc the scaled speaker pull equals the emotion pull: computed again from the rows.
+  torch::manual_seed(9);
+  Net net(balanced);
+  net->train();
+  const Batch batch = makeBatch(corpus, ids);
+  const LossRows rows = lossRows(net->forward(batch), batch);
+  EXPECT_NEAR(auxBalanceScale(rows, balanced, weights, net), s, 1e-9);
+  balanced.lambda = 1e-6;
+  EXPECT_EQ(auxBalanceScale(rows, balanced, weights, net), 1.0) << "a weak speaker loss is left as it is";
+}
+
 TEST(Training, SpeakerLrScaleMovesOnlyTheSpeakerLevelParametersFaster) {
   const auto corpus = testing_util::tinyCorpus();
   ModelConfig cfg = testing_util::tinyConfig(corpus);

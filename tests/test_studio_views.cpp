@@ -4,8 +4,13 @@
 // maps with their numbers, and retraining with live curves, cancel and Table 2 against
 // `mlsan ablation`.
 #include <QLineF>
+#include <QPushButton>
+#include <filesystem>
 
+#include "mlsan/data/atomic_file.h"
+#include "mlsan/model/run.h"
 #include "mlsan/ui/attribution_chart.h"
+#include "mlsan/ui/training_curves.h"
 #include "studio_fixture.h"
 
 using namespace mlsan;
@@ -359,4 +364,70 @@ TEST_F(Studio, TrainingPanelTrainsCancelsFinishesAndMatchesMlsanAblation) {
     EXPECT_NEAR(s.value("value").toDouble(), fact.factorial->shapley[i].value, 1e-9) << experiments::kComponentKeys[i];
     EXPECT_NEAR(s.value("ci").toArray()[1].toDouble(), fact.factorial->shapley[i].ciHigh, 1e-9);
   }
+}
+
+// Issue 20: two runs' curves overlaid in the Training panel, through the run list's buttons, with
+// the per-epoch gap `mlsan compare` prints. The curves are measured ones (tests/fixtures/curves:
+// MultiEMO and ML-SAN on the IEMOCAP-shaped corpus, seed 1; data/DEMO_CORPUS.md).
+TEST_F(Studio, TrainingPanelOverlaysTwoRunsCurvesWithTheirGap) {
+  ready();
+  auto* panel = window->trainingPanel();
+  ASSERT_NE(panel, nullptr);
+  QTest::keyClick(window, Qt::Key_4, Qt::AltModifier);
+  const QString root = panel->runsRoot() + "/overlay";
+  std::vector<std::vector<model::EpochRecord>> curves;
+  for (const char* name : {"multiemo", "mlsan"}) {
+    const std::string dir = (root + "/" + name).toStdString();
+    std::filesystem::create_directories(dir);
+    model::RunConfig cfg;
+    cfg.variant = name;
+    cfg.corpusName = "demo-iemocap (seed 13)";
+    model::writeRunConfig(dir, cfg);
+    curves.push_back(model::readCurves(std::string(MLSAN_TEST_SOURCE_DIR) + "/fixtures/curves/iemocap-shaped-" + name + ".csv"));
+    data::atomicWriteFile(model::RunPaths(dir).curves(), model::curvesCsv(curves.back()));
+  }
+  panel->refreshRunList();
+  auto select = [&](const QString& name) {
+    auto* list = panel->runList();
+    for (int r = 0; r < list->rowCount(); ++r)
+      if (list->item(r, 0)->data(Qt::UserRole).toString() == root + "/" + name) {
+        list->setCurrentCell(r, 0);
+        return true;
+      }
+    return false;
+  };
+  auto* overlayButton = panel->findChild<QPushButton*>("overlayCurves");
+  ASSERT_NE(overlayButton, nullptr);
+  // Nothing shown yet: overlaying says what to do first.
+  QString err;
+  panel->curvesView()->show({}, QString());
+  EXPECT_FALSE(panel->overlayRunCurves(root + "/mlsan", &err));
+  EXPECT_TRUE(err.contains("Show a run's curves first")) << err.toStdString();
+  ASSERT_TRUE(select("multiemo"));
+  ASSERT_TRUE(panel->showRunCurves(root + "/multiemo", &err)) << err.toStdString();
+  const int n = static_cast<int>(curves[0].size());
+  EXPECT_EQ(panel->curvePoints(), 4 * n);
+  EXPECT_EQ(panel->curvesView()->overlayPoints(), 0);
+  ASSERT_TRUE(select("mlsan"));
+  QTest::mouseClick(overlayButton, Qt::LeftButton);
+  EXPECT_EQ(panel->curvesView()->overlayPoints(), 3 * static_cast<int>(curves[1].size()));
+  EXPECT_TRUE(panel->curvesView()->title().contains("(B, dashed)")) << panel->curvesView()->title().toStdString();
+  // The gap line is the library's per-epoch gap: the largest deficit is that of model::epochGaps.
+  const auto gaps = model::epochGaps({curves[0]}, {curves[1]});
+  ASSERT_FALSE(gaps.empty());
+  const auto worst = *std::min_element(gaps.begin(), gaps.end(), [](const auto& a, const auto& b) { return a.gap < b.gap; });
+  const QString gapText = panel->curvesView()->gapText();
+  ASSERT_LT(worst.gap, 0) << "the fixture's ML-SAN trails MultiEMO";
+  EXPECT_TRUE(gapText.contains(QString("B's largest deficit %1 at epoch %2").arg(worst.gap, 0, 'f', 2).arg(worst.epoch)))
+      << gapText.toStdString();
+  // The picture of the user guide: the charts alone, in a window large enough to read them.
+  const QSize size = window->size();
+  window->resize(1600, 1000);
+  QApplication::processEvents();
+  saveShot(panel->curvesView(), "training_panel_overlay.png");
+  window->resize(size);
+  // Showing another run removes the overlay.
+  ASSERT_TRUE(panel->showRunCurves(root + "/mlsan", &err));
+  EXPECT_EQ(panel->curvesView()->overlayPoints(), 0);
+  EXPECT_TRUE(panel->curvesView()->gapText().isEmpty());
 }

@@ -12,6 +12,53 @@ namespace {
 
 json interval(const analysis::Interval& i) { return json{{"low", 100 * i.low}, {"high", 100 * i.high}, {"level", i.level}, {"resamples", i.resamples}}; }
 
+/// The two sides' curves epoch by epoch (model::epochGaps); a note instead when a run has none.
+void addEpochGaps(json& j, const std::vector<std::string>& sideA, const std::vector<std::string>& sideB) {
+  std::vector<std::vector<model::EpochRecord>> a, b;
+  try {
+    for (const auto& r : sideA) a.push_back(model::readCurves(model::RunPaths(r).curves()));
+    for (const auto& r : sideB) b.push_back(model::readCurves(model::RunPaths(r).curves()));
+  } catch (const std::exception& e) {
+    j["epochs_note"] = std::string("no per-epoch comparison: ") + e.what();
+    return;
+  }
+  json rows = json::array();
+  for (const auto& g : model::epochGaps(a, b))
+    rows.push_back({{"epoch", g.epoch}, {"test_a", g.testA}, {"test_b", g.testB}, {"gap", g.gap}, {"gap_sd", g.gapSd},
+                    {"paired", g.paired}, {"val_a", g.valA}, {"val_b", g.valB}, {"train_ce_a", g.ceA}, {"train_ce_b", g.ceB}});
+  j["epochs"] = rows;
+}
+
+void printEpochGaps(const json& j) {
+  if (j.contains("epochs_note")) {
+    std::printf("\n%s\n", j["epochs_note"].get<std::string>().c_str());
+    return;
+  }
+  if (!j.contains("epochs") || j["epochs"].empty()) return;
+  const bool seeds = j["epochs"][0]["gap_sd"].get<double>() > 0 || j.contains("seeds");
+  std::printf("\nPer epoch (test weighted F1%s; gap = B - A):\n", seeds ? ", means over seeds" : "");
+  std::printf("%5s %8s %8s %8s%s %10s %10s\n", "epoch", "test A", "test B", "gap", seeds ? "   +- s.d." : "", "train CE A", "train CE B");
+  int firstLead = 0;
+  double worst = 0;
+  int worstEpoch = 0;
+  for (const auto& e : j["epochs"]) {
+    const double gap = e["gap"].get<double>();
+    const int epoch = e["epoch"].get<int>();
+    if (seeds)
+      std::printf("%5d %8.2f %8.2f %+8.2f   %8.2f %10.4f %10.4f\n", epoch, e["test_a"].get<double>(), e["test_b"].get<double>(), gap,
+                  e["gap_sd"].get<double>(), e["train_ce_a"].get<double>(), e["train_ce_b"].get<double>());
+    else
+      std::printf("%5d %8.2f %8.2f %+8.2f %10.4f %10.4f\n", epoch, e["test_a"].get<double>(), e["test_b"].get<double>(), gap,
+                  e["train_ce_a"].get<double>(), e["train_ce_b"].get<double>());
+    if (gap > 0 && firstLead == 0) firstLead = epoch;
+    if (gap < worst) { worst = gap; worstEpoch = epoch; }
+  }
+  if (firstLead == 0) std::printf("B trails A at every epoch");
+  else std::printf("B first leads A at epoch %d", firstLead);
+  if (worstEpoch > 0) std::printf("; largest deficit %+.2f at epoch %d", worst, worstEpoch);
+  std::printf("\n");
+}
+
 }  // namespace
 
 json compareRuns(const std::string& runA, const std::string& runB, const std::vector<std::string>& moreA,
@@ -56,6 +103,10 @@ json compareRuns(const std::string& runA, const std::string& runB, const std::ve
     if (all.paired) seeds["paired_t_test"] = {{"t", all.pairedT.statistic}, {"df", all.pairedT.df}, {"p_value", all.pairedT.pValue}};
     j["seeds"] = seeds;
   }
+  std::vector<std::string> runsA{runA}, runsB{runB};
+  runsA.insert(runsA.end(), moreA.begin(), moreA.end());
+  runsB.insert(runsB.end(), moreB.begin(), moreB.end());
+  addEpochGaps(j, runsA, runsB);
   return j;
 }
 
@@ -104,6 +155,7 @@ void printComparison(const json& j) {
       std::printf("Paired t-test over seeds (B - A): t = %.3f, p = %.3g\n", s["paired_t_test"]["t"].get<double>(),
                   s["paired_t_test"]["p_value"].get<double>());
   }
+  printEpochGaps(j);
 }
 
 void addCompareCommand(CLI::App& app) {
@@ -113,7 +165,8 @@ void addCompareCommand(CLI::App& app) {
   auto resamples = std::make_shared<int>(1000);
   auto* cmd = app.add_subcommand("compare",
                                  "Compare two runs on the same corpus: weighted F1 with bootstrap CIs, per-class P/R/F1, confusion "
-                                 "matrices and their difference, McNemar's test; mean +- std over seeds");
+                                 "matrices and their difference, McNemar's test; mean +- std over seeds; the training curves epoch by epoch "
+                                 "(test weighted F1 of each and the gap B - A)");
   cmd->add_option("run_a", *a, "First run folder (e.g. MultiEMO)")->required();
   cmd->add_option("run_b", *b, "Second run folder (e.g. ML-SAN); deltas are B - A")->required();
   cmd->add_option("--seeds-a", *moreA, "More runs of A's configuration (other seeds): mean +- std and a paired t-test");

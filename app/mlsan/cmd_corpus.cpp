@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "mlsan/data/corpus_io.h"
 #include "mlsan/data/demo_corpus.h"
+#include "mlsan/data/multiemo_corpus.h"
 
 namespace mlsan::app {
 using nlohmann::json;
@@ -88,7 +89,10 @@ void addCorpusCommands(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto seed = std::make_shared<std::uint64_t>(7);
   auto dialogues = std::make_shared<int>(0);
+  auto iemocap = std::make_shared<bool>(false), multiemo = std::make_shared<bool>(false);
   demo->add_option("--out", *out, "Output folder")->required();
+  demo->add_flag("--iemocap", *iemocap, "The IEMOCAP-shaped corpus (demo-iemocap): 10 actors, 6 labels, 151 long dyadic dialogues, no dev split");
+  demo->add_flag("--multiemo", *multiemo, "Write MultiEMO's layout (Speakers.pkl and the three feature pickles) instead of the project's format");
   demo->add_option("--seed", *seed, "Generator seed")->capture_default_str();
   demo->add_option("--dialogues", *dialogues, "Number of dialogues (default: the demo's 600)");
   auto knobs = std::make_shared<std::vector<std::string>>();
@@ -98,10 +102,12 @@ void addCorpusCommands(CLI::App& app) {
        {"The demo corpus as files, for other tools",
         "mlsan corpus demo --out demo-corpus"},
        {"Noisier features (the knobs are listed in data/DEMO_CORPUS.md)",
-        "mlsan corpus demo --out hard --knob ambientNoise=0.6"}});
-  demo->callback([out, seed, dialogues, knobs] {
-    data::DemoConfig cfg;
-    cfg.seed = *seed;
+        "mlsan corpus demo --out hard --knob ambientNoise=0.6"},
+       {"The IEMOCAP-shaped corpus in MultiEMO's IEMOCAP layout",
+        "mlsan corpus demo --iemocap --multiemo --out iemocap-shaped"}});
+  demo->callback([out, seed, dialogues, knobs, iemocap, multiemo, demo] {
+    data::DemoConfig cfg = *iemocap ? data::iemocapSizedConfig() : data::DemoConfig{};
+    if (demo->count("--seed") > 0 || !*iemocap) cfg.seed = *seed;
     if (*dialogues > 0) cfg.dialogues = *dialogues;
     for (const auto& k : *knobs) {
       const auto eq = k.find('=');
@@ -109,8 +115,12 @@ void addCorpusCommands(CLI::App& app) {
       data::setDemoKnob(cfg, k.substr(0, eq), k.substr(eq + 1));
     }
     const data::Corpus c = data::makeDemoCorpus(cfg);
-    data::writeCorpus(c, *out);
-    data::writeDemoRecipe(*out, cfg);  // the generator's truth travels with the folder
+    if (*multiemo) {
+      for (const auto& note : data::writeMultiEmoFolder(c, *out).notes()) std::cout << note << "\n";
+    } else {
+      data::writeCorpus(c, *out);
+      data::writeDemoRecipe(*out, cfg);  // the generator's truth travels with the folder
+    }
     std::cout << "wrote " << c.name << ": " << c.dialogues.size() << " dialogues, " << c.numUtterances() << " utterances to "
               << *out << "\n";
   });

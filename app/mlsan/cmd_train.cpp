@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const char* const kCorpusHelp =
-    "'demo', 'demo:SEED', a MultiEMO data folder (Speakers.pkl + feature pickles), a DialogueRNN/COSMIC pickle, "
+    "'demo', 'demo:SEED', 'demo-iemocap' or 'demo-iemocap:SEED' (the IEMOCAP-shaped generated corpus), a MultiEMO data folder (Speakers.pkl + feature pickles), a DialogueRNN/COSMIC pickle, "
     "a folder of MELD CSVs, or a corpus folder in the mlsan format";
 
 void addCorpusPartsTo(CLI::App* cmd, std::string& csvDir, std::string& clipsDir) {
@@ -71,6 +71,10 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
                   "sigmoid (g = sigmoid(W z + b), eq. 3) or identity (g = 2 sigmoid(W z + b), W and b zero at the start: "
                   "ML-SAN starts as MultiEMO) (default: the preset's, identity)")
       ->check(CLI::IsMember({"sigmoid", "identity"}));
+  cmd->add_option("--aux-gradient", auxGradient,
+                  "How the auxiliary speaker loss's gradient reaches the network below the speaker head: full (the paper) or "
+                  "balanced (at most the emotion objective's at fc, per step) (default: the preset's, full)")
+      ->check(CLI::IsMember({"full", "balanced"}));
   cmd->add_option("--gate-init", gateInit, "The gates' starting value in (0, 1), or 0 for PyTorch's default init (default: the preset's)");
   cmd->add_option("--epochs", epochs, "Epochs (default: the preset's)");
   cmd->add_option("--batch-size", batchSize, "Dialogues per batch (default: the preset's)");
@@ -110,6 +114,7 @@ void TrainOptions::resolve(const data::Corpus& corpus, model::ModelConfig& m, mo
   if (!gateInput.empty()) m.gateInput = gateInput;
   if (gateInit >= 0) m.gateInit = gateInit;
   if (!gateForm.empty()) m.gateForm = gateForm;
+  if (!auxGradient.empty()) m.auxGradient = auxGradient;
   if (epochs > 0) t.epochs = epochs;
   if (batchSize > 0) t.batchSize = batchSize;
   if (microBatch >= 0) t.microBatch = microBatch;

@@ -34,6 +34,7 @@ void addImportCommand(CLI::App& app);      // import-multiemo
 void addExplainCommand(CLI::App& app);     // explain
 void addExtractCommand(CLI::App& app);     // extract
 void addClusterCommands(CLI::App& app);    // cluster status|cancel
+void addGradientsCommand(CLI::App& app);   // gradients
 
 /// Prints an experiment's table as text, csv, markdown, latex or json, and its notes on stderr.
 void printExperimentTable(const experiments::ResultTable& t, const std::string& format);

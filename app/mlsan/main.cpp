@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   mlsan::app::addExplainCommand(app);
   mlsan::app::addExtractCommand(app);
   mlsan::app::addClusterCommands(app);
+  mlsan::app::addGradientsCommand(app);
   mlsan::app::addBenchCommand(app);
   mlsan::app::setExamples(
       &app, {{"The demo comparison: MultiEMO and ML-SAN on the built-in demo corpus", "mlsan demo"},

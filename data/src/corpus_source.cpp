@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mlsan/data/corpus_source.h"
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -25,7 +26,9 @@ std::string absolute(const std::string& p) {
   return ec ? p : a.lexically_normal().string();
 }
 
-bool isDemo(const std::string& path) { return path == "demo" || path.rfind("demo:", 0) == 0; }
+bool isDemo(const std::string& path) {
+  return path == "demo" || path.rfind("demo:", 0) == 0 || path == "demo-iemocap" || path.rfind("demo-iemocap:", 0) == 0;
+}
 
 /// The MELD CSVs beside a pickle corpus: in the folder itself or the pickle's folder.
 std::string csvBeside(const std::string& path) {
@@ -36,18 +39,23 @@ std::string csvBeside(const std::string& path) {
   return "";
 }
 
+/// "demo", "demo:SEED", "demo-iemocap" or "demo-iemocap:SEED".
 Corpus openDemo(const std::string& path, OpenReport& rep) {
-  DemoConfig cfg;
-  if (path == "demo") {
+  const bool iemocap = path.rfind("demo-iemocap", 0) == 0;
+  const std::string base = iemocap ? "demo-iemocap" : "demo";
+  DemoConfig cfg = iemocap ? iemocapSizedConfig() : DemoConfig{};
+  if (path == base) {
     rep.demoConfig = cfg;
     return makeDemoCorpus(cfg, &rep.demoTruth);
   }
+  const std::size_t from = base.size() + 1;
   try {
     std::size_t used = 0;
-    cfg.seed = std::stoull(path.substr(5), &used);
-    if (used != path.size() - 5) throw std::invalid_argument("");
+    if (path.size() <= from || !std::isdigit(static_cast<unsigned char>(path[from]))) throw std::invalid_argument("");
+    cfg.seed = std::stoull(path.substr(from), &used);
+    if (used != path.size() - from) throw std::invalid_argument("");
   } catch (const std::exception&) {
-    throw std::runtime_error("corpus '" + path + "': expected demo:SEED with a whole number");
+    throw std::runtime_error("corpus '" + path + "': expected " + base + ":SEED with a whole number");
   }
   rep.demoConfig = cfg;
   return makeDemoCorpus(cfg, &rep.demoTruth);
@@ -58,7 +66,7 @@ Corpus openDemo(const std::string& path, OpenReport& rep) {
 void readDemoRecipe(const std::string& dir, Corpus& c, OpenReport& rep) {
   const fs::path path = fs::path(dir) / "demo.json";
   std::error_code ec;
-  if (c.dataset != "demo" || !fs::exists(path, ec)) return;
+  if ((c.dataset != "demo" && c.dataset != "iemocap") || !fs::exists(path, ec)) return;
   try {
     const auto j = nlohmann::json::parse(readFile(path.string()));
     const DemoConfig cfg = demoConfigFromKnobs(j.at("knobs").get<std::map<std::string, std::string>>());

@@ -43,6 +43,22 @@ class Rng {
 
 // MELD train class counts in MultiEMO's label order (neutral, surprise, fear, sadness, joy, disgust, anger).
 const std::vector<double> kMeldPriors = {4710, 1205, 268, 683, 1743, 271, 1109};
+// IEMOCAP's training class counts (sessions 1-4) in MultiEMO's order (happiness, sadness,
+// neutral, anger, excitement, frustration); with the test counts 144/245/384/170/299/381 they
+// make IEMOCAP's 7,433 utterances.
+const std::vector<double> kIemocapPriors = {504, 839, 1324, 933, 742, 1468};
+
+/// What the form decides: the label set's class proportions and which class is neutral.
+struct Form {
+  bool iemocap = false;
+  const std::vector<double>* priors = &kMeldPriors;
+  int neutral = 0;
+  int classes = 7;
+};
+Form formOf(const DemoConfig& c) {
+  if (c.form == "iemocap") return {true, &kIemocapPriors, 2, 6};
+  return {};
+}
 
 enum class Channel { Voice, Face, Balanced };
 
@@ -57,7 +73,7 @@ struct Style {
   int restingClass = 0;  // the emotion the speaker's resting expression leans to (0: neutral)
 };
 
-Style makeStyle(Rng& rng, const DemoConfig& c, Channel ch) {
+Style makeStyle(Rng& rng, const DemoConfig& c, const Form& f, Channel ch) {
   Style s;
   auto fill = [&](std::vector<float>& scale, std::vector<float>& shift, int dim) {
     scale.resize(dim); shift.resize(dim);
@@ -66,7 +82,7 @@ Style makeStyle(Rng& rng, const DemoConfig& c, Channel ch) {
   };
   fill(s.audioScale, s.audioShift, c.dimAudio);
   fill(s.visualScale, s.visualShift, c.dimVisual);
-  s.prior = kMeldPriors;
+  s.prior = *f.priors;
   for (auto& p : s.prior) p *= std::exp(c.dispositionSigma * rng.normal());
   // Drawn only when switched on, so that corpora made without them stay bit for bit the same.
   s.audioBaseline.assign(c.latentDim, 0.0);
@@ -79,7 +95,10 @@ Style makeStyle(Rng& rng, const DemoConfig& c, Channel ch) {
     for (auto& v : s.audioBaseline) v = c.expressBaseline * rng.normal();
     for (auto& v : s.visualBaseline) v = c.expressBaseline * rng.normal();
   }
-  if (c.restingExpression > 0) s.restingClass = 1 + rng.below(6);
+  if (c.restingExpression > 0) {  // any class but neutral
+    const int r = rng.below(f.classes - 1);
+    s.restingClass = r >= f.neutral ? r + 1 : r;
+  }
   switch (ch) {
     case Channel::Voice: s.audioReliability = c.reliableProb; s.visualReliability = c.unreliableProb; break;
     case Channel::Face: s.audioReliability = c.unreliableProb; s.visualReliability = c.reliableProb; break;
@@ -114,17 +133,26 @@ const std::vector<std::string>& demoCast() {
   return cast;
 }
 
+const std::vector<std::string>& iemocapCast() {
+  static const std::vector<std::string> cast = {"Ses01F", "Ses01M", "Ses02F", "Ses02M", "Ses03F",
+                                                "Ses03M", "Ses04F", "Ses04M", "Ses05F", "Ses05M"};
+  return cast;
+}
+
 Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
   Rng rng(c.seed * 0x9E3779B97F4A7C15ULL + 1);
   Corpus corpus;
-  corpus.name = "demo (seed " + std::to_string(c.seed) + ")";
-  corpus.dataset = "demo";
-  corpus.labels = meldLabels();
-  corpus.speakers = demoCast();
+  const Form form = formOf(c);
+  if (!form.iemocap && c.form != "meld") throw std::invalid_argument("demo corpus: unknown form '" + c.form + "' (expected meld or iemocap)");
+  corpus.name = (form.iemocap ? "demo-iemocap (seed " : "demo (seed ") + std::to_string(c.seed) + ")";
+  corpus.dataset = form.iemocap ? "iemocap" : "demo";
+  corpus.labels = form.iemocap ? iemocapLabels() : meldLabels();
+  corpus.speakers = form.iemocap ? iemocapCast() : demoCast();
   corpus.dimText = c.dimText; corpus.dimAudio = c.dimAudio; corpus.dimVisual = c.dimVisual;
   const int numClasses = corpus.labels.size();
-  const int named = static_cast<int>(corpus.speakers.size()) - 1;
-  const int otherId = named;
+  // The IEMOCAP form has no "other": every speaker is a named actor.
+  const int named = static_cast<int>(corpus.speakers.size()) - (form.iemocap ? 0 : 1);
+  const int otherId = form.iemocap ? -1 : named;
 
   // Per modality: class prototypes in a latent space (two class means lie `separation`
   // latent-noise s.d. apart) and a fixed random map from the latent space to the full dims,
@@ -166,17 +194,17 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
 
   // Speaker styles: named speakers cycle voice-led, face-led, balanced; extras are random.
   std::vector<Style> styles;
-  for (int s = 0; s < named; ++s) styles.push_back(makeStyle(rng, c, static_cast<Channel>(s % 3)));
-  const int numExtras = 24;
+  for (int s = 0; s < named; ++s) styles.push_back(makeStyle(rng, c, form, static_cast<Channel>(s % 3)));
+  const int numExtras = form.iemocap ? 0 : 24;
   std::vector<Style> extras;
-  for (int e = 0; e < numExtras; ++e) extras.push_back(makeStyle(rng, c, static_cast<Channel>(rng.below(3))));
+  for (int e = 0; e < numExtras; ++e) extras.push_back(makeStyle(rng, c, form, static_cast<Channel>(rng.below(3))));
   // Resting expression: the same lean in both modalities, so that the modalities agree on it and
   // only the speaker's identity tells a resting face from a felt emotion.
   auto lean = [&](Style& st) {
     if (st.restingClass == 0) return;
     for (int j = 0; j < k; ++j) {
-      st.audioBaseline[j] += c.restingExpression * (audioSpace.proto[st.restingClass * k + j] - audioSpace.proto[j]);
-      st.visualBaseline[j] += c.restingExpression * (visualSpace.proto[st.restingClass * k + j] - visualSpace.proto[j]);
+      st.audioBaseline[j] += c.restingExpression * (audioSpace.proto[st.restingClass * k + j] - audioSpace.proto[form.neutral * k + j]);
+      st.visualBaseline[j] += c.restingExpression * (visualSpace.proto[st.restingClass * k + j] - visualSpace.proto[form.neutral * k + j]);
     }
   };
   for (auto& st : styles) lean(st);
@@ -191,12 +219,13 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
   // How often each named speaker appears: the first six are the leads.
   std::vector<double> castWeight(named + 1);
   for (int s = 0; s < named; ++s) castWeight[s] = s < 6 ? 6.0 : 1.5;
-  castWeight[otherId] = 2.0;
+  if (otherId >= 0) castWeight[otherId] = 2.0;
 
   const int nTrain = static_cast<int>(std::lround(c.dialogues * (1.0 - c.devFraction - c.testFraction)));
   const int nDev = static_cast<int>(std::lround(c.dialogues * c.devFraction));
   int season = 1, episode = 1, inEpisode = 0;
   double clock = 0;
+  std::vector<int> perSession(5, 0);
   for (int di = 0; di < c.dialogues; ++di) {
     Dialogue d;
     d.key = std::to_string(di);
@@ -206,16 +235,30 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
     d.season = season; d.episode = episode;
 
     const int turns = c.minTurns + static_cast<int>(std::floor((c.maxTurns - c.minTurns + 1) * std::pow(rng.uniform(), 1.6)));
-    const int nSpeakers = std::min(turns < 2 ? 1 : turns, rng.between(c.minSpeakers, c.maxSpeakers));
-    // Pick the dialogue's participants (distinct identities; "other" may be several extras).
     std::vector<int> who, extraOf;
-    std::vector<double> w = castWeight;
-    for (int k = 0; k < nSpeakers; ++k) {
-      const int s = rng.categorical(w);
-      who.push_back(s);
-      extraOf.push_back(s == otherId ? rng.below(numExtras) : -1);
-      if (s != otherId) w[s] = 0;  // a named speaker appears once per dialogue
+    if (form.iemocap) {
+      // The session's two actors; test dialogues are session 5's, the others cycle through 1-4.
+      const int session = d.split == Split::Test ? 4 : di % 4;
+      const int first = rng.below(2);
+      who = {2 * session + first, 2 * session + 1 - first};
+      extraOf = {-1, -1};
+      char key[32];
+      std::snprintf(key, sizeof key, "Ses0%d%c_impro%02d", session + 1, first == 0 ? 'F' : 'M', ++perSession[session]);
+      d.key = key;
+      d.season = session + 1;
+      d.episode = 1;
+    } else {
+      const int nSpeakers = std::min(turns < 2 ? 1 : turns, rng.between(c.minSpeakers, c.maxSpeakers));
+      // Pick the dialogue's participants (distinct identities; "other" may be several extras).
+      std::vector<double> w = castWeight;
+      for (int k = 0; k < nSpeakers; ++k) {
+        const int s = rng.categorical(w);
+        who.push_back(s);
+        extraOf.push_back(s == otherId ? rng.below(numExtras) : -1);
+        if (s != otherId) w[s] = 0;  // a named speaker appears once per dialogue
+      }
     }
+    const int nSpeakers = static_cast<int>(who.size());
     std::map<int, int> partyOf;  // participant slot -> party (order of first appearance)
     int prevLabel = -1, prevSlot = -1;
     for (int t = 0; t < turns; ++t) {
@@ -232,7 +275,9 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
       u.party = partyOf[slot];
       u.label = label;
       u.utteranceId = t;
-      const auto& pool = lines().at(label);
+      // IEMOCAP's classes borrow MELD's lines: happiness and excitement joy's, frustration anger's.
+      static const int kIemocapLines[] = {4, 3, 0, 6, 4, 6};
+      const auto& pool = lines().at(form.iemocap ? kIemocapLines[label] : label);
       u.transcript = pool[rng.below(static_cast<int>(pool.size()))];
       const double dur = 1.0 + 3.0 * rng.uniform();
       u.startSeconds = clock; u.endSeconds = clock + dur; clock += dur + 0.3;
@@ -243,7 +288,7 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
       corpus.text.insert(corpus.text.end(), scratch.begin(), scratch.begin() + c.dimText);
       // Audio and visual: the true emotion with the speaker's reliability, else a distractor;
       // then the speaker's per-dimension scale and shift.
-      auto shown = [&](double reliability) { return rng.uniform() < reliability ? label : rng.categorical(kMeldPriors); };
+      auto shown = [&](double reliability) { return rng.uniform() < reliability ? label : rng.categorical(*form.priors); };
       const int la = shown(st.audioReliability);
       synthesize(audioSpace, la, scratch.data(), st.audioBaseline, st.audioGain);
       for (int i = 0; i < c.dimAudio; ++i) corpus.audio.push_back(st.audioScale[i] * scratch[i] + st.audioShift[i]);
@@ -295,6 +340,7 @@ std::map<std::string, std::string> demoKnobs(const DemoConfig& config) {
     out[name] = buf;
   }
   for (const auto& [name, p] : intKnobs(c)) out[name] = std::to_string(*p);
+  out["form"] = c.form;
   out["seed"] = std::to_string(c.seed);
   return out;
 }
@@ -318,6 +364,11 @@ DemoConfig demoConfigFromKnobs(const std::map<std::string, std::string>& knobs) 
 }
 
 void setDemoKnob(DemoConfig& c, const std::string& name, const std::string& value) {
+  if (name == "form") {
+    if (value != "meld" && value != "iemocap") throw std::invalid_argument("demo knob form: bad value '" + value + "' (expected meld or iemocap)");
+    c.form = value;
+    return;
+  }
   const std::map<std::string, double*> reals = realKnobs(c);
   const std::map<std::string, int*> ints = intKnobs(c);
   try {
@@ -352,10 +403,13 @@ DemoConfig meldSizedConfig(std::uint64_t seed) {
 DemoConfig iemocapSizedConfig(std::uint64_t seed) {
   DemoConfig c;
   c.seed = seed;
+  c.form = "iemocap";
   c.dialogues = 151;
-  c.devFraction = 0.08;
-  c.minTurns = 40; c.maxTurns = 75;
+  c.devFraction = 0;
+  c.testFraction = 31.0 / 151.0;  // IEMOCAP: 120 training and 31 test dialogues
+  c.minTurns = 24; c.maxTurns = 90;  // mean about 49 turns, as IEMOCAP's 7,433 / 151
   c.minSpeakers = 2; c.maxSpeakers = 2;
+  c.styleScaleSigma = 0.6; c.styleShift = 1.0;
   return c;
 }
 

@@ -48,6 +48,7 @@ std::vector<std::string> TrainArgs::toArgs() const {
   if (!gateInput.empty()) opt("--gate-input", gateInput);
   if (gateInit >= 0) opt("--gate-init", formatNumber(gateInit));
   if (!gateForm.empty()) opt("--gate-form", gateForm);
+  if (!auxGradient.empty()) opt("--aux-gradient", auxGradient);
   if (epochs > 0) opt("--epochs", std::to_string(epochs));
   if (batchSize > 0) opt("--batch-size", std::to_string(batchSize));
   if (microBatch >= 0) opt("--micro-batch", std::to_string(microBatch));
@@ -67,12 +68,15 @@ std::vector<std::string> TrainArgs::toArgs() const {
 }
 
 json TrainArgs::toJson() const {
-  return json{{"corpus", corpus}, {"csv", csvDir}, {"clips", clipsDir}, {"preset", preset}, {"variant", variant},
+  json j{{"corpus", corpus}, {"csv", csvDir}, {"clips", clipsDir}, {"preset", preset}, {"variant", variant},
               {"no_film", noFilm}, {"no_gate", noGate}, {"no_aux", noAux}, {"lambda", lambda}, {"gate_input", gateInput},
               {"gate_init", gateInit}, {"gate_form", gateForm}, {"epochs", epochs}, {"batch_size", batchSize}, {"micro_batch", microBatch},
               {"speaker_lr_scale", speakerLrScale}, {"lr", lr}, {"loss_weights", lossWeights}, {"dropout", dropout},
               {"recurrent_dropout", recurrentDropout}, {"no_mask_padding", noMaskPadding}, {"select_on", selectOn}, {"val_draw", valDraw}, {"seed", seed},
               {"threads", threads}, {"device", device}};
+  // Only when set, so experiment folders made before the option keep their digest.
+  if (!auxGradient.empty()) j["aux_gradient"] = auxGradient;
+  return j;
 }
 
 TrainArgs TrainArgs::fromRun(const std::string& runDir) {
@@ -93,6 +97,7 @@ TrainArgs TrainArgs::fromRun(const std::string& runDir) {
   a.gateInput = m.gateInput;
   a.gateInit = m.gateInit;
   a.gateForm = m.gateForm;
+  a.auxGradient = m.auxGradient;
   a.lossWeights = {m.weightCE, m.weightSWFC, m.weightHGR};
   a.dropout = m.dropout;
   a.recurrentDropout = m.recurrentDropout;
@@ -127,6 +132,7 @@ TrainArgs TrainArgs::fromJson(const json& j) {
   get("gate_input", a.gateInput);
   get("gate_init", a.gateInit);
   get("gate_form", a.gateForm);
+  get("aux_gradient", a.auxGradient);
   get("epochs", a.epochs);
   get("batch_size", a.batchSize);
   get("micro_batch", a.microBatch);

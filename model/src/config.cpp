@@ -31,7 +31,7 @@ static json modelJson(const ModelConfig& c) {
               {"tau", c.tau}, {"gamma", c.gamma}, {"alpha", c.alpha}, {"class_counts", c.classCounts},
               {"film", c.film}, {"gate", c.gate}, {"aux", c.aux}, {"gate_input", c.gateInput},
               {"lambda", c.lambda}, {"speaker_dim", c.speakerDim}, {"gate_init", c.gateInit}, {"gate_form", c.gateForm},
-              {"variant", c.variantName()}};
+              {"aux_gradient", c.auxGradient}, {"variant", c.variantName()}};
 }
 
 std::string ModelConfig::toJson() const { return modelJson(*this).dump(); }
@@ -53,6 +53,9 @@ ModelConfig ModelConfig::fromJson(const std::string& s) {
   c.gateInit = j.value("gate_init", 0.0);
   c.gateForm = j.value("gate_form", std::string("sigmoid"));  // absent: a checkpoint from before the choice
   if (c.gateForm != "sigmoid" && c.gateForm != "identity") throw std::invalid_argument("gate_form '" + c.gateForm + "' is not sigmoid or identity");
+  c.auxGradient = j.value("aux_gradient", std::string("full"));
+  if (c.auxGradient != "full" && c.auxGradient != "balanced")
+    throw std::invalid_argument("aux_gradient '" + c.auxGradient + "' is not full or balanced");
   return c;
 }
 

@@ -118,6 +118,7 @@ struct StepResult {
   long labelled = 0;
   double loss = 0;
   LossParts parts;
+  double auxScale = 1;  ///< the factor on the aux gradient into fc (ModelConfig::auxGradient "balanced"), else 1
 };
 StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus& corpus, const std::vector<int>& ids,
                      const ModelConfig& model, const torch::Tensor& classWeights, int microBatch,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "losses.h"
 
+#include <cmath>
+
 namespace mlsan::model {
 
 torch::Tensor swfcClassWeights(const std::vector<double>& counts, double alpha) {
@@ -116,6 +118,35 @@ LossParts computeLoss(const LossRows& r, const ModelConfig& c, const torch::Tens
 
 LossParts computeLoss(const NetOutput& out, const Batch& batch, const ModelConfig& c, const torch::Tensor& classWeights) {
   return computeLoss(lossRows(out, batch), c, classWeights);
+}
+
+double auxBalanceScale(const LossRows& r, const ModelConfig& c, const torch::Tensor& classWeights, Net& net) {
+  if (!c.aux || !r.speakerLogits.defined() || !net->speakerHead || r.label.size(0) == 0) return 1.0;
+  torch::AutoGradMode enable(true);
+  // The emotion objective at fc: SWFC directly, CE through the classifier evaluated on the rows.
+  const auto fc = r.fc.detach().requires_grad_(true);
+  const auto logits = r.logits.detach().requires_grad_(true);
+  const auto swfc = c.weightSWFC * swfcLoss(fc, r.label, classWeights, c.tau, c.gamma);
+  const auto ce = c.weightCE * torch::cross_entropy_loss(logits, r.label);
+  const auto gSwfc = torch::autograd::grad({swfc}, {fc})[0];
+  const auto gLogits = torch::autograd::grad({ce}, {logits})[0];
+  const auto fc2 = r.fc.detach().requires_grad_(true);
+  const auto head = net->mlp2(torch::relu(net->mlp1(fc2)));
+  const auto gCe = torch::autograd::grad({head}, {fc2}, {gLogits})[0];
+  const double emotion = (gSwfc + gCe).norm().item<double>();
+  // The speaker loss at fc: its gradient at the speaker logits through the linear head.
+  const auto sl = r.speakerLogits.detach().requires_grad_(true);
+  const auto aux = c.lambda * torch::cross_entropy_loss(sl, r.speaker);
+  const auto gSpeaker = torch::autograd::grad({aux}, {sl})[0];
+  const double speaker = gSpeaker.matmul(net->speakerHead->weight.detach()).norm().item<double>();
+  if (!std::isfinite(emotion) || !std::isfinite(speaker) || speaker <= emotion) return 1.0;
+  return emotion / speaker;
+}
+
+double prepareAuxGradient(Net& net, const LossRows& rows, const ModelConfig& c, const torch::Tensor& classWeights) {
+  const double s = c.aux && c.auxGradient == "balanced" ? auxBalanceScale(rows, c, classWeights, net) : 1.0;
+  net->auxGradScale.fill_(s);
+  return s;
 }
 
 }  // namespace mlsan::model

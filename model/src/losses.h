@@ -44,6 +44,17 @@ LossParts computeLoss(const LossRows& rows, const ModelConfig& config, const tor
 LossParts computeLoss(const NetOutput& out, const Batch& batch, const ModelConfig& config,
                       const torch::Tensor& classWeights);
 
+/// ModelConfig::auxGradient "balanced": the factor on the auxiliary loss's gradient into fc,
+/// min(1, ||d(emotion objective)/d fc|| / ||d(lambda CE(speaker))/d fc||) over the batch's rows.
+/// Both gradients are taken at the fc rows from the rows' values alone, so the whole batch and
+/// its micro-batches give the same factor: the emotion side is SWFC's gradient on fc plus CE's
+/// through the classifier (Linear, ReLU, Linear, without dropout), the speaker side is the
+/// speaker head's (a Linear). Soft-HGR acts below fc and does not count. 1 without aux.
+double auxBalanceScale(const LossRows& rows, const ModelConfig& config, const torch::Tensor& classWeights, Net& net);
+/// Sets net->auxGradScale for the next backward pass: auxBalanceScale when the configuration
+/// balances the auxiliary gradient, else 1. Returns the factor.
+double prepareAuxGradient(Net& net, const LossRows& rows, const ModelConfig& config, const torch::Tensor& classWeights);
+
 }  // namespace mlsan::model
 
 namespace mlsan::model {

@@ -22,6 +22,18 @@ struct BoolMaskDropout : torch::autograd::Function<BoolMaskDropout> {
     return {grad[0].masked_fill(keep.logical_not(), 0) * scale, torch::Tensor()};
   }
 };
+
+/// The identity forward; backward multiplies the gradient by the value `scale` holds when
+/// backward runs (the trainer sets it after the loss is known, before back-propagating).
+struct ScaleGradient : torch::autograd::Function<ScaleGradient> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& scale) {
+    ctx->saved_data["scale"] = scale;
+    return x.clone();
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grad) {
+    return {grad[0] * ctx->saved_data["scale"].toTensor().item<double>(), torch::Tensor()};
+  }
+};
 }  // namespace
 
 torch::Tensor lightDropout(const torch::Tensor& x, double p, bool training) {
@@ -256,6 +268,7 @@ NetImpl::NetImpl(const ModelConfig& c) : config(c) {
     }
   }
   if (c.aux) speakerHead = register_module("speaker_head", nn::Linear(d, c.numSpeakers));
+  auxGradScale = torch::ones({}, torch::kDouble);
 }
 
 std::array<torch::Tensor, 3> NetImpl::fuse(const torch::Tensor& pt, const torch::Tensor& pa, const torch::Tensor& pv,
@@ -324,7 +337,12 @@ NetOutput NetImpl::forward(const Batch& b) {
   out.fusedText = p.unpack(ft); out.fusedAudio = p.unpack(fa); out.fusedVisual = p.unpack(fv);
   out.fc = p.unpack(fcPacked);
   out.logits = p.unpack(head(fcPacked));
-  if (speakerHead) out.speakerLogits = p.unpack(speakerHead(fcPacked));
+  if (speakerHead) {
+    // "balanced": the speaker loss reaches fc (and everything below it) through a gradient
+    // scale the trainer sets per step (auxBalanceScale); the head itself learns at full strength.
+    const auto in = config.auxGradient == "balanced" && is_training() ? ScaleGradient::apply(fcPacked, auxGradScale) : fcPacked;
+    out.speakerLogits = p.unpack(speakerHead(in));
+  }
   return out;
 }
 

@@ -135,6 +135,10 @@ struct NetImpl : torch::nn::Module {
   torch::nn::Linear filmGammaAudio{nullptr}, filmBetaAudio{nullptr}, filmGammaVisual{nullptr}, filmBetaVisual{nullptr};
   torch::nn::Linear gateAudio{nullptr}, gateVisual{nullptr};
   torch::nn::Linear speakerHead{nullptr};
+  /// 0-dim (CPU, double): the factor on the auxiliary speaker loss's gradient into fc when
+  /// ModelConfig::auxGradient is "balanced"; the trainer sets it before each backward pass
+  /// (auxBalanceScale). Not a parameter or buffer: checkpoints do not hold it.
+  torch::Tensor auxGradScale;
   /// When defined ([d] each), the gates are these constants instead of their computed values: the
   /// gate diagnosis's intervention (what the gate's speaker dependence changes downstream).
   torch::Tensor gateOverrideAudio, gateOverrideVisual;

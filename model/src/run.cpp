@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -115,6 +116,42 @@ std::vector<EpochRecord> readCurves(const std::string& path) {
     curve.push_back(r);
   }
   return curve;
+}
+
+std::vector<EpochGap> epochGaps(const std::vector<std::vector<EpochRecord>>& a, const std::vector<std::vector<EpochRecord>>& b) {
+  std::vector<EpochGap> out;
+  if (a.empty() || b.empty()) return out;
+  std::size_t n = SIZE_MAX;
+  for (const auto* side : {&a, &b})
+    for (const auto& c : *side) n = std::min(n, c.size());
+  const bool paired = a.size() == b.size();
+  auto mean = [](const std::vector<std::vector<EpochRecord>>& side, std::size_t e, double EpochRecord::*f) {
+    double s = 0;
+    for (const auto& c : side) s += c[e].*f;
+    return s / static_cast<double>(side.size());
+  };
+  for (std::size_t e = 0; e < n; ++e) {
+    EpochGap g;
+    g.epoch = a.front()[e].epoch;
+    g.testA = mean(a, e, &EpochRecord::testWeightedF1);
+    g.testB = mean(b, e, &EpochRecord::testWeightedF1);
+    g.valA = mean(a, e, &EpochRecord::valWeightedF1);
+    g.valB = mean(b, e, &EpochRecord::valWeightedF1);
+    g.ceA = mean(a, e, &EpochRecord::trainCE);
+    g.ceB = mean(b, e, &EpochRecord::trainCE);
+    g.gap = g.testB - g.testA;  // = the mean of paired gaps when paired
+    g.paired = paired;
+    if (paired && a.size() > 1) {
+      double ss = 0;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        const double d = b[i][e].testWeightedF1 - a[i][e].testWeightedF1 - g.gap;
+        ss += d * d;
+      }
+      g.gapSd = std::sqrt(ss / static_cast<double>(a.size() - 1));
+    }
+    out.push_back(g);
+  }
+  return out;
 }
 
 bool isRunFolder(const std::string& dir) {

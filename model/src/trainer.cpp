@@ -250,9 +250,12 @@ StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus&
     const Batch batch = makeBatch(corpus, ids).to(device);
     r.labelled = batch.mask.logical_and(batch.label.ge(0)).sum().item<long>();
     if (r.labelled == 0) return r;
-    r.parts = computeLoss(net->forward(batch), batch, model, classWeights);
+    const LossRows rows = lossRows(net->forward(batch), batch);
+    r.parts = computeLoss(rows, model, classWeights);
     r.loss = r.parts.total.item<double>();
-    if (std::isfinite(r.loss)) r.parts.total.backward();
+    if (!std::isfinite(r.loss)) return r;
+    r.auxScale = prepareAuxGradient(net, rows, model, classWeights);
+    r.parts.total.backward();
     return r;
   }
   // Micro-batches: the network is masked, so each dialogue's outputs do not depend on its batch
@@ -282,6 +285,7 @@ StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus&
   r.parts = computeLoss(all, model, classWeights);
   r.loss = r.parts.total.item<double>();
   if (!std::isfinite(r.loss)) return r;
+  r.auxScale = prepareAuxGradient(net, all, model, classWeights);  // applied in pass 2, where the graph reaches fc
   r.parts.total.backward();
   std::vector<int64_t> offset(leaves.size(), 0);
   for (std::size_t c = 0; c < chunks.size(); ++c) {

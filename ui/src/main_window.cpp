@@ -388,7 +388,7 @@ bool MainWindow::busy() const { return corpusLoader_->busy() || runsLoading_ > 0
 bool MainWindow::training() const { return trainer_->busy(); }
 bool MainWindow::measuringReliance() const { return relianceJob_->busy(); }
 bool MainWindow::expectsDemoModels() const {
-  return options_.trainDemoModels && options_.runs.isEmpty() && (options_.corpus.isEmpty() || options_.corpus.startsWith("demo"));
+  return options_.trainDemoModels && options_.runs.isEmpty() && (options_.corpus.isEmpty() || options_.corpus == "demo" || options_.corpus.startsWith("demo:"));
 }
 
 void MainWindow::setStatus(const QString& text) { status_->setText(text); }
@@ -438,8 +438,9 @@ void MainWindow::corpusDone(const std::shared_ptr<OpenedCorpus>& result) {
   const QStringList runs = pendingRuns_;
   pendingRuns_.clear();
   for (const QString& r : runs) openRun(r);
-  if (runs.isEmpty() && result->report.demo && options_.trainDemoModels) {
-    // The first start: the demo models, trained once into the cache and reused afterwards.
+  if (runs.isEmpty() && result->report.demo && result->corpus->dataset == "demo" && options_.trainDemoModels) {
+    // The first start: the demo models, trained once into the cache and reused afterwards. Not
+    // for the IEMOCAP-shaped corpus (demo-iemocap): its preset trains for an hour a model.
     const QString a = trainer_->runDir(c, "mlsan"), b = trainer_->runDir(c, "multiemo");
     if (DemoModelTrainer::finished(a) && DemoModelTrainer::finished(b)) {
       openRun(a);

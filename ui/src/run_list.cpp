@@ -23,8 +23,11 @@ RunList::RunList(QWidget* parent) : QWidget(parent) {
   table_->verticalHeader()->hide();
   auto* showRun = new QPushButton(tr("Show in views"));
   auto* showCurves = new QPushButton(tr("Show curves"));
+  auto* overlayCurves = new QPushButton(tr("Overlay curves"));
+  overlayCurves->setObjectName("overlayCurves");
+  overlayCurves->setToolTip(tr("Draw the selected run's curves dashed over the curves shown, with the gap epoch by epoch"));
   auto* refreshButton = new QPushButton(tr("Refresh"));
-  layOutTablePage(this, table_, {showRun, showCurves, refreshButton});
+  layOutTablePage(this, table_, {showRun, showCurves, overlayCurves, refreshButton});
 
   connect(showRun, &QPushButton::clicked, this, [this] {
     if (const QString d = selectedRun(); !d.isEmpty()) emit showRunRequested(d);
@@ -33,6 +36,9 @@ RunList::RunList(QWidget* parent) : QWidget(parent) {
     if (const QString d = selectedRun(); !d.isEmpty()) emit showCurvesRequested(d);
   };
   connect(showCurves, &QPushButton::clicked, this, curves);
+  connect(overlayCurves, &QPushButton::clicked, this, [this] {
+    if (const QString d = selectedRun(); !d.isEmpty()) emit overlayCurvesRequested(d);
+  });
   connect(table_, &QTableWidget::cellDoubleClicked, this, curves);
   connect(refreshButton, &QPushButton::clicked, this, &RunList::refresh);
 }

@@ -122,6 +122,10 @@ TrainingPanel::TrainingPanel(StudioState& state, QWidget* parent, QString runsRo
     QString err;
     if (!showRunCurves(d, &err)) warn(tr("Curves"), err);
   });
+  connect(runs_, &RunList::overlayCurvesRequested, this, [this](const QString& d) {
+    QString err;
+    if (!overlayRunCurves(d, &err)) warn(tr("Curves"), err);
+  });
   connect(job_, &ExperimentJob::taskChanged, this, &TrainingPanel::onTaskChanged);
   connect(job_, &ExperimentJob::taskEpoch, this, &TrainingPanel::onTaskEpoch);
   connect(job_, &ExperimentJob::taskLog, this, [this](int task, const QString& line) {
@@ -489,6 +493,18 @@ void TrainingPanel::exportDialog(const QString& filter, const QString& suffix) {
   QString err;
   if (!exportResults(path, &err)) warn(tr("Export"), err);
   else appendLog(tr("table written to %1").arg(path));
+}
+
+bool TrainingPanel::overlayRunCurves(const QString& runDir, QString* error) {
+  try {
+    const auto curve = model::readCurves(model::RunPaths(runDir.toStdString()).curves());
+    if (curvesView_->overlay(curve, QDir(runsRoot_).relativeFilePath(runDir))) return true;
+    if (error) *error = tr("Show a run's curves first (Show curves, or a run of the queue), then overlay another run on them.");
+    return false;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
 }
 
 bool TrainingPanel::showRunCurves(const QString& runDir, QString* error) {

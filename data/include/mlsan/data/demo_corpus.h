@@ -14,6 +14,14 @@ namespace mlsan::data {
 
 struct DemoConfig {
   std::uint64_t seed = 7;
+  // --- the corpus's form
+  /// "meld" (the demo: MELD's 7 labels and class proportions, a cast of 12 named speakers plus a
+  /// pool of extras, dataset "demo") or "iemocap": IEMOCAP's 6 labels and training class
+  /// proportions, 10 actors (5 sessions x F/M, named "Ses01F" ...), every dialogue between the
+  /// two actors of one session, keys "Ses0N?_impro.." as IEMOCAP's; the test split is the last
+  /// session's dialogues (actors never seen in training, as in IEMOCAP); dataset "iemocap", so
+  /// the iemocap preset (text DialogueRNN, 6 fusion layers) applies by default.
+  std::string form = "meld";
   // --- size and structure
   int dialogues = 600;          ///< total dialogues (split 68% train / 15% dev / 17% test by default)
   double devFraction = 0.15;    ///< share of dialogues in the dev split (large enough for stable model selection)
@@ -95,7 +103,13 @@ Corpus makeDemoCorpus(const DemoConfig& config = {}, DemoTruth* truth = nullptr)
 /// A MELD-sized corpus for benchmarks (1,152 training dialogues, about 11,000 training
 /// utterances plus a 280-dialogue test split), same generator, real dims.
 DemoConfig meldSizedConfig(std::uint64_t seed = 11);
-/// An IEMOCAP-shaped corpus for benchmarks: 120 training + 31 test dialogues of about 55 turns, 2 speakers.
+/// The IEMOCAP-shaped corpus (form "iemocap"): 151 dialogues, 120 training (sessions 1-4) and 31
+/// test (session 5), of 24-90 turns (about 7,400 utterances) between the session's two actors, no dev split (a run draws
+/// its validation dialogues from training, as MultiEMO does), and each actor's ambient style on
+/// (styleScaleSigma 0.6, styleShift 1: the values the demo had before 2026-11-23). Used by
+/// `mlsan bench --preset iemocap` and opened as the corpus `demo-iemocap` (`demo-iemocap:SEED`).
 DemoConfig iemocapSizedConfig(std::uint64_t seed = 13);
+/// The IEMOCAP actors, in speaker-id order: Ses01F, Ses01M, ..., Ses05M.
+const std::vector<std::string>& iemocapCast();
 
 }  // namespace mlsan::data

@@ -49,6 +49,12 @@ struct ModelConfig {
   /// Every preset uses "identity" (model/README.md, "The gate"); a config.json without the key
   /// is from before that choice and reads as "sigmoid".
   std::string gateForm = "identity";
+  /// How the auxiliary speaker loss's gradient reaches the shared network below the speaker
+  /// head: "full" (the paper: the gradient of lambda * CE(speaker)) or "balanced" (scaled at
+  /// fc, per step, so that its norm there is at most the emotion objective's; the speaker head
+  /// learns at full strength). model/README.md, "Why ML-SAN learned more slowly". A config.json
+  /// without the key reads as "full".
+  std::string auxGradient = "full";
 
   bool isMultiEMO() const { return !film && !gate && !aux; }
   /// "mlsan", "no_film", "no_gate", "no_aux", "multiemo", or a '+'-list of what is on.

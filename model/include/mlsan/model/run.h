@@ -76,6 +76,20 @@ std::string curvesCsv(const std::vector<EpochRecord>& curve);
 /// number).
 std::vector<EpochRecord> readCurves(const std::string& path);
 
+/// Two configurations' training curves epoch by epoch (`mlsan compare`, the Training panel's
+/// overlay). A side is one run or several (seeds); an epoch is shown while every run of both
+/// sides has it. Values are means over a side's runs.
+struct EpochGap {
+  int epoch = 0;
+  double testA = 0, testB = 0;  ///< test weighted F1, percent
+  double valA = 0, valB = 0;    ///< validation weighted F1, percent
+  double ceA = 0, ceB = 0;      ///< training CE (0 in curves from before the column)
+  double gap = 0;               ///< test F1 B - A: the mean of the per-seed gaps when paired
+  double gapSd = 0;             ///< s.d. of the per-seed gaps (paired, 2 or more seeds), else 0
+  bool paired = false;          ///< both sides have the same number of runs, paired in order
+};
+std::vector<EpochGap> epochGaps(const std::vector<std::vector<EpochRecord>>& a, const std::vector<std::vector<EpochRecord>>& b);
+
 /// Whether `dir` is a run folder (holds config.json).
 bool isRunFolder(const std::string& dir);
 /// The runs a path stands for: the folder itself when it is a run, else its sub-folders that

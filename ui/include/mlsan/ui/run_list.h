@@ -2,7 +2,7 @@
 #pragma once
 // The Training panel's list of run folders under the runs folder (model::findRuns): variant,
 // epochs done of asked, test weighted F1 and whether the run finished, with buttons to show a
-// run in the studio's views or its curves. GUI thread only.
+// run in the studio's views, show its curves, or overlay them on the curves shown. GUI thread only.
 #include <QString>
 #include <QStringList>
 #include <QWidget>
@@ -29,6 +29,8 @@ class RunList : public QWidget {
  signals:
   void showRunRequested(QString dir);
   void showCurvesRequested(QString dir);
+  /// "Overlay curves": the selected run's curves, dashed over those shown.
+  void overlayCurvesRequested(QString dir);
 
  private:
   QString root_;

@@ -68,6 +68,12 @@ class TrainingPanel : public QWidget {
 
   /// Shows a run folder's curves.csv in the charts. False with `error` naming the file.
   bool showRunCurves(const QString& runDir, QString* error = nullptr);
+  /// Overlays a run folder's curves, dashed, on the curves shown, with the per-epoch gap of the
+  /// test weighted F1 (the same computation as `mlsan compare`). False with `error` when no
+  /// curves are shown or the file cannot be read.
+  bool overlayRunCurves(const QString& runDir, QString* error = nullptr);
+  /// The curve charts (for tests: overlay points, the gap line).
+  TrainingCurves* curvesView() const { return curvesView_; }
   /// Re-reads the run list from the runs folder.
   void refreshRunList();
   /// Run folders listed (absolute paths).
