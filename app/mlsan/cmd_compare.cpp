@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <iostream>
+#include <vector>
 
 #include "commands.h"
 #include "mlsan/analysis/comparison.h"
@@ -38,8 +39,8 @@ void printEpochGaps(const json& j) {
   const bool seeds = j["epochs"][0]["gap_sd"].get<double>() > 0 || j.contains("seeds");
   std::printf("\nPer epoch (test weighted F1%s; gap = B - A):\n", seeds ? ", means over seeds" : "");
   std::printf("%5s %8s %8s %8s%s %10s %10s\n", "epoch", "test A", "test B", "gap", seeds ? "   +- s.d." : "", "train CE A", "train CE B");
-  int firstLead = 0;
-  double worst = 0;
+  std::vector<int> leads;
+  double worst = 0, last = 0;
   int worstEpoch = 0;
   for (const auto& e : j["epochs"]) {
     const double gap = e["gap"].get<double>();
@@ -50,13 +51,19 @@ void printEpochGaps(const json& j) {
     else
       std::printf("%5d %8.2f %8.2f %+8.2f %10.4f %10.4f\n", epoch, e["test_a"].get<double>(), e["test_b"].get<double>(), gap,
                   e["train_ce_a"].get<double>(), e["train_ce_b"].get<double>());
-    if (gap > 0 && firstLead == 0) firstLead = epoch;
+    if (gap > 0) leads.push_back(epoch);
     if (gap < worst) { worst = gap; worstEpoch = epoch; }
+    last = gap;
   }
-  if (firstLead == 0) std::printf("B trails A at every epoch");
-  else std::printf("B first leads A at epoch %d", firstLead);
-  if (worstEpoch > 0) std::printf("; largest deficit %+.2f at epoch %d", worst, worstEpoch);
-  std::printf("\n");
+  const std::size_t n = j["epochs"].size();
+  std::printf("B leads A at %zu of %zu epochs", leads.size(), n);
+  if (!leads.empty() && leads.size() <= 6) {
+    std::printf(" (");
+    for (std::size_t i = 0; i < leads.size(); ++i) std::printf("%s%d", i ? ", " : "", leads[i]);
+    std::printf(")");
+  }
+  if (worstEpoch > 0) std::printf("; its largest deficit %+.2f at epoch %d", worst, worstEpoch);
+  std::printf("; at the last epoch %+.2f\n", last);
 }
 
 }  // namespace

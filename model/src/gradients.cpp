@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <map>
-#include <random>
 #include <sstream>
 
 #include "internal.h"
@@ -60,12 +59,7 @@ GradientProbe probeGradients(const data::Corpus& corpus, const ModelConfig& mode
   GradientProbe probe;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     if (progress.cancelled()) break;
-    // The trainer's randomness and batch order for this epoch.
-    torch::manual_seed(tc.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
-    std::vector<int> order = trainIds;
-    std::mt19937_64 shuffleRng(tc.seed * 7919ULL + static_cast<std::uint64_t>(epoch));
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffleRng() % i]);
-    const auto batches = chunk(order, tc.batchSize);
+    const auto batches = epochBatches(trainIds, tc, epoch);  // the trainer's batch order and dropout seed
     net->train();
     for (std::size_t bi = 0; bi < batches.size(); ++bi) {
       const Batch batch = makeBatch(corpus, batches[bi]).to(device);

@@ -110,6 +110,11 @@ void drawValidation(std::vector<int>& train, std::vector<int>& val, double fract
 /// numpy's legacy RandomState(seed).shuffle of 0..n-1 (MT19937, masked rejection sampling).
 std::vector<int> numpyLegacyShuffle(int n, std::uint32_t seed);
 
+/// The batches of training epoch `epoch` (1-based): the training dialogues shuffled by (seed,
+/// epoch), cut into batches of tc.batchSize; also seeds torch's generator for the epoch's dropout.
+/// Every epoch's randomness derives from (seed, epoch) only, so a resumed run continues exactly.
+std::vector<std::vector<int>> epochBatches(const std::vector<int>& trainIds, const TrainConfig& tc, int epoch);
+
 /// One optimisation step's gradient (zeroes, then accumulates the gradient; the caller calls
 /// step()): the objective of dialogues `ids` as one batch, computed in micro-batches of
 /// `microBatch` dialogues when > 0 (same objective and gradient, less memory). `rngSeed`

@@ -241,6 +241,14 @@ std::unique_ptr<torch::optim::Adam> makeOptimizer(Net& net, const TrainConfig& t
   return std::make_unique<torch::optim::Adam>(groups, options);
 }
 
+std::vector<std::vector<int>> epochBatches(const std::vector<int>& trainIds, const TrainConfig& tc, int epoch) {
+  torch::manual_seed(tc.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+  std::vector<int> order = trainIds;
+  std::mt19937_64 shuffleRng(tc.seed * 7919ULL + static_cast<std::uint64_t>(epoch));
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffleRng() % i]);
+  return chunk(order, tc.batchSize);
+}
+
 StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus& corpus, const std::vector<int>& ids,
                      const ModelConfig& model, const torch::Tensor& classWeights, int microBatch,
                      const torch::Device& device, std::uint64_t rngSeed) {
@@ -426,13 +434,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   for (int epoch = startEpoch; epoch <= tc.epochs; ++epoch) {
     if (progress.cancelled()) { result.cancelled = true; break; }
     auto t0 = std::chrono::steady_clock::now();
-    // Every epoch's randomness derives from (seed, epoch) only, so a resumed run
-    // continues exactly as the uninterrupted one would.
-    torch::manual_seed(tc.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
-    std::vector<int> order = trainIds;
-    std::mt19937_64 shuffleRng(tc.seed * 7919ULL + static_cast<std::uint64_t>(epoch));
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffleRng() % i]);
-    const auto batches = chunk(order, tc.batchSize);
+    const auto batches = epochBatches(trainIds, tc, epoch);
     net->train();
     double lossSum = 0, ceSum = 0, swfcSum = 0, hgrSum = 0, auxSum = 0;
     long lossCount = 0;
