@@ -5,6 +5,8 @@
 // `mlsan ablation`.
 #include <QLineF>
 #include <QPushButton>
+#include <QtCharts/QLineSeries>
+#include <tuple>
 #include <filesystem>
 
 #include "mlsan/data/atomic_file.h"
@@ -412,6 +414,22 @@ TEST_F(Studio, TrainingPanelOverlaysTwoRunsCurvesWithTheirGap) {
   QTest::mouseClick(overlayButton, Qt::LeftButton);
   EXPECT_EQ(panel->curvesView()->overlayPoints(), 3 * static_cast<int>(curves[1].size()));
   EXPECT_TRUE(panel->curvesView()->title().contains("(B, dashed)")) << panel->curvesView()->title().toStdString();
+  // The dashed series draw B's values, the solid ones A's.
+  auto seriesNamed = [&](const QString& name) -> QLineSeries* {
+    for (auto* view : panel->curvesView()->findChildren<QChartView*>())
+      for (auto* s : view->chart()->series())
+        if (s->name() == name && s->isVisible()) return static_cast<QLineSeries*>(s);
+    return nullptr;
+  };
+  for (const auto& [name, curve, field] : {std::tuple{QString("train"), 0, &model::EpochRecord::trainLoss},
+                                           std::tuple{QString("train B"), 1, &model::EpochRecord::trainLoss},
+                                           std::tuple{QString("val W-F1 B"), 1, &model::EpochRecord::valWeightedF1}}) {
+    QLineSeries* series = seriesNamed(name);
+    ASSERT_NE(series, nullptr) << name.toStdString();
+    ASSERT_EQ(series->count(), static_cast<int>(curves[static_cast<std::size_t>(curve)].size())) << name.toStdString();
+    for (int i = 0; i < series->count(); ++i)
+      EXPECT_DOUBLE_EQ(series->at(i).y(), curves[static_cast<std::size_t>(curve)][static_cast<std::size_t>(i)].*field) << name.toStdString();
+  }
   // The gap line is the library's per-epoch gap: the largest deficit is that of model::epochGaps.
   const auto gaps = model::epochGaps({curves[0]}, {curves[1]});
   ASSERT_FALSE(gaps.empty());
