@@ -20,10 +20,6 @@ std::string groupOf(const std::string& name) {
   return first;  // proj_*, ctx_*, fuse_*, fc, speaker_embedding, speaker_head
 }
 
-bool isSpeakerLevel(const std::string& group) {
-  return group == "film" || group == "gate" || group == "speaker_embedding" || group == "speaker_head";
-}
-
 /// Sums of squares and dot products over a group's parameters.
 struct Acc {
   double ce = 0, swfc = 0, hgr = 0, aux = 0, erc = 0, auxDotErc = 0, weight = 0, update = 0;
@@ -90,7 +86,7 @@ GradientProbe probeGradients(const data::Corpus& corpus, const ModelConfig& mode
         const auto erc = g(0) + g(1) + g(2);
         const auto aux = g(3);
         const auto total = erc + aux;
-        for (const std::string& key : {groups[i], isSpeakerLevel(groups[i]) ? std::string() : std::string("trunk")}) {
+        for (const std::string& key : {groups[i], isSpeakerLevelParameter(names[i]) ? std::string() : std::string("trunk")}) {
           if (key.empty()) continue;
           Acc& a = acc[key];
           a.ce += g(0).pow(2).sum().item<double>();
@@ -108,7 +104,7 @@ GradientProbe probeGradients(const data::Corpus& corpus, const ModelConfig& mode
       for (std::size_t i = 0; i < params.size(); ++i) {
         const double u = (params[i].detach() - before[i]).pow(2).sum().item<double>();
         acc[groups[i]].update += u;
-        if (!isSpeakerLevel(groups[i])) acc["trunk"].update += u;
+        if (!isSpeakerLevelParameter(names[i])) acc["trunk"].update += u;
       }
       for (const auto& [key, a] : acc) {
         GradientRow r;

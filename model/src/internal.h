@@ -83,6 +83,9 @@ struct Model::Impl {
   torch::Tensor classWeights;
 };
 
+/// Whether a parameter (by its name in the network) is one of ML-SAN's speaker-level ones: the
+/// speaker embedding, FiLM, the gate, the speaker head.
+bool isSpeakerLevelParameter(const std::string& name);
 /// Adam over the network; with TrainConfig::speakerLrScale other than 1, ML-SAN's speaker-level
 /// parameters (speaker embedding, FiLM, gate, speaker head) form a second group at lr * scale.
 std::unique_ptr<torch::optim::Adam> makeOptimizer(Net& net, const TrainConfig& tc);

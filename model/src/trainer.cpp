@@ -222,6 +222,10 @@ void setLearningRate(torch::optim::Adam& opt, double lr, double scale) {
     static_cast<torch::optim::AdamOptions&>(groups[g].options()).lr(g == 0 ? lr : lr * scale);
 }
 
+bool isSpeakerLevelParameter(const std::string& n) {
+  return n.rfind("speaker_", 0) == 0 || n.rfind("film_", 0) == 0 || n.rfind("gate_", 0) == 0;
+}
+
 /// Adam over the network; with a speaker lr scale other than 1, the speaker embedding, FiLM,
 /// gate and auxiliary head form a second parameter group.
 std::unique_ptr<torch::optim::Adam> makeOptimizer(Net& net, const TrainConfig& tc) {
@@ -230,8 +234,7 @@ std::unique_ptr<torch::optim::Adam> makeOptimizer(Net& net, const TrainConfig& t
   std::vector<torch::Tensor> base, speaker;
   for (const auto& p : net->named_parameters()) {
     const std::string& n = p.key();
-    const bool isSpeaker = n.rfind("speaker_", 0) == 0 || n.rfind("film_", 0) == 0 || n.rfind("gate_", 0) == 0;
-    (isSpeaker ? speaker : base).push_back(p.value());
+    (isSpeakerLevelParameter(n) ? speaker : base).push_back(p.value());
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(base, std::make_unique<torch::optim::AdamOptions>(options));
