@@ -347,6 +347,57 @@ TEST(Training, BalancedAuxGradientCapsTheSpeakerLossPullBelowTheHead) {
   EXPECT_EQ(auxBalanceScale(rows, balanced, weights, net), 1.0) << "a weak speaker loss is left as it is";
 }
 
+TEST(Training, SpeakerRoutedAuxGradientReachesOnlyTheSpeakerModules) {
+  const auto corpus = testing_util::tinyCorpus();
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  cfg.dropout = 0;
+  cfg.lambda = 5;
+  std::vector<int> ids;
+  for (int i = 0; i < 11; ++i) ids.push_back(i);
+  const auto weights = swfcClassWeightsFor(cfg);
+  auto gradients = [&](const ModelConfig& c, int micro) {
+    torch::manual_seed(9);
+    Net net(c);
+    net->train();
+    // A step first, so that FiLM and the gate are away from their identity start and the speaker
+    // loss has a path into the embedding through them.
+    torch::optim::SGD warm(net->parameters(), torch::optim::SGDOptions(0.05));
+    trainStep(net, warm, corpus, ids, cfg, weights, 0, torch::kCPU, 2);
+    warm.step();
+    torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.1));
+    trainStep(net, opt, corpus, ids, c, weights, micro, torch::kCPU, 3);
+    std::map<std::string, torch::Tensor> g;
+    for (const auto& p : net->named_parameters()) g[p.key()] = p.value().grad().defined() ? p.value().grad().clone() : torch::zeros_like(p.value());
+    return g;
+  };
+  ModelConfig emotionOnly = cfg;
+  emotionOnly.lambda = 0;
+  ModelConfig routed = cfg;
+  routed.auxGradient = "speaker";
+  const auto gErc = gradients(emotionOnly, 0);
+  const auto gFull = gradients(cfg, 0);
+  const auto gRouted = gradients(routed, 0);
+  const auto gRoutedMicro = gradients(routed, 4);
+  auto maxDiff = [](const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); };
+  int speakerLevel = 0;
+  for (const auto& [name, g] : gFull) {
+    const double tol = 1e-4 * g.abs().max().item<double>() + 1e-8;
+    EXPECT_LT(maxDiff(gRoutedMicro.at(name), gRouted.at(name)), tol) << name << ": micro-batches";
+    if (isSpeakerLevelParameter(name)) {
+      ++speakerLevel;
+      EXPECT_LT(maxDiff(gRouted.at(name), g), tol) << name << ": the speaker modules learn from the whole objective";
+    } else {
+      EXPECT_LT(maxDiff(gRouted.at(name), gErc.at(name)), tol) << name << ": MultiEMO's modules learn from the emotion objective alone";
+    }
+  }
+  EXPECT_GE(speakerLevel, 6);
+  // The routing changes something on both sides of the line.
+  for (const char* name : {"fc.weight", "proj_audio.weight", "fuse_text.0.ff1.weight"})
+    EXPECT_GT(maxDiff(gFull.at(name), gRouted.at(name)), 1e-6) << name;
+  for (const char* name : {"speaker_embedding.weight", "film_beta_audio.weight", "gate_visual.bias"})
+    EXPECT_GT(maxDiff(gRouted.at(name), gErc.at(name)), 1e-7) << name << ": the speaker loss reaches it";
+}
+
 TEST(Training, SpeakerLrScaleMovesOnlyTheSpeakerLevelParametersFaster) {
   const auto corpus = testing_util::tinyCorpus();
   ModelConfig cfg = testing_util::tinyConfig(corpus);

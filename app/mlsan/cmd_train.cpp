@@ -73,8 +73,9 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
       ->check(CLI::IsMember({"sigmoid", "identity"}));
   cmd->add_option("--aux-gradient", auxGradient,
                   "How the auxiliary speaker loss's gradient reaches the network below the speaker head: full (the paper) or "
-                  "balanced (at most the emotion objective's at fc, per step) (default: the preset's, full)")
-      ->check(CLI::IsMember({"full", "balanced"}));
+                  "balanced (at most the emotion objective's at fc, per step) or speaker (into the speaker embedding, FiLM and "
+                  "gate only, not MultiEMO's modules) (default: the preset's, full)")
+      ->check(CLI::IsMember({"full", "balanced", "speaker"}));
   cmd->add_option("--gate-init", gateInit, "The gates' starting value in (0, 1), or 0 for PyTorch's default init (default: the preset's)");
   cmd->add_option("--epochs", epochs, "Epochs (default: the preset's)");
   cmd->add_option("--batch-size", batchSize, "Dialogues per batch (default: the preset's)");

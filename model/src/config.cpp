@@ -54,8 +54,8 @@ ModelConfig ModelConfig::fromJson(const std::string& s) {
   c.gateForm = j.value("gate_form", std::string("sigmoid"));  // absent: a checkpoint from before the choice
   if (c.gateForm != "sigmoid" && c.gateForm != "identity") throw std::invalid_argument("gate_form '" + c.gateForm + "' is not sigmoid or identity");
   c.auxGradient = j.value("aux_gradient", std::string("full"));
-  if (c.auxGradient != "full" && c.auxGradient != "balanced")
-    throw std::invalid_argument("aux_gradient '" + c.auxGradient + "' is not full or balanced");
+  if (c.auxGradient != "full" && c.auxGradient != "balanced" && c.auxGradient != "speaker")
+    throw std::invalid_argument("aux_gradient '" + c.auxGradient + "' is not full, balanced or speaker");
   return c;
 }
 

@@ -66,16 +66,14 @@ GradientProbe probeGradients(const data::Corpus& corpus, const ModelConfig& mode
       if (!std::isfinite(parts.total.item<double>()))
         throw DivergedError("the loss became non-finite at epoch " + std::to_string(epoch) + ", batch " + std::to_string(bi + 1));
       const double auxScale = prepareAuxGradient(net, rows, model, classWeights);
-      // Each weighted term again, to differentiate it alone (the same values computeLoss adds).
-      std::vector<torch::Tensor> terms{model.weightCE * torch::cross_entropy_loss(rows.logits, rows.label),
-                                       model.weightSWFC * swfcLoss(rows.fc, rows.label, classWeights, model.tau, model.gamma),
-                                       model.weightHGR * softHgrLoss(rows.fusedText, rows.fusedAudio, rows.fusedVisual)};
-      if (model.aux && rows.speakerLogits.defined())
-        terms.push_back(model.lambda * torch::cross_entropy_loss(rows.speakerLogits, rows.speaker));
+      // Each weighted term alone; under auxGradient "speaker" the trainer routes the auxiliary
+      // term into the speaker-level parameters only (backwardObjective), and so does the probe.
+      const std::vector<torch::Tensor>& terms = parts.terms;
       std::vector<std::vector<torch::Tensor>> grads;
       for (std::size_t t = 0; t < terms.size(); ++t)
         grads.push_back(torch::autograd::grad({terms[t]}, params, {}, /*retain_graph=*/t + 1 < terms.size(), false,
                                               /*allow_unused=*/true));
+      const bool routed = model.auxGradient == "speaker";
       std::map<std::string, Acc> acc;
       std::vector<torch::Tensor> before(params.size());
       optimizer->zero_grad();
@@ -84,7 +82,7 @@ GradientProbe probeGradients(const data::Corpus& corpus, const ModelConfig& mode
           return t < grads.size() && grads[t][i].defined() ? grads[t][i] : torch::zeros_like(params[i]);
         };
         const auto erc = g(0) + g(1) + g(2);
-        const auto aux = g(3);
+        const auto aux = routed && !isSpeakerLevelParameter(names[i]) ? torch::zeros_like(params[i]) : g(3);
         const auto total = erc + aux;
         for (const std::string& key : {groups[i], isSpeakerLevelParameter(names[i]) ? std::string() : std::string("trunk")}) {
           if (key.empty()) continue;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "losses.h"
 
+#include "internal.h"
+
 #include <cmath>
 
 namespace mlsan::model {
@@ -103,16 +105,19 @@ LossParts computeLoss(const LossRows& r, const ModelConfig& c, const torch::Tens
   const auto ce = torch::cross_entropy_loss(r.logits, r.label);
   const auto swfc = swfcLoss(r.fc, r.label, classWeights, c.tau, c.gamma);
   const auto hgr = softHgrLoss(r.fusedText, r.fusedAudio, r.fusedVisual);
-  auto total = c.weightCE * ce + c.weightSWFC * swfc + c.weightHGR * hgr;
+  parts.terms = {c.weightCE * ce, c.weightSWFC * swfc, c.weightHGR * hgr};
+  parts.emotion = parts.terms[0] + parts.terms[1] + parts.terms[2];
+  parts.total = parts.emotion;
   parts.ce = ce.item<double>();
   parts.swfc = swfc.item<double>();
   parts.hgr = hgr.item<double>();
   if (c.aux && r.speakerLogits.defined()) {
     const auto aux = torch::cross_entropy_loss(r.speakerLogits, r.speaker);
     parts.aux = aux.item<double>();
-    total = total + c.lambda * aux;
+    parts.auxTerm = c.lambda * aux;
+    parts.terms.push_back(parts.auxTerm);
+    parts.total = parts.emotion + parts.auxTerm;
   }
-  parts.total = total;
   return parts;
 }
 
@@ -141,6 +146,30 @@ double auxBalanceScale(const LossRows& r, const ModelConfig& c, const torch::Ten
   const double speaker = gSpeaker.matmul(net->speakerHead->weight.detach()).norm().item<double>();
   if (!std::isfinite(emotion) || !std::isfinite(speaker) || speaker <= emotion) return 1.0;
   return emotion / speaker;
+}
+
+void backwardObjective(Net& net, const torch::Tensor& emotion, const torch::Tensor& aux, const ModelConfig& c) {
+  if (!aux.defined()) {
+    emotion.backward();
+    return;
+  }
+  if (c.auxGradient != "speaker") {
+    (emotion + aux).backward();
+    return;
+  }
+  std::vector<torch::Tensor> speakerLevel;
+  for (const auto& p : net->named_parameters())
+    if (p.value().requires_grad() && isSpeakerLevelParameter(p.key())) speakerLevel.push_back(p.value());
+  std::vector<torch::Tensor> g;
+  if (!speakerLevel.empty())
+    g = torch::autograd::grad({aux}, speakerLevel, {}, /*retain_graph=*/true, /*create_graph=*/false, /*allow_unused=*/true);
+  emotion.backward();
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (!g[i].defined()) continue;
+    auto& held = speakerLevel[i].mutable_grad();
+    if (held.defined()) held.add_(g[i]);
+    else held = g[i].detach().clone();
+  }
 }
 
 double prepareAuxGradient(Net& net, const LossRows& rows, const ModelConfig& c, const torch::Tensor& classWeights) {

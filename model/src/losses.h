@@ -22,7 +22,11 @@ torch::Tensor softHgrScore(const torch::Tensor& f, const torch::Tensor& g);
 torch::Tensor softHgrLoss(const torch::Tensor& ft, const torch::Tensor& fa, const torch::Tensor& fv);
 
 struct LossParts {
-  torch::Tensor total;   ///< what is minimised
+  torch::Tensor total;   ///< what is minimised: emotion + auxTerm
+  torch::Tensor emotion; ///< wCE*CE + wSWFC*SWFC + wHGR*HGR
+  torch::Tensor auxTerm; ///< lambda * speaker CE; undefined without the auxiliary loss
+  /// The weighted terms, in the order CE, SWFC, Soft-HGR, then the auxiliary term when there is one.
+  std::vector<torch::Tensor> terms;
   double ce = 0, swfc = 0, hgr = 0, aux = 0;
 };
 
@@ -32,8 +36,10 @@ struct LossParts {
 struct LossRows {
   torch::Tensor logits, fc, fusedText, fusedAudio, fusedVisual, label;  ///< labelled rows
   torch::Tensor speakerLogits, speaker;                                 ///< real rows (aux only)
-  /// The tensors that carry gradient, in a fixed order (undefined ones skipped).
+  /// The tensors that carry gradient, in a fixed order (undefined ones skipped): logits, fc,
+  /// the three fused views, then the speaker logits (index kSpeakerLogits) with aux.
   std::vector<torch::Tensor> outputs() const;
+  static constexpr std::size_t kSpeakerLogits = 5;
 };
 LossRows lossRows(const NetOutput& out, const Batch& batch);
 /// Concatenates the rows of several forward passes.
@@ -51,6 +57,13 @@ LossParts computeLoss(const NetOutput& out, const Batch& batch, const ModelConfi
 /// through the classifier (Linear, ReLU, Linear, without dropout), the speaker side is the
 /// speaker head's (a Linear). Soft-HGR acts below fc and does not count. 1 without aux.
 double auxBalanceScale(const LossRows& rows, const ModelConfig& config, const torch::Tensor& classWeights, Net& net);
+/// Back-propagates one step's objective as ModelConfig::auxGradient says. `emotion` (CE, SWFC,
+/// Soft-HGR) reaches every parameter. `aux` (the weighted speaker loss; may be undefined) reaches
+/// every parameter too under "full" and "balanced" (the balancing factor is in the graph), and
+/// under "speaker" only the speaker head and ML-SAN's speaker modules (isSpeakerLevelParameter:
+/// embedding, FiLM, gate): MultiEMO's modules then learn from the emotion objective alone.
+/// Gradients are added to what the parameters already hold.
+void backwardObjective(Net& net, const torch::Tensor& emotion, const torch::Tensor& aux, const ModelConfig& config);
 /// Sets net->auxGradScale for the next backward pass: auxBalanceScale when the configuration
 /// balances the auxiliary gradient, else 1. Returns the factor.
 double prepareAuxGradient(Net& net, const LossRows& rows, const ModelConfig& config, const torch::Tensor& classWeights);

@@ -266,7 +266,7 @@ StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus&
     r.loss = r.parts.total.item<double>();
     if (!std::isfinite(r.loss)) return r;
     r.auxScale = prepareAuxGradient(net, rows, model, classWeights);
-    r.parts.total.backward();
+    backwardObjective(net, r.parts.emotion, r.parts.auxTerm, model);
     return r;
   }
   // Micro-batches: the network is masked, so each dialogue's outputs do not depend on its batch
@@ -302,16 +302,19 @@ StepResult trainStep(Net& net, torch::optim::Optimizer& opt, const data::Corpus&
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     torch::manual_seed(rngSeed * 131ULL + c);
     const std::vector<torch::Tensor> outs = lossRows(net->forward(batches[c]), batches[c]).outputs();
-    torch::Tensor surrogate;
+    // The speaker logits (present with aux) carry only the speaker loss's gradient.
+    torch::Tensor surrogate, auxSurrogate;
     for (std::size_t k = 0; k < outs.size(); ++k) {
       const int64_t n = outs[k].size(0);
       if (n == 0) continue;
       const auto g = leaves[k].grad().narrow(0, offset[k], n);
       offset[k] += n;
       const auto term = (outs[k] * g).sum();
-      surrogate = surrogate.defined() ? surrogate + term : term;
+      auto& into = k == LossRows::kSpeakerLogits ? auxSurrogate : surrogate;
+      into = into.defined() ? into + term : term;
     }
-    if (surrogate.defined()) surrogate.backward();
+    if (surrogate.defined()) backwardObjective(net, surrogate, auxSurrogate, model);
+    else if (auxSurrogate.defined()) backwardObjective(net, auxSurrogate * 0, auxSurrogate, model);
   }
   return r;
 }
