@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <torch/torch.h>
 
@@ -14,6 +15,7 @@
 #include "mlsan/data/demo_corpus.h"
 #include "mlsan/model/config.h"
 #include "mlsan/model/engine.h"
+#include "mlsan/model/run.h"
 #include "internal.h"
 #include "net.h"
 #include "test_util.h"
@@ -300,6 +302,7 @@ TEST(Training, BalancedAuxGradientCapsTheSpeakerLossPullBelowTheHead) {
   ModelConfig cfg = testing_util::tinyConfig(corpus);
   cfg.dropout = 0;
   cfg.lambda = 5;  // the speaker loss dominates at fc, as it did on the IEMOCAP-shaped corpus
+  cfg.auxGradient = "full";
   std::vector<int> ids;
   for (int i = 0; i < 11; ++i) ids.push_back(i);
   const auto weights = swfcClassWeightsFor(cfg);
@@ -352,6 +355,7 @@ TEST(Training, SpeakerRoutedAuxGradientReachesOnlyTheSpeakerModules) {
   ModelConfig cfg = testing_util::tinyConfig(corpus);
   cfg.dropout = 0;
   cfg.lambda = 5;
+  cfg.auxGradient = "full";
   std::vector<int> ids;
   for (int i = 0; i < 11; ++i) ids.push_back(i);
   const auto weights = swfcClassWeightsFor(cfg);
@@ -396,6 +400,84 @@ TEST(Training, SpeakerRoutedAuxGradientReachesOnlyTheSpeakerModules) {
     EXPECT_GT(maxDiff(gFull.at(name), gRouted.at(name)), 1e-6) << name;
   for (const char* name : {"speaker_embedding.weight", "film_beta_audio.weight", "gate_visual.bias"})
     EXPECT_GT(maxDiff(gRouted.at(name), gErc.at(name)), 1e-7) << name << ": the speaker loss reaches it";
+}
+
+// The paper's form is the default; a run folder written before the key existed reads as it; the
+// other forms survive a round trip; anything else is refused with the value named.
+TEST(Training, AuxGradientIsThePapersByDefaultAndReadBackAsWritten) {
+  EXPECT_EQ(ModelConfig().auxGradient, "full");
+  EXPECT_EQ(preset("iemocap").model.auxGradient, "full");
+  ModelConfig c = preset("demo").model;
+  auto j = nlohmann::json::parse(c.toJson());
+  j.erase("aux_gradient");
+  EXPECT_EQ(ModelConfig::fromJson(j.dump()).auxGradient, "full");
+  for (const char* form : {"balanced", "speaker"}) {
+    c.auxGradient = form;
+    EXPECT_EQ(ModelConfig::fromJson(c.toJson()).auxGradient, form);
+  }
+  j["aux_gradient"] = "sideways";
+  try {
+    ModelConfig::fromJson(j.dump());
+    ADD_FAILURE() << "an unknown aux_gradient was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("sideways"), std::string::npos);
+  }
+}
+
+// IEMOCAP's session 5 actors never train: they take the trained speakers' mean embedding, the
+// trained rows stay as they are, and a corpus whose speakers all trained is left untouched.
+TEST(Training, UnseenSpeakersTakeTheTrainedSpeakersMeanEmbedding) {
+  const auto corpus = testing_util::tinyCorpus();
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  cfg.numSpeakers = 5;
+  torch::manual_seed(4);
+  Net net(cfg);
+  const auto before = net->speakerEmbedding->weight.detach().clone();
+  net->shareUnseenSpeakers({true, true, true, true, true});
+  EXPECT_TRUE(torch::equal(net->speakerEmbedding->weight, before));
+  net->shareUnseenSpeakers({true, false, true, false});  // speaker 4 is beyond the list: unseen too
+  const auto w = net->speakerEmbedding->weight.detach();
+  const auto mean = (before[0] + before[2]) / 2;
+  for (int s : {1, 3, 4}) EXPECT_TRUE(torch::allclose(w[s], mean, 1e-6, 1e-7)) << "speaker " << s;
+  for (int s : {0, 2}) EXPECT_TRUE(torch::equal(w[s], before[s])) << "speaker " << s;
+  EXPECT_FALSE(net->speakerEmbedding->weight.requires_grad() == false) << "still a parameter";
+  net->shareUnseenSpeakers({false, false, false, false, false});
+  EXPECT_TRUE(torch::equal(net->speakerEmbedding->weight, w)) << "no trained speaker: nothing to share";
+}
+
+// The trainer applies it before evaluating and saving: a speaker who speaks only in test comes
+// out of training with the mean embedding of those who trained (breaking the call fails this).
+TEST(Training, ATestOnlySpeakerIsSavedWithTheTrainedSpeakersMeanEmbedding) {
+  auto corpus = testing_util::tinyCorpus();
+  const int hidden = 0;
+  bool inTest = false;
+  for (auto& d : corpus.dialogues)
+    for (auto& u : d.utterances) {
+      if (u.speaker != hidden) continue;
+      if (d.split == data::Split::Test) inTest = true;
+      else u.speaker = 1;
+    }
+  ASSERT_TRUE(inTest);
+  const ModelConfig cfg = testing_util::tinyConfig(corpus);
+  TrainConfig tc = testing_util::tinyTrain(1);
+  const auto dir = std::filesystem::temp_directory_path() / ("mlsan-unseen-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  NullProgress progress;
+  train(corpus, cfg, tc, dir.string(), false, progress);
+  const std::string best = RunPaths(dir.string()).bestCheckpoint();
+  Net net(readCheckpointMeta(best).model);
+  loadCheckpoint(best, net, nullptr);
+  std::vector<bool> seen(corpus.speakers.size(), false);
+  for (int d : dialoguesOf(corpus, data::Split::Train))
+    for (const auto& u : corpus.dialogues[d].utterances) seen[u.speaker] = true;
+  ASSERT_FALSE(seen[hidden]);
+  const auto w = net->speakerEmbedding->weight.detach();
+  std::vector<int64_t> trained;
+  for (std::size_t s = 0; s < seen.size(); ++s)
+    if (seen[s]) trained.push_back(static_cast<int64_t>(s));
+  const auto mean = w.index_select(0, torch::tensor(trained)).mean(0);
+  EXPECT_TRUE(torch::allclose(w[hidden], mean, 1e-5, 1e-6));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Training, SpeakerLrScaleMovesOnlyTheSpeakerLevelParametersFaster) {

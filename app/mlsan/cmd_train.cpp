@@ -72,9 +72,9 @@ void TrainOptions::addTo(CLI::App* cmd, bool withVariantSwitches) {
                   "ML-SAN starts as MultiEMO) (default: the preset's, identity)")
       ->check(CLI::IsMember({"sigmoid", "identity"}));
   cmd->add_option("--aux-gradient", auxGradient,
-                  "How the auxiliary speaker loss's gradient reaches the network below the speaker head: full (the paper) or "
-                  "balanced (at most the emotion objective's at fc, per step) or speaker (into the speaker embedding, FiLM and "
-                  "gate only, not MultiEMO's modules) (default: the preset's, full)")
+                  "Where the auxiliary speaker loss's gradient goes: full (every parameter, the paper's form), balanced (every "
+                  "parameter, at most the emotion objective's pull at fc) or speaker (the speaker head, embedding, FiLM and gate "
+                  "only; MultiEMO's modules learn from the emotion objective alone) (default: full)")
       ->check(CLI::IsMember({"full", "balanced", "speaker"}));
   cmd->add_option("--gate-init", gateInit, "The gates' starting value in (0, 1), or 0 for PyTorch's default init (default: the preset's)");
   cmd->add_option("--epochs", epochs, "Epochs (default: the preset's)");

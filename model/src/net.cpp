@@ -286,6 +286,18 @@ torch::Tensor NetImpl::head(const torch::Tensor& fc) {
   return lightDropout(mlp2(torch::relu(mlp1(fc))), mlpDrop->options.p(), is_training());
 }
 
+void NetImpl::shareUnseenSpeakers(const std::vector<bool>& seen) {
+  if (!speakerEmbedding) return;
+  auto& w = speakerEmbedding->weight;
+  std::vector<int64_t> trained, unseen;
+  for (int64_t s = 0; s < w.size(0); ++s) (s < static_cast<int64_t>(seen.size()) && seen[s] ? trained : unseen).push_back(s);
+  if (trained.empty() || unseen.empty()) return;
+  torch::NoGradGuard noGrad;
+  const auto index = [&w](const std::vector<int64_t>& v) { return torch::tensor(v, torch::TensorOptions().dtype(torch::kLong)).to(w.device()); };
+  const auto mean = w.index_select(0, index(trained)).mean(0, true);
+  w.index_copy_(0, index(unseen), mean.expand({static_cast<int64_t>(unseen.size()), w.size(1)}));
+}
+
 NetOutput NetImpl::forward(const Batch& b) {
   NetOutput out;
   torch::Tensor emb;

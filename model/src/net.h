@@ -118,6 +118,11 @@ struct NetOutput {
 struct NetImpl : torch::nn::Module {
   explicit NetImpl(const ModelConfig& config);
   NetOutput forward(const Batch& batch);
+  /// Speakers with no utterance in the training dialogues (IEMOCAP's session 5 actors) take the
+  /// mean embedding of those with: FiLM and the gate then calibrate them as the average trained
+  /// speaker rather than by an untrained random code. `seen[s]` says whether speaker s trained.
+  /// No-op without a speaker embedding or when every speaker, or none, was seen.
+  void shareUnseenSpeakers(const std::vector<bool>& seen);
   /// MultiAttn: the three fusion stacks on packed [N, d] rows (text over audio then visual, audio
   /// over text then visual, visual over text then audio; the un-fused rows are the keys).
   std::array<torch::Tensor, 3> fuse(const torch::Tensor& text, const torch::Tensor& audio, const torch::Tensor& visual,

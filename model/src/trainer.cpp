@@ -437,6 +437,9 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
   // predictions and metrics are already written.
   result.reused = startEpoch > tc.epochs && fs::exists(paths.metrics()) && fs::exists(paths.predictions());
   if (result.reused) progress.message(runDir + " is already finished (" + std::to_string(startEpoch - 1) + " epochs)");
+  std::vector<bool> seenSpeakers(corpus.speakers.size(), false);
+  for (int d : trainIds)
+    for (const auto& u : corpus.dialogues[d].utterances) seenSpeakers[u.speaker] = true;
   for (int epoch = startEpoch; epoch <= tc.epochs; ++epoch) {
     if (progress.cancelled()) { result.cancelled = true; break; }
     auto t0 = std::chrono::steady_clock::now();
@@ -509,6 +512,7 @@ TrainResult train(const data::Corpus& corpus, const ModelConfig& modelIn, const 
     }
     if (result.cancelled) break;
 
+    net->shareUnseenSpeakers(seenSpeakers);  // before evaluating and saving: test actors unseen in training
     const EvalResult val = evaluate(net, corpus, devIds, tc.batchSize, device, classWeights, false);
     const EvalResult test = testIds.empty() ? EvalResult{} : evaluate(net, corpus, testIds, tc.batchSize, device, classWeights, false);
     if (!std::isfinite(val.loss))

@@ -20,7 +20,7 @@ struct TrainArgs {
   std::string gateInput;         ///< "speaker" or "speaker+context"; "": the preset's
   double gateInit = -1;          ///< < 0: the preset's
   std::string gateForm;          ///< "": the preset's
-  std::string auxGradient;       ///< "full" or "balanced"; "": the preset's
+  std::string auxGradient;       ///< "speaker", "full" or "balanced"; "": the preset's
   int epochs = 0;                ///< 0: the preset's
   int batchSize = 0;             ///< 0: the preset's
   int microBatch = -1;           ///< < 0: the preset's

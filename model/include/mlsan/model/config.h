@@ -49,13 +49,14 @@ struct ModelConfig {
   /// Every preset uses "identity" (model/README.md, "The gate"); a config.json without the key
   /// is from before that choice and reads as "sigmoid".
   std::string gateForm = "identity";
-  /// How the auxiliary speaker loss's gradient reaches the shared network below the speaker
-  /// head: "full" (the paper: the gradient of lambda * CE(speaker)) or "balanced" (scaled at
-  /// fc, per step, so that its norm there is at most the emotion objective's; the speaker head
-  /// learns at full strength) or "speaker" (it trains the speaker head and ML-SAN's speaker
-  /// modules, embedding, FiLM and gate, only; MultiEMO's modules learn from the emotion objective
-  /// alone). model/README.md, "Why ML-SAN learned more slowly". A config.json without the key
-  /// reads as "full".
+  /// How the auxiliary speaker loss's gradient reaches the network below the speaker head:
+  /// "full" (the paper: the gradient of lambda * CE(speaker) reaches every parameter),
+  /// "balanced" (scaled at fc, per step, so that its norm there is at most the emotion
+  /// objective's; the speaker head learns at full strength) or "speaker" (it trains the speaker
+  /// head and ML-SAN's speaker modules, embedding, FiLM and gate, only; MultiEMO's modules learn
+  /// from the emotion objective alone). model/README.md, "Why ML-SAN learned more slowly", has
+  /// what each measured and why the default stays "full". A config.json without the key reads
+  /// as "full".
   std::string auxGradient = "full";
 
   bool isMultiEMO() const { return !film && !gate && !aux; }
