@@ -90,7 +90,12 @@ void addCorpusCommands(CLI::App& app) {
   auto seed = std::make_shared<std::uint64_t>(7);
   auto dialogues = std::make_shared<int>(0);
   auto iemocap = std::make_shared<bool>(false), multiemo = std::make_shared<bool>(false);
+  auto family = std::make_shared<std::string>("demo");
   demo->add_option("--out", *out, "Output folder")->required();
+  demo->add_option("--family", *family,
+                   "Which corpus of the demo family: demo, demo-iemocap, demo-null (no speaker effect: the control) or "
+                   "demo-fingerprint (the demo plus each speaker's ambient fingerprint); data/DEMO_CORPUS.md")
+      ->check(CLI::IsMember(data::demoFamilies()))->capture_default_str();
   demo->add_flag("--iemocap", *iemocap, "The IEMOCAP-shaped corpus (demo-iemocap): 10 actors, 6 labels, 151 long dyadic dialogues, no dev split");
   demo->add_flag("--multiemo", *multiemo, "Write MultiEMO's layout (Speakers.pkl and the three feature pickles) instead of the project's format");
   demo->add_option("--seed", *seed, "Generator seed")->capture_default_str();
@@ -103,11 +108,14 @@ void addCorpusCommands(CLI::App& app) {
         "mlsan corpus demo --out demo-corpus"},
        {"Noisier features (the knobs are listed in data/DEMO_CORPUS.md)",
         "mlsan corpus demo --out hard --knob ambientNoise=0.6"},
+       {"The control with no speaker effect, for other tools",
+        "mlsan corpus demo --family demo-null --out demo-null"},
        {"The IEMOCAP-shaped corpus in MultiEMO's IEMOCAP layout",
         "mlsan corpus demo --iemocap --multiemo --out iemocap-shaped"}});
-  demo->callback([out, seed, dialogues, knobs, iemocap, multiemo, demo] {
-    data::DemoConfig cfg = *iemocap ? data::iemocapSizedConfig() : data::DemoConfig{};
-    if (demo->count("--seed") > 0 || !*iemocap) cfg.seed = *seed;
+  demo->callback([out, seed, dialogues, knobs, iemocap, multiemo, family, demo] {
+    data::DemoConfig cfg;
+    data::demoFamilyConfig(*iemocap ? "demo-iemocap" : *family, cfg);
+    if (demo->count("--seed") > 0) cfg.seed = *seed;
     if (*dialogues > 0) cfg.dialogues = *dialogues;
     for (const auto& k : *knobs) {
       const auto eq = k.find('=');

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const char* const kCorpusHelp =
-    "'demo', 'demo:SEED', 'demo-iemocap' or 'demo-iemocap:SEED' (the IEMOCAP-shaped generated corpus), a MultiEMO data folder (Speakers.pkl + feature pickles), a DialogueRNN/COSMIC pickle, "
+    "a corpus of the demo family, 'demo', 'demo-iemocap' (IEMOCAP-shaped), 'demo-null' or 'demo-fingerprint' (the demo's "
+    "controls), each also as NAME:SEED; a MultiEMO data folder (Speakers.pkl + feature pickles), a DialogueRNN/COSMIC pickle, "
     "a folder of MELD CSVs, or a corpus folder in the mlsan format";
 
 void addCorpusPartsTo(CLI::App* cmd, std::string& csvDir, std::string& clipsDir) {

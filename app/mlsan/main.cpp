@@ -11,7 +11,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"mlsan - train, evaluate and compare ML-SAN and MultiEMO for emotion recognition in conversation.\n"
-               "A corpus argument 'demo' means the built-in demo corpus ('demo:SEED' for another seed)."};
+               "A corpus argument 'demo' means the built-in demo corpus ('demo:SEED' for another seed); "
+               "'demo-iemocap', 'demo-null' and 'demo-fingerprint' are its IEMOCAP-shaped form and its two controls."};
   app.set_version_flag("--version", std::string("mlsan ") + MLSAN_VERSION);
   app.require_subcommand(1);
   app.fallthrough();

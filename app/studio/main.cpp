@@ -23,7 +23,7 @@ const char* const kPathsHelp =
 
 struct StudioCli {
   QCommandLineOption corpus{"corpus",
-                            "Corpus to open: demo (default), demo:SEED, a MultiEMO folder or pickle, a MELD CSV "
+                            "Corpus to open: demo (default), demo:SEED, demo-null, demo-fingerprint, demo-iemocap, a MultiEMO folder or pickle, a MELD CSV "
                             "folder; add ;csv=DIR and ;clips=DIR for MELD's CSVs and MELD.Raw clips.",
                             "SOURCE"};
   QCommandLineOption run{"run", "A run folder from `mlsan train` to load (give it twice to compare two runs).", "DIR"};

@@ -26,9 +26,14 @@ std::string absolute(const std::string& p) {
   return ec ? p : a.lexically_normal().string();
 }
 
-bool isDemo(const std::string& path) {
-  return path == "demo" || path.rfind("demo:", 0) == 0 || path == "demo-iemocap" || path.rfind("demo-iemocap:", 0) == 0;
+/// The demo family's name in `path` ("demo-null" for "demo-null:3"), or "" when it names none.
+std::string demoFamilyOf(const std::string& path) {
+  for (const auto& f : demoFamilies())
+    if (path == f || path.rfind(f + ":", 0) == 0) return f;
+  return "";
 }
+
+bool isDemo(const std::string& path) { return !demoFamilyOf(path).empty(); }
 
 /// The MELD CSVs beside a pickle corpus: in the folder itself or the pickle's folder.
 std::string csvBeside(const std::string& path) {
@@ -39,11 +44,12 @@ std::string csvBeside(const std::string& path) {
   return "";
 }
 
-/// "demo", "demo:SEED", "demo-iemocap" or "demo-iemocap:SEED".
+/// A demo family's corpus: "demo", "demo-iemocap", "demo-null", "demo-fingerprint", each alone
+/// or with ":SEED".
 Corpus openDemo(const std::string& path, OpenReport& rep) {
-  const bool iemocap = path.rfind("demo-iemocap", 0) == 0;
-  const std::string base = iemocap ? "demo-iemocap" : "demo";
-  DemoConfig cfg = iemocap ? iemocapSizedConfig() : DemoConfig{};
+  const std::string base = demoFamilyOf(path);
+  DemoConfig cfg;
+  demoFamilyConfig(base, cfg);
   if (path == base) {
     rep.demoConfig = cfg;
     return makeDemoCorpus(cfg, &rep.demoTruth);

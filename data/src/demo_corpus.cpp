@@ -71,6 +71,7 @@ struct Style {
   std::vector<double> prior;  // class proportions of the speaker's fresh emotions
   double audioReliability = 0.65, visualReliability = 0.65;
   int restingClass = 0;  // the emotion the speaker's resting expression leans to (0: neutral)
+  int type = 2;          // the nominal type (Channel): voice-led 0, face-led 1, balanced 2
 };
 
 Style makeStyle(Rng& rng, const DemoConfig& c, const Form& f, Channel ch) {
@@ -99,6 +100,7 @@ Style makeStyle(Rng& rng, const DemoConfig& c, const Form& f, Channel ch) {
     const int r = rng.below(f.classes - 1);
     s.restingClass = r >= f.neutral ? r + 1 : r;
   }
+  s.type = static_cast<int>(ch);
   switch (ch) {
     case Channel::Voice: s.audioReliability = c.reliableProb; s.visualReliability = c.unreliableProb; break;
     case Channel::Face: s.audioReliability = c.unreliableProb; s.visualReliability = c.reliableProb; break;
@@ -133,6 +135,11 @@ const std::vector<std::string>& demoCast() {
   return cast;
 }
 
+const char* demoTypeName(int type) {
+  static const char* const names[] = {"voice-led", "face-led", "balanced"};
+  return type >= 0 && type < 3 ? names[type] : "?";
+}
+
 const std::vector<std::string>& iemocapCast() {
   static const std::vector<std::string> cast = {"Ses01F", "Ses01M", "Ses02F", "Ses02M", "Ses03F",
                                                 "Ses03M", "Ses04F", "Ses04M", "Ses05F", "Ses05M"};
@@ -144,7 +151,8 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
   Corpus corpus;
   const Form form = formOf(c);
   if (!form.iemocap && c.form != "meld") throw std::invalid_argument("demo corpus: unknown form '" + c.form + "' (expected meld or iemocap)");
-  corpus.name = (form.iemocap ? "demo-iemocap (seed " : "demo (seed ") + std::to_string(c.seed) + ")";
+  const std::string family = !c.family.empty() ? c.family : form.iemocap ? "demo-iemocap" : "demo";
+  corpus.name = family + " (seed " + std::to_string(c.seed) + ")";
   corpus.dataset = form.iemocap ? "iemocap" : "demo";
   corpus.labels = form.iemocap ? iemocapLabels() : meldLabels();
   corpus.speakers = form.iemocap ? iemocapCast() : demoCast();
@@ -214,7 +222,7 @@ Corpus makeDemoCorpus(const DemoConfig& c, DemoTruth* truth) {
     for (const auto* group : {&styles, &extras})
       for (const Style& st : *group)
         (group == &styles ? truth->named : truth->extras)
-            .push_back({st.audioReliability, st.visualReliability, st.restingClass});
+            .push_back({st.type, st.audioReliability, st.visualReliability, st.restingClass});
   }
   // How often each named speaker appears: the first six are the leads.
   std::vector<double> castWeight(named + 1);
@@ -341,6 +349,7 @@ std::map<std::string, std::string> demoKnobs(const DemoConfig& config) {
   }
   for (const auto& [name, p] : intKnobs(c)) out[name] = std::to_string(*p);
   out["form"] = c.form;
+  if (!c.family.empty()) out["family"] = c.family;
   out["seed"] = std::to_string(c.seed);
   return out;
 }
@@ -364,6 +373,13 @@ DemoConfig demoConfigFromKnobs(const std::map<std::string, std::string>& knobs) 
 }
 
 void setDemoKnob(DemoConfig& c, const std::string& name, const std::string& value) {
+  if (name == "family") {
+    const auto& f = demoFamilies();
+    if (std::find(f.begin(), f.end(), value) == f.end())
+      throw std::invalid_argument("demo knob family: bad value '" + value + "' (expected demo, demo-iemocap, demo-null or demo-fingerprint)");
+    c.family = value;
+    return;
+  }
   if (name == "form") {
     if (value != "meld" && value != "iemocap") throw std::invalid_argument("demo knob form: bad value '" + value + "' (expected meld or iemocap)");
     c.form = value;
@@ -411,6 +427,58 @@ DemoConfig iemocapSizedConfig(std::uint64_t seed) {
   c.minSpeakers = 2; c.maxSpeakers = 2;
   c.styleScaleSigma = 0.6; c.styleShift = 1.0;
   return c;
+}
+
+// Frozen (DEMO_CORPUS.md, "The controls"): never changed because of a result.
+DemoConfig demoNullConfig(std::uint64_t seed) {
+  DemoConfig c;
+  c.seed = seed;
+  c.family = "demo-null";
+  // The same reliability for every speaker and both modalities: the mean over the demo's three
+  // types of each modality's reliability, (0.9 + 0.2 + 0.65) / 3, so that each modality says as
+  // much about the emotion overall as in the demo.
+  c.reliableProb = c.unreliableProb = c.balancedProb = 1.75 / 3.0;
+  c.dispositionSigma = 0;
+  c.expressGainSigma = 0;
+  c.restingExpression = 0;
+  c.expressBaseline = 0;
+  c.styleScaleSigma = 0;
+  c.styleShift = 0;
+  return c;
+}
+
+DemoConfig demoFingerprintConfig(std::uint64_t seed) {
+  DemoConfig c;
+  c.seed = seed;
+  c.family = "demo-fingerprint";
+  c.styleScaleSigma = 0.6;
+  c.styleShift = 1.0;
+  return c;
+}
+
+const std::vector<std::string>& demoFamilies() {
+  static const std::vector<std::string> names = {"demo", "demo-iemocap", "demo-null", "demo-fingerprint"};
+  return names;
+}
+
+bool demoFamilyConfig(const std::string& name, DemoConfig& config) {
+  if (name == "demo") config = DemoConfig{};
+  else if (name == "demo-iemocap") config = iemocapSizedConfig();
+  else if (name == "demo-null") config = demoNullConfig();
+  else if (name == "demo-fingerprint") config = demoFingerprintConfig();
+  else return false;
+  return true;
+}
+
+std::string demoCorpusArgument(const std::string& corpusName) {
+  const auto open = corpusName.find(" (seed ");
+  if (open == std::string::npos || corpusName.empty() || corpusName.back() != ')') return "";
+  const std::string family = corpusName.substr(0, open);
+  DemoConfig c;
+  if (!demoFamilyConfig(family, c)) return "";
+  const std::string seed = corpusName.substr(open + 7, corpusName.size() - open - 8);
+  if (seed.empty() || seed.find_first_not_of("0123456789") != std::string::npos) return "";
+  return seed == std::to_string(c.seed) ? family : family + ":" + seed;
 }
 
 }  // namespace mlsan::data

@@ -8,6 +8,7 @@
 #include <QThread>
 
 #include "mlsan/data/corpus_cache.h"
+#include "mlsan/data/demo_corpus.h"
 #include "mlsan/model/engine.h"
 
 namespace mlsan::ui {
@@ -88,7 +89,8 @@ void DemoModelTrainer::start(std::shared_ptr<const data::Corpus> corpus, int epo
           model::fitConfigToCorpus(p.model, *corpus);
           if (epochs > 0) p.train.epochs = epochs;
           p.train.threads = threads;
-          p.train.corpus = corpus->dataset == "demo" ? "demo" : corpus->name;
+          const std::string argument = data::demoCorpusArgument(corpus->name);  // "demo", "demo:8", "demo-null", ...
+          p.train.corpus = argument.empty() ? corpus->name : argument;
           model::setThreads(threads);
           QDir().mkpath(QFileInfo(dir).absolutePath());
           Forwarder fw(self, mlsan ? QObject::tr("Training ML-SAN on the demo corpus") : QObject::tr("Training MultiEMO on the demo corpus"),

@@ -22,6 +22,10 @@ struct DemoConfig {
   /// session's dialogues (actors never seen in training, as in IEMOCAP); dataset "iemocap", so
   /// the iemocap preset (text DialogueRNN, 6 fusion layers) applies by default.
   std::string form = "meld";
+  /// The name of the corpus of the demo family this config makes ("demo", "demo-iemocap",
+  /// "demo-null", "demo-fingerprint"; see demoFamilyConfig): the corpus's name is "FAMILY (seed N)".
+  /// Empty: "demo-iemocap" for the iemocap form, else "demo". Changes no draw.
+  std::string family;
   // --- size and structure
   int dialogues = 600;          ///< total dialogues (split 68% train / 15% dev / 17% test by default)
   double devFraction = 0.15;    ///< share of dialogues in the dev split (large enough for stable model selection)
@@ -90,11 +94,18 @@ struct DemoTruth {
   std::vector<std::int8_t> audioShows, visualShows;   ///< per row
   std::vector<int> extraOf;                           ///< per row: the extra's index, -1 for named speakers
   struct Speaker {
+    /// The speaker's nominal type, as the cast assigns it: named speakers cycle voice-led, face-led,
+    /// balanced; extras draw one. In the demo it sets the reliabilities below; in demo-null every
+    /// type gets the same ones, so the type is a label with no effect (demoTypeName).
+    int type = 2;
     double audioReliability = 0, visualReliability = 0;
     int restingClass = 0;  ///< 0 (neutral) unless restingExpression is on
   };
   std::vector<Speaker> named, extras;
 };
+
+/// "voice-led" (type 0), "face-led" (1), "balanced" (2).
+const char* demoTypeName(int type);
 
 /// Generates the demo corpus. Same config, same corpus, bit for bit. With `truth`, also
 /// reports what each modality shows (the corpus is the same either way).
@@ -109,6 +120,25 @@ DemoConfig meldSizedConfig(std::uint64_t seed = 11);
 /// (styleScaleSigma 0.6, styleShift 1: the values the demo had before 2026-11-23). Used by
 /// `mlsan bench --preset iemocap` and opened as the corpus `demo-iemocap` (`demo-iemocap:SEED`).
 DemoConfig iemocapSizedConfig(std::uint64_t seed = 13);
+/// The controls of the demo (DEMO_CORPUS.md, "The controls"), the demo with one thing changed each.
+/// Their knobs were frozen in one commit before any model ran on them and are never tuned to a
+/// result. `demo-null` (seed 7): no speaker effect for any model to use: every speaker, whatever
+/// its nominal type, has the same reliability for audio and visual (the mean of the demo's three
+/// types, 0.5833), no disposition, no expressiveness, no resting expression, no ambient style.
+/// `demo-fingerprint` (seed 7): the demo plus each speaker's ambient fingerprint in audio and
+/// visual (styleShift 1, styleScaleSigma 0.6, the values before 2026-11-23), as real voices and
+/// faces carry.
+DemoConfig demoNullConfig(std::uint64_t seed = 7);
+DemoConfig demoFingerprintConfig(std::uint64_t seed = 7);
+/// The corpora of the demo family by name, in the order documented: "demo", "demo-iemocap",
+/// "demo-null", "demo-fingerprint". Each opens as NAME or NAME:SEED wherever a corpus is named.
+const std::vector<std::string>& demoFamilies();
+/// The config of family `name` (one of demoFamilies()) at its default seed; false for another name.
+bool demoFamilyConfig(const std::string& name, DemoConfig& config);
+/// The corpus argument that regenerates a demo-family corpus from its name ("demo-null (seed 7)"
+/// -> "demo-null", "demo (seed 8)" -> "demo:8"), or "" when the name is not of that form.
+std::string demoCorpusArgument(const std::string& corpusName);
+
 /// The IEMOCAP actors, in speaker-id order: Ses01F, Ses01M, ..., Ses05M.
 const std::vector<std::string>& iemocapCast();
 
