@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "mlsan/analysis/disentangle.h"
 #include "mlsan/data/atomic_file.h"
@@ -314,4 +317,118 @@ TEST(ConditionalProbe, OnTheDemoGeneratorItFindsTheSpeakerTraitsThatAreThereAndN
   EXPECT_EQ(speakerInformation(shifted), SpeakerInformation::BeyondEmotion) << describeDisentanglement("Audio (raw)", shifted);
   std::printf("no speaker traits: %s\nresting expression: %s\n", describeDisentanglement("Audio (raw)", free).c_str(),
               describeDisentanglement("Audio (raw)", shifted).c_str());
+}
+
+// ---- Issue 31: folds grouped by dialogue, and emotion transfer across speakers.
+
+TEST(GroupedFolds, EveryGroupLiesWholeInOneFoldAndTheFoldsAreBalanced) {
+  std::vector<int> labels, groups;
+  for (int g = 0; g < 40; ++g)
+    for (int k = 0; k < 1 + g % 7; ++k) {
+      groups.push_back(g);
+      labels.push_back((g + k) % 3);
+    }
+  const auto folds = assignFolds(labels, groups, 5, 11);
+  ASSERT_EQ(folds.size(), labels.size());
+  std::map<int, std::set<int>> foldsOfGroup;
+  std::vector<int> size(5, 0);
+  for (std::size_t i = 0; i < folds.size(); ++i) {
+    foldsOfGroup[groups[i]].insert(folds[i]);
+    ++size[static_cast<std::size_t>(folds[i])];
+  }
+  for (const auto& [g, f] : foldsOfGroup) EXPECT_EQ(f.size(), 1u) << "group " << g << " split across folds";
+  EXPECT_LE(*std::max_element(size.begin(), size.end()) - *std::min_element(size.begin(), size.end()), 7);
+  EXPECT_EQ(assignFolds(labels, groups, 5, 11), folds) << "deterministic for a seed";
+  EXPECT_NE(assignFolds(labels, groups, 5, 12), folds) << "the seed draws the order of equal groups";
+  // Without groups: stratified, every label spread over all folds.
+  const auto strat = assignFolds(labels, {}, 5, 11);
+  std::map<int, std::set<int>> foldsOfLabel;
+  for (std::size_t i = 0; i < strat.size(); ++i) foldsOfLabel[labels[i]].insert(strat[i]);
+  for (const auto& [l, f] : foldsOfLabel) EXPECT_EQ(f.size(), 5u);
+  EXPECT_THROW(assignFolds(labels, {1, 2}, 5, 1), std::invalid_argument);
+}
+
+// Known truth: the features hold nothing about the speaker, only a random offset per dialogue
+// (what a dialogue's shared context puts into every one of its utterances), and each dialogue has
+// one speaker. Folds stratified by utterance let the probe recognise the dialogue and so "decode"
+// the speaker; folds grouped by dialogue find nothing, which is the truth.
+TEST(GroupedFolds, CorrelatedRowsOfOneDialogueDoNotLeakIntoTheSpeakerProbe) {
+  std::mt19937_64 g(5);
+  std::normal_distribution<float> z(0.0f, 1.0f);
+  const std::size_t d = 32;
+  std::vector<float> x;
+  std::vector<int> speaker, dialogue;
+  for (int di = 0; di < 60; ++di) {
+    std::vector<float> offset(d);
+    for (auto& v : offset) v = 2.0f * z(g);
+    for (int t = 0; t < 10; ++t) {
+      for (std::size_t k = 0; k < d; ++k) x.push_back(offset[k] + 0.3f * z(g));
+      speaker.push_back(di % 4);
+      dialogue.push_back(di);
+    }
+  }
+  const ProbeResult leaky = linearProbe(x.data(), speaker.size(), d, speaker, 5, 1.0, 1, 200);
+  const ProbeResult grouped = linearProbe(x.data(), speaker.size(), d, speaker, 5, 1.0, 1, 200, {}, dialogue);
+  std::printf("speaker probe on dialogue offsets: stratified by utterance %.3f, grouped by dialogue %.3f, chance %.3f\n",
+              leaky.accuracy, grouped.accuracy, grouped.chance);
+  EXPECT_GT(leaky.accuracy, grouped.chance + 0.3) << "rows of one dialogue on both sides of a split";
+  EXPECT_LT(grouped.accuracy, grouped.chance + 0.15) << "grouped by dialogue: nothing to find";
+  EXPECT_EQ(grouped.folds, 5);
+}
+
+namespace {
+/// 6 speakers x 4 emotions; each utterance's features are its emotion's prototype plus noise. With
+/// `ownDialect`, every speaker has prototypes of their own (their emotions look unlike anyone
+/// else's); otherwise all speakers share one set.
+struct Dialects {
+  std::vector<float> x;
+  std::vector<int> speaker, emotion, dialogue;
+  std::size_t d = 48;
+};
+Dialects dialects(bool ownDialect, std::uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::normal_distribution<float> z(0.0f, 1.0f);
+  Dialects c;
+  std::vector<std::vector<std::vector<float>>> proto(6, std::vector<std::vector<float>>(4, std::vector<float>(c.d)));
+  for (int s = 0; s < 6; ++s)
+    for (int e = 0; e < 4; ++e)
+      for (std::size_t k = 0; k < c.d; ++k) proto[s][e][k] = ownDialect || s == 0 ? 1.5f * z(g) : proto[0][e][k];
+  for (int di = 0; di < 120; ++di)
+    for (int t = 0; t < 6; ++t) {
+      const int s = di % 6, e = static_cast<int>(g() % 4);
+      for (std::size_t k = 0; k < c.d; ++k) c.x.push_back(proto[s][e][k] + z(g));
+      c.speaker.push_back(s);
+      c.emotion.push_back(e);
+      c.dialogue.push_back(di);
+    }
+  return c;
+}
+}  // namespace
+
+// Known truth for the paper's Fig. 5 claim. Shared prototypes: an emotion probe reads speakers it
+// never saw as well as those it was trained on. A dialect per speaker: it reads the speakers it
+// knows and falls to chance on the others. The sentence says which.
+TEST(EmotionTransfer, AProbeTransfersAcrossSpeakersOnlyWhenEmotionLooksAlike) {
+  const Dialects shared = dialects(false, 3), own = dialects(true, 3);
+  const EmotionTransfer a = emotionTransfer(shared.x.data(), shared.speaker.size(), shared.d, shared.emotion, shared.speaker, shared.dialogue);
+  const EmotionTransfer b = emotionTransfer(own.x.data(), own.speaker.size(), own.d, own.emotion, own.speaker, own.dialogue);
+  ASSERT_TRUE(a.error.empty() && b.error.empty()) << a.error << b.error;
+  std::printf("shared: across %.3f within %.3f; own dialect: across %.3f within %.3f (chance %.3f)\n", a.acrossSpeakers,
+              a.withinSpeakers, b.acrossSpeakers, b.withinSpeakers, b.chance);
+  EXPECT_EQ(a.speakers, 6);
+  EXPECT_EQ(a.folds, 5);
+  EXPECT_GT(a.acrossSpeakers, 0.8);
+  EXPECT_NEAR(a.acrossSpeakers, a.withinSpeakers, 0.05);
+  EXPECT_GT(b.withinSpeakers, 0.6);
+  EXPECT_LT(b.acrossSpeakers, b.chance + 0.15);
+  EXPECT_GT(b.gap(), 0.3);
+  const DisentangleNumbers n = measureDisentanglement(own.x.data(), own.speaker.size(), own.d, own.speaker, own.emotion, 5, 1, 100, {}, own.dialogue);
+  EXPECT_TRUE(n.foldsByDialogue);
+  EXPECT_NEAR(n.emotionAcrossSpeakers.acrossSpeakers, b.acrossSpeakers, 1e-12);
+  EXPECT_NE(describeDisentanglement("X", n).find("in a way of their own"), std::string::npos) << describeDisentanglement("X", n);
+  const DisentangleNumbers m = measureDisentanglement(shared.x.data(), shared.speaker.size(), shared.d, shared.speaker, shared.emotion, 5, 1, 100, {}, shared.dialogue);
+  EXPECT_NE(describeDisentanglement("X", m).find("looks alike across speakers"), std::string::npos) << describeDisentanglement("X", m);
+  // One speaker: nothing to transfer to.
+  const std::vector<int> one(shared.speaker.size(), 0);
+  EXPECT_EQ(emotionTransfer(shared.x.data(), one.size(), shared.d, shared.emotion, one).error, "fewer than 2 speakers");
 }

@@ -20,6 +20,7 @@
 using namespace mlsan;
 using namespace mlsan::model;
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 namespace {
 
@@ -67,7 +68,7 @@ std::vector<float> trainingMean(const data::Corpus& c, int m) {
 
 }  // namespace
 
-TEST(Reliance, InteractionRuleCases) {
+TEST(Reliance, InteractionKindsOnConstructedValues) {
   UtteranceReliance u;
   u.prediction = 3;
   u.predicted.fill(3);
@@ -77,24 +78,67 @@ TEST(Reliance, InteractionRuleCases) {
   EXPECT_EQ(r.interaction, Interaction::Dominance);
   EXPECT_EQ(r.dominant, kAudio);
   EXPECT_NEAR(r.share[kAudio], 1.0, 1e-12);
+  EXPECT_NEAR(r.magnitude, 1.9, 1e-12);
   // The same values, but audio alone would predict another class: not "decides alone".
   u.predicted[2] = 1;
-  EXPECT_EQ(scoreReliance(u).interaction, Interaction::Complement);
+  EXPECT_EQ(scoreReliance(u).interaction, Interaction::Additive);
   u.predicted[2] = 3;
-  // Text and visual push the same way, each half: complement.
+  // Text and visual add up, each half, without interaction: additive (no longer "complement").
   for (unsigned s = 0; s < 8; ++s) u.value[s] = -2.0 + ((s & 1u) ? 0.9 : 0.0) + ((s & 4u) ? 0.9 : 0.0);
   r = scoreReliance(u);
-  EXPECT_EQ(r.interaction, Interaction::Complement);
+  EXPECT_EQ(r.interaction, Interaction::Additive);
   EXPECT_NEAR(r.share[kText], 0.5, 1e-12);
-  // Visual pulls away from the prediction with a share of 1/3: conflict.
+  for (double p : r.pairs) EXPECT_NEAR(p, 0, 1e-12);
+  // Synergy: audio and visual help only together: complement, from the interaction index.
+  for (unsigned s = 0; s < 8; ++s) u.value[s] = -2.0 + ((s & 6u) == 6u ? 1.8 : 0.0);
+  r = scoreReliance(u);
+  EXPECT_EQ(r.interaction, Interaction::Complement);
+  EXPECT_NEAR(r.pairs[2], 1.8, 1e-12);  // audio x visual
+  // Text pulls towards the prediction, visual away: conflict.
   for (unsigned s = 0; s < 8; ++s) u.value[s] = -2.0 + ((s & 1u) ? 2.0 : 0.0) - ((s & 4u) ? 1.0 : 0.0);
   r = scoreReliance(u);
   EXPECT_EQ(r.interaction, Interaction::Conflict);
   EXPECT_LT(r.shapley[kVisual], 0);
-  // Nothing matters: equal shares, by convention.
+  EXPECT_NEAR(r.share[kVisual], -1.0 / 3, 1e-12);  // signed: it pushes against
+  // Redundancy (either of audio and visual suffices) is a negative interaction, but both push the
+  // same way: not a conflict.
+  for (unsigned s = 0; s < 8; ++s) u.value[s] = -2.0 + ((s & 6u) ? 1.0 : 0.0);
+  r = scoreReliance(u);
+  EXPECT_NEAR(r.pairs[2], -1.0, 1e-12);
+  EXPECT_EQ(r.interaction, Interaction::Additive);
+  // The class is likelier with no modality at all, every modality pushing it down a little: the
+  // old rule called this a conflict; nothing pushes the other way, so it is not one.
+  for (unsigned s = 0; s < 8; ++s) u.value[s] = -1.0 - 0.3 * __builtin_popcount(s);
+  EXPECT_NE(scoreReliance(u).interaction, Interaction::Conflict);
+  // v(all) = v(none) and nothing moves: weak, shares 0, not averaged in as reliance.
   u.value.fill(-1.0);
   r = scoreReliance(u);
-  EXPECT_NEAR(r.share[0], 1.0 / 3, 1e-12);
+  EXPECT_EQ(r.interaction, Interaction::Weak);
+  EXPECT_NEAR(r.share[0], 0.0, 1e-12);
+  for (unsigned s = 0; s < 8; ++s) u.value[s] = -1.0 + 0.004 * __builtin_popcount(s);
+  EXPECT_EQ(scoreReliance(u).interaction, Interaction::Weak);
+}
+
+// The aggregation rule on constructed cases: a modality that pushes against the prediction is
+// reported as against, not as reliance; an utterance where nothing moves does not dilute a group.
+TEST(Reliance, GroupsCountNeitherOpposingModalitiesNorNoiseAsReliance) {
+  // Two utterances: audio carries the first (phi 2), visual pushes against the second (-1, text +2).
+  const RelianceGroup g = relianceGroup("g", {{0.0, 2.0, 0.0}, {2.0, 0.0, -1.0}});
+  EXPECT_NEAR(g.mean[kAudio], 2.0 / 5.0, 1e-12);
+  EXPECT_NEAR(g.mean[kText], 2.0 / 5.0, 1e-12);
+  EXPECT_NEAR(g.mean[kVisual], 0.0, 1e-12);
+  EXPECT_NEAR(g.against[kVisual], 1.0 / 5.0, 1e-12);
+  EXPECT_NEAR(g.mean[0] + g.mean[1] + g.mean[2] + g.against[0] + g.against[1] + g.against[2], 1.0, 1e-12);
+  // The old rule (mean of |phi| / sum |phi|) would give visual 1/6 of reliance.
+  // Many utterances where nothing moves (all phi about 0) leave the group as it was.
+  std::vector<std::array<double, 3>> noisy{{0.0, 2.0, 0.0}, {2.0, 0.0, -1.0}};
+  for (int i = 0; i < 50; ++i) noisy.push_back({1e-4 * (i % 3), -1e-4 * (i % 2), 2e-4});
+  const RelianceGroup h = relianceGroup("h", noisy);
+  EXPECT_NEAR(h.mean[kAudio], g.mean[kAudio], 0.002);
+  EXPECT_NEAR(h.against[kVisual], g.against[kVisual], 0.002);
+  EXPECT_EQ(h.utterances, 52);
+  EXPECT_LE(h.low[kAudio], h.mean[kAudio]);
+  EXPECT_GE(h.high[kAudio], h.mean[kAudio]);
 }
 
 TEST(Explain, AModelThatCannotSeeTheVisualInputReliesOnItExactlyZero) {
@@ -106,11 +150,12 @@ TEST(Explain, AModelThatCannotSeeTheVisualInputReliesOnItExactlyZero) {
     torch::NoGradGuard ng;
     net->projVisual->weight.zero_();  // the visual features reach nothing
   }
-  for (const char* absent : {"mean", "zero"}) {
+  for (const char* absent : {"draw", "mean", "zero"}) {
     for (const char* scope : {"dialogue", "utterance"}) {
       RelianceOptions o;
       o.absent = absent;
       o.scope = scope;
+      o.draws = 3;
       const auto rel = explainNet(net, torch::kCPU, corpus, allDialogues(corpus), o, 8);
       ASSERT_EQ(rel.size(), corpus.numUtterances());
       double textAudio = 0;
@@ -119,8 +164,12 @@ TEST(Explain, AModelThatCannotSeeTheVisualInputReliesOnItExactlyZero) {
         ASSERT_EQ(s.shapley[kVisual], 0.0) << absent << " " << scope;
         ASSERT_EQ(s.share[kVisual], 0.0);
         ASSERT_EQ(s.drop[kVisual], 0.0);
+        ASSERT_EQ(s.pairs[1], 0.0);  // text x visual
+        ASSERT_EQ(s.pairs[2], 0.0);  // audio x visual
+        ASSERT_EQ(u.shapleySe[kVisual], 0.0) << "every draw gives visual exactly 0";
         EXPECT_NEAR(s.shapley[0] + s.shapley[1] + s.shapley[2], u.value[7] - u.value[0], 1e-9);
-        textAudio += s.share[kText] + s.share[kAudio];
+        if (s.magnitude > 0) textAudio += std::fabs(s.share[kText]) + std::fabs(s.share[kAudio]);
+        else textAudio += 1;
       }
       EXPECT_NEAR(textAudio / rel.size(), 1.0, 1e-9);
     }
@@ -137,6 +186,7 @@ TEST(Explain, ValuesAreTheInterventionsLogProbabilitiesAndFollowInference) {
   const int t = static_cast<int>(corpus.dialogues[d].size()) / 2;
   for (const char* scope : {"dialogue", "utterance"}) {
     RelianceOptions o;
+    o.absent = "mean";
     o.scope = scope;
     const auto rel = explainNet(net, torch::kCPU, corpus, {d}, o, 4);
     ASSERT_EQ(rel.size(), corpus.dialogues[d].size());
@@ -155,6 +205,78 @@ TEST(Explain, ValuesAreTheInterventionsLogProbabilitiesAndFollowInference) {
                         where, trainingMean(corpus, kVisual));
     EXPECT_NEAR(u.value[0], logProbability(n, none, d, t, u.prediction), 1e-5) << scope;
   }
+}
+
+// The interventional baseline draws each removed modality from the same speaker's training
+// utterances. Known truth: every training utterance of a speaker carries one vector of that
+// speaker's own, so a draw can only give that vector; the values then equal the hand-made
+// intervention with it, and every draw agrees (standard error 0).
+TEST(Explain, TheDrawBaselineTakesTheSameSpeakersTrainingUtterances) {
+  auto corpus = testing_util::tinyCorpus(200, 5);
+  std::vector<float>* mats[3] = {&corpus.text, &corpus.audio, &corpus.visual};
+  const int dims[3] = {corpus.dimText, corpus.dimAudio, corpus.dimVisual};
+  std::vector<int> trainCount(corpus.speakers.size(), 0);
+  auto own = [&](int speaker, int m) {
+    std::vector<float> v(static_cast<std::size_t>(dims[m]));
+    for (int k = 0; k < dims[m]; ++k) v[static_cast<std::size_t>(k)] = 0.3f * static_cast<float>(((speaker + 1) * (k + 3) * (m + 2)) % 7) - 0.9f;
+    return v;
+  };
+  for (const auto& d : corpus.dialogues) {
+    if (d.split != data::Split::Train) continue;
+    for (std::size_t t = 0; t < d.size(); ++t) {
+      const int s = d.utterances[t].speaker;
+      ++trainCount[static_cast<std::size_t>(s)];
+      for (int m = 0; m < 3; ++m) {
+        const auto v = own(s, m);
+        std::copy(v.begin(), v.end(), mats[m]->begin() + static_cast<std::ptrdiff_t>((d.firstRow + t) * dims[m]));
+      }
+    }
+  }
+  ModelConfig cfg = testing_util::tinyConfig(corpus);
+  torch::manual_seed(9);
+  Net net(cfg);
+  // A test dialogue whose speakers all have their own pool.
+  int d = -1;
+  for (int di : dialoguesOf(corpus, data::Split::Test)) {
+    bool ok = corpus.dialogues[di].size() >= 3;
+    for (const auto& u : corpus.dialogues[di].utterances) ok = ok && trainCount[static_cast<std::size_t>(u.speaker)] >= kDrawPoolMinimum;
+    if (ok) { d = di; break; }
+  }
+  ASSERT_GE(d, 0) << "no test dialogue of well-represented speakers";
+  RelianceOptions o;  // the default: draw, whole dialogue
+  ASSERT_EQ(o.absent, "draw");
+  o.draws = 4;
+  const auto rel = explainNet(net, torch::kCPU, corpus, {d}, o, 4);
+  // The hand-made intervention: audio removed everywhere = each utterance's audio set to its speaker's vector.
+  data::Corpus c = corpus;
+  const auto& dl = c.dialogues[d];
+  for (std::size_t t = 0; t < dl.size(); ++t) {
+    const auto v = own(dl.utterances[t].speaker, kAudio);
+    std::copy(v.begin(), v.end(), c.audio.begin() + static_cast<std::ptrdiff_t>((dl.firstRow + t) * dims[kAudio]));
+  }
+  for (const auto& u : rel) {
+    EXPECT_NEAR(u.value[5], logProbability(net, c, d, u.index, u.prediction), 1e-5);  // text + visual present
+    EXPECT_EQ(u.draws, 4);
+    for (int s = 0; s < 8; ++s) EXPECT_NEAR(u.valueSe[s], 0.0, 1e-6) << "every draw is the same vector";
+  }
+  // With the mean baseline the same value differs: the training mean is no speaker's vector.
+  RelianceOptions mean;
+  mean.absent = "mean";
+  const auto relMean = explainNet(net, torch::kCPU, corpus, {d}, mean, 4);
+  double differ = 0;
+  for (std::size_t i = 0; i < rel.size(); ++i) differ += std::fabs(rel[i].value[5] - relMean[i].value[5]);
+  EXPECT_GT(differ, 1e-4);
+  // On the corpus as generated, draws differ: a standard error above 0, and the same draws for
+  // the same seed.
+  const auto plain = testing_util::tinyCorpus(200, 5);
+  const auto a = explainNet(net, torch::kCPU, plain, {d}, o, 4);
+  const auto b = explainNet(net, torch::kCPU, plain, {d}, o, 4);
+  double se = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    se += a[i].shapleySe[kAudio];
+    for (int s = 0; s < 8; ++s) EXPECT_EQ(a[i].value[s], b[i].value[s]);
+  }
+  EXPECT_GT(se, 0.0);
 }
 
 TEST(Explain, RelianceDoesNotDependOnWhichDialoguesShareABatch) {
@@ -199,14 +321,85 @@ TEST(Explain, AModelTrainedWhereOnlyAudioCarriesTheEmotionReliesOnAudio) {
   NullProgress quiet;
   const auto result = train(corpus, cfg, tc, dir, false, quiet);
   EXPECT_GT(result.testWeightedF1, 70.0);  // it did learn the audio cue
-  const auto r = explainRun(dir, corpus, data::Split::Test, RelianceOptions{});
-  std::array<double, 3> mean{};
-  for (const auto& u : r.utterances)
-    for (int m = 0; m < 3; ++m) mean[m] += scoreReliance(u).share[m] / r.utterances.size();
-  EXPECT_GT(mean[kAudio], 0.8) << "text " << mean[kText] << ", audio " << mean[kAudio] << ", visual " << mean[kVisual];
-  EXPECT_LT(mean[kVisual], 0.1);
-  std::printf("test weighted F1 %.2f; mean shares: text %.3f, audio %.3f, visual %.3f\n", result.testWeightedF1, mean[kText],
-              mean[kAudio], mean[kVisual]);
+  for (const char* absent : {"draw", "mean"}) {
+    RelianceOptions o;
+    o.absent = absent;
+    o.draws = 8;
+    const auto r = explainRun(dir, corpus, data::Split::Test, o);
+    std::vector<std::array<double, 3>> phi;
+    for (const auto& u : r.utterances) phi.push_back(scoreReliance(u).shapley);
+    const RelianceGroup g = relianceGroup("all", phi);
+    EXPECT_GT(g.mean[kAudio], 0.8) << absent << ": text " << g.mean[kText] << ", audio " << g.mean[kAudio] << ", visual " << g.mean[kVisual];
+    EXPECT_LT(g.mean[kVisual], 0.1) << absent;
+    EXPECT_LT(g.mean[kText], 0.1) << absent;
+    std::printf("%s: test weighted F1 %.2f; reliance: text %.3f, audio %.3f, visual %.3f (against %.3f %.3f %.3f)\n", absent,
+                result.testWeightedF1, g.mean[kText], g.mean[kAudio], g.mean[kVisual], g.against[kText], g.against[kAudio],
+                g.against[kVisual]);
+  }
+}
+
+// The check against the generator's truth, on values made by hand for a demo corpus's test split:
+// first conflicts exactly where audio and visual disagree (text pulls up, visual down), then the
+// showing modality always ahead of the misleading one, then every prediction wrong. The counts
+// follow from the construction.
+TEST(Reliance, TheCheckAgainstTheTruthCountsWhatItSays) {
+  data::DemoConfig dc;
+  dc.dialogues = 120;
+  data::DemoTruth truth;
+  const auto corpus = data::makeDemoCorpus(dc, &truth);
+  std::vector<UtteranceReliance> us;
+  long disagree = 0;
+  for (int di : dialoguesOf(corpus, data::Split::Test)) {
+    const auto& d = corpus.dialogues[di];
+    for (std::size_t t = 0; t < d.size(); ++t) {
+      const std::size_t row = d.firstRow + t;
+      const int gold = d.utterances[t].label, a = truth.audioShows[row], v = truth.visualShows[row];
+      UtteranceReliance u;
+      u.dialogue = di;
+      u.index = static_cast<int>(t);
+      u.prediction = gold;
+      u.predicted.fill(gold);
+      const bool conflict = v >= 0 && a != v;
+      // v(S) = sum of per-modality amounts (additive): conflicts text +2, visual -1; else text 0.5.
+      double amount[3] = {0.5, 0, 0};
+      if (conflict) { amount[0] = 2; amount[2] = -1; }
+      disagree += conflict;
+      for (unsigned s = 0; s < 8; ++s)
+        u.value[s] = -3 + ((s & 1u) ? amount[0] : 0) + ((s & 2u) ? amount[1] : 0) + ((s & 4u) ? amount[2] : 0);
+      us.push_back(u);
+    }
+  }
+  ASSERT_GT(disagree, 20);
+  const TruthCheck c = checkAgainstTruth(corpus, truth, us);
+  EXPECT_EQ(c.conflictPrecision.n, disagree);
+  EXPECT_NEAR(c.conflictPrecision.value, 1.0, 1e-12);
+  EXPECT_NEAR(c.conflictRecall.value, 1.0, 1e-12);
+  EXPECT_EQ(c.conflictRecall.n, disagree);
+  EXPECT_GT(c.showingBeatsMisleading.n, 0);
+  EXPECT_LE(c.showingBeatsMisleading.low, c.showingBeatsMisleading.value);
+  EXPECT_GE(c.showingBeatsMisleading.high, c.showingBeatsMisleading.value);
+  const json j = truthCheckJson(c);
+  for (const char* k : {"showing_beats_misleading", "conflict_precision", "conflict_recall"}) {
+    EXPECT_TRUE(j[k]["value"].is_number()) << k;
+    EXPECT_EQ(j[k]["ci"].size(), 2u);
+    EXPECT_TRUE(j[k]["utterances"].is_number_integer());
+  }
+  // Every showing modality beating the misleading one: 1.
+  for (auto& u : us) {
+    const auto& d = corpus.dialogues[u.dialogue];
+    const std::size_t row = d.firstRow + u.index;
+    const int gold = d.utterances[u.index].label, a = truth.audioShows[row], v = truth.visualShows[row];
+    if (v < 0 || (a == gold) == (v == gold)) continue;
+    const int showing = a == gold ? kAudio : kVisual;
+    for (unsigned s = 0; s < 8; ++s) u.value[s] = -3 + ((s & (1u << showing)) ? 1.5 : 0) - ((s & 1u) ? 0.2 : 0);
+  }
+  const TruthCheck all = checkAgainstTruth(corpus, truth, us);
+  EXPECT_NEAR(all.showingBeatsMisleading.value, 1.0, 1e-12);
+  EXPECT_GT(all.showingBeatsMisleading.n, 20);
+  // A wrong prediction leaves the utterance out of showing_beats_misleading.
+  for (auto& u : us) u.prediction = (u.prediction + 1) % corpus.labels.size();
+  EXPECT_EQ(checkAgainstTruth(corpus, truth, us).showingBeatsMisleading.n, 0);
+  EXPECT_TRUE(std::isnan(checkAgainstTruth(corpus, truth, us).showingBeatsMisleading.value));
 }
 
 TEST(ExplainRun, StoresReusesAndRecomputesWhenTheModelChanges) {

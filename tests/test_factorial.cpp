@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The factorial ablation (issue 17, point 5): its 8 groups, runs shared by configuration with
 // the leave-one-out table and the sweep, the analysis (effects, paired p, Shapley attribution
-// with a bootstrap CI) on tables whose answer is known, and its exports.
+// with a Student-t interval over seeds) on tables whose answer is known, and its exports.
 #include "experiment_support.h"
 #include "mlsan/analysis/stats.h"
 #include "mlsan/experiments/factorial.h"
 
 #include <algorithm>
 #include <array>
+#include <random>
 #include <set>
 
 using namespace experiment_test;
@@ -145,10 +146,10 @@ TEST(Issue17Factorial, SubstitutesGetHalfTheSharedGainEach) {
   EXPECT_NEAR(term(r, "aux").estimate, 0, 1e-12);
 }
 
-// Noisy seeds: the point values sum to the gain, the CIs hold the point and lie within the
-// per-seed range, the p of a main effect is the paired t-test of the two halves' means, and
-// the analysis is the same on every call (fixed bootstrap seed).
-TEST(Issue17Factorial, NoisySeedsPairedTestAndBootstrap) {
+// Noisy seeds: the point values sum to the gain, each interval is the Student-t interval of its
+// per-seed values (5 degrees of freedom: t = 2.5706), and the p of a main effect is the paired
+// t-test of the two halves' means.
+TEST(Issue17Factorial, NoisySeedsPairedTestAndTInterval) {
   const double noise[6][8] = {{0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.0, 0.6},  {-0.5, 0.4, 0.1, -0.3, 0.2, 0.7, -0.1, 0.0},
                               {0.2, 0.1, -0.6, 0.4, 0.3, -0.2, 0.5, -0.4}, {0.0, -0.3, 0.2, 0.6, -0.1, 0.1, -0.5, 0.3},
                               {0.4, 0.5, -0.1, -0.2, 0.0, -0.6, 0.3, 0.1}, {-0.1, 0.0, 0.3, -0.5, 0.6, 0.2, 0.1, -0.3}};
@@ -159,11 +160,12 @@ TEST(Issue17Factorial, NoisySeedsPairedTestAndBootstrap) {
   const auto r = analyseFactorial(cells, seeds);
   ASSERT_TRUE(r.valid());
   EXPECT_NEAR(r.shapley[0].value + r.shapley[1].value + r.shapley[2].value, r.gain.value, 1e-9);
+  EXPECT_EQ(r.interval, "t");
   for (const Attributed* x : {&r.shapley[0], &r.shapley[1], &r.shapley[2], &r.gain}) {
-    EXPECT_LT(x->ciLow, x->value);
-    EXPECT_GT(x->ciHigh, x->value);
-    EXPECT_GE(x->ciLow, *std::min_element(x->perSeed.begin(), x->perSeed.end()) - 1e-12);
-    EXPECT_LE(x->ciHigh, *std::max_element(x->perSeed.begin(), x->perSeed.end()) + 1e-12);
+    const auto ms = mlsan::analysis::meanStd(x->perSeed);
+    const double half = 2.570582 * ms.std / std::sqrt(6.0);  // scipy.stats.t.ppf(0.975, 5)
+    EXPECT_NEAR(x->ciLow, ms.mean - half, 1e-5);
+    EXPECT_NEAR(x->ciHigh, ms.mean + half, 1e-5);
   }
   // FiLM's main effect: per seed, mean of the 4 cells with FiLM minus mean of the 4 without.
   std::vector<double> with, without;
@@ -177,13 +179,56 @@ TEST(Issue17Factorial, NoisySeedsPairedTestAndBootstrap) {
   EXPECT_NEAR(film.estimate, mlsan::analysis::meanStd(with).mean - mlsan::analysis::meanStd(without).mean, 1e-12);
   EXPECT_NEAR(film.pValue, mlsan::analysis::pairedTTest(with, without).pValue, 1e-12);
   EXPECT_LT(film.pValue, 1e-4);
-  const auto again = analyseFactorial(cells, seeds);
-  EXPECT_EQ(again.shapley[1].ciLow, r.shapley[1].ciLow);
-  EXPECT_EQ(again.gain.ciHigh, r.gain.ciHigh);
-  // Another bootstrap seed moves the interval a little, not the point.
-  const auto other = analyseFactorial(cells, seeds, 10000, 7);
-  EXPECT_EQ(other.shapley[0].value, r.shapley[0].value);
-  EXPECT_NEAR(other.shapley[0].ciLow, r.shapley[0].ciLow, 0.1);
+  const double halfFilm = 2.570582 * film.std / std::sqrt(6.0);
+  EXPECT_NEAR(film.ciLow, film.estimate - halfFilm, 1e-5);
+  EXPECT_NEAR(film.ciHigh, film.estimate + halfFilm, 1e-5);
+}
+
+// The intervals keep their promise: over many simulated factorial tables with a known Shapley
+// value and Gaussian seed noise, the 95% interval holds the truth about 95% of the time at 3 and
+// at 5 seeds. (The percentile bootstrap over seeds used before issue 31 held it 73% and 82% of
+// the time.)
+TEST(Issue31Intervals, TheFactorialIntervalCoversTheTruthAtItsLevel) {
+  std::mt19937_64 rng(31);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  for (int n : {3, 5}) {
+    const int sims = 4000;
+    int covered[4] = {0, 0, 0, 0};
+    for (int k = 0; k < sims; ++k) {
+      std::vector<double> seedShift(static_cast<std::size_t>(n));
+      for (auto& v : seedShift) v = noise(rng);
+      std::array<std::vector<double>, 8> cells;
+      for (int m = 0; m < 8; ++m)
+        for (int s = 0; s < n; ++s)
+          cells[m].push_back(60 + 2.0 * (m & 1) + 1.0 * ((m >> 1) & 1) - 0.5 * ((m >> 2) & 1) + seedShift[s] + 0.8 * noise(rng));
+      std::vector<std::uint64_t> seeds;
+      for (int s = 1; s <= n; ++s) seeds.push_back(s);
+      const auto a = analyseFactorial(cells, seeds);
+      const double truth[4] = {2.0, 1.0, -0.5, 2.5};
+      const Attributed* x[4] = {&a.shapley[0], &a.shapley[1], &a.shapley[2], &a.gain};
+      for (int i = 0; i < 4; ++i) covered[i] += x[i]->ciLow <= truth[i] && truth[i] <= x[i]->ciHigh;
+    }
+    for (int i = 0; i < 4; ++i) {
+      const double rate = static_cast<double>(covered[i]) / sims;
+      EXPECT_NEAR(rate, 0.95, 0.012) << n << " seeds, quantity " << i;  // 3.5 binomial s.e.
+    }
+  }
+}
+
+// Below 3 seeds no interval is given: not in the analysis, not in any export.
+TEST(Issue31Intervals, NoIntervalBelowThreeSeeds) {
+  const auto cells = table(2, [](int f, int g, int a, int s) { return 60 + 3.0 * f + g + a + 0.7 * s * f; });
+  const auto r = analyseFactorial(cells, {1, 2});
+  ASSERT_TRUE(r.valid());
+  EXPECT_NEAR(r.shapley[0].value, 3.35, 1e-12);
+  for (const Attributed* x : {&r.shapley[0], &r.shapley[1], &r.shapley[2], &r.gain}) {
+    EXPECT_TRUE(std::isnan(x->ciLow));
+    EXPECT_TRUE(std::isnan(x->ciHigh));
+  }
+  for (const auto& t : r.terms) EXPECT_TRUE(std::isnan(t.ciLow)) << t.key;
+  EXPECT_TRUE(std::isnan(mlsan::analysis::seedInterval({1.0}).low));
+  EXPECT_TRUE(std::isnan(mlsan::analysis::seedInterval({1.0, 2.0}).high));
+  EXPECT_NEAR(mlsan::analysis::seedInterval({1.0, 2.0, 3.0}).high, 2 + 4.302653 / std::sqrt(3.0), 1e-5);  // t.ppf(0.975, 2)
 }
 
 TEST(Issue17Factorial, IncompleteSeedsAreLeftOutAndNamed) {
@@ -228,8 +273,12 @@ TEST(Issue17Factorial, CollectAndExportEveryFormat) {
     const auto& s = j["shapley"][kComponentKeys[i]];
     EXPECT_NEAR(s["value"].get<double>(), want[i], 1e-9);
     ASSERT_EQ(s["ci"].size(), 2u);
+    EXPECT_TRUE(s["ci"][0].is_number());
     sum += s["value"].get<double>();
   }
+  EXPECT_EQ(j["interval"], "t");
+  EXPECT_EQ(j["interval_seeds"], 3);
+  EXPECT_FALSE(j.contains("bootstrap"));
   EXPECT_NEAR(sum, j["rows"][0]["weighted_f1"]["mean"].get<double>() - j["rows"][7]["weighted_f1"]["mean"].get<double>(), 1e-9);
   EXPECT_EQ(j["effects"].size(), 7u);
 

@@ -73,3 +73,62 @@ TEST(Stats, WelchAndStudentQuantileMatchTheTextbook) {
   EXPECT_NEAR(ci.mean, 6, 1e-12);
   EXPECT_NEAR(ci.high - ci.mean, 2.2281388519649385 * std::sqrt(11.0) / std::sqrt(11.0), 1e-8);  // s = sqrt(11)
 }
+
+// Issue 31: the pairwise Shapley interaction index, on games whose interactions are known.
+TEST(ShapleyInteractions, KnownGames) {
+  // Additive: no interaction anywhere.
+  std::vector<double> v(8);
+  for (unsigned s = 0; s < 8; ++s) v[s] = 1.0 * (s & 1) + 2.0 * ((s >> 1) & 1) + 4.0 * ((s >> 2) & 1);
+  for (double i : analysis::shapleyInteractions(v, 3)) EXPECT_NEAR(i, 0, 1e-12);
+  // Unanimity of players 0 and 1 (v = 1 when both are in): I_01 = 1, the others 0; the pair's
+  // Shapley values are 1/2 each.
+  for (unsigned s = 0; s < 8; ++s) v[s] = (s & 3u) == 3u ? 1.0 : 0.0;
+  auto i = analysis::shapleyInteractions(v, 3);
+  ASSERT_EQ(i.size(), 3u);
+  EXPECT_NEAR(i[0], 1.0, 1e-12);  // (0, 1)
+  EXPECT_NEAR(i[1], 0.0, 1e-12);  // (0, 2)
+  EXPECT_NEAR(i[2], 0.0, 1e-12);  // (1, 2)
+  // Redundancy: v = 1 when player 1 or 2 is in (either suffices): I_12 = -1.
+  for (unsigned s = 0; s < 8; ++s) v[s] = (s & 6u) ? 1.0 : 0.0;
+  i = analysis::shapleyInteractions(v, 3);
+  EXPECT_NEAR(i[2], -1.0, 1e-12);
+  EXPECT_NEAR(i[0], 0.0, 1e-12);
+  // Four players, unanimity of {0, 1, 2}: every pair inside gets 1/2 (the third joins half the
+  // time, n = 4), pairs with player 3 get 0.
+  std::vector<double> w(16);
+  for (unsigned s = 0; s < 16; ++s) w[s] = (s & 7u) == 7u ? 1.0 : 0.0;
+  i = analysis::shapleyInteractions(w, 4);
+  ASSERT_EQ(i.size(), 6u);  // (0,1) (0,2) (0,3) (1,2) (1,3) (2,3)
+  EXPECT_NEAR(i[0], 0.5, 1e-12);
+  EXPECT_NEAR(i[1], 0.5, 1e-12);
+  EXPECT_NEAR(i[2], 0.0, 1e-12);
+  EXPECT_NEAR(i[3], 0.5, 1e-12);
+  EXPECT_THROW(analysis::shapleyInteractions({1.0, 2.0}, 1), std::invalid_argument);
+}
+
+// Issue 31: a ratio of sums with its delta-method interval, and Wilson's interval for a proportion.
+TEST(Stats, RatioOfSumsAndWilsonInterval) {
+  // b constant: the ratio is mean(a) / b and its interval the t-interval of a / b.
+  const std::vector<double> a{1, 2, 3, 4, 5}, b(5, 2.0);
+  const auto r = analysis::ratioOfSums(a, b);
+  EXPECT_NEAR(r.mean, 1.5, 1e-12);
+  std::vector<double> half{0.5, 1, 1.5, 2, 2.5};
+  const auto ci = analysis::meanCI(half);
+  EXPECT_NEAR(r.low, ci.low, 1e-9);
+  EXPECT_NEAR(r.high, ci.high, 1e-9);
+  // A unit with b = 0 adds nothing to the ratio: utterances where nothing moves weigh nothing.
+  const auto r2 = analysis::ratioOfSums({1, 2, 0.7}, {2, 2, 0});
+  EXPECT_NEAR(r2.mean, 3.0 / 4.0 + 0.7 / 4.0, 1e-12);
+  EXPECT_NEAR(analysis::ratioOfSums({1, 2, 0}, {2, 2, 0}).mean, 0.75, 1e-12);
+  EXPECT_TRUE(std::isnan(analysis::ratioOfSums({1.0}, {0.0}).mean));
+  EXPECT_TRUE(std::isnan(analysis::ratioOfSums({1.0}, {2.0}).low));
+  // Wilson: 8 of 10 -> [0.4902, 0.9433] (statsmodels' proportion_confint(8, 10, method='wilson')).
+  const auto w = analysis::wilsonInterval(8, 10);
+  EXPECT_NEAR(w.value, 0.8, 1e-12);
+  EXPECT_NEAR(w.low, 0.49016, 1e-4);
+  EXPECT_NEAR(w.high, 0.94331, 1e-4);
+  const auto all = analysis::wilsonInterval(10, 10);
+  EXPECT_NEAR(all.high, 1.0, 1e-12);
+  EXPECT_GT(all.low, 0.6);
+  EXPECT_TRUE(std::isnan(analysis::wilsonInterval(0, 0).value));
+}

@@ -172,6 +172,9 @@ SeedComparison compareWithSeeds(const std::vector<int>& gold, const std::vector<
   if (out.weightedF1A.size() == out.weightedF1B.size() && out.weightedF1A.size() >= 2) {
     out.paired = true;
     out.pairedT = pairedTTest(out.weightedF1B, out.weightedF1A);
+    std::vector<double> d;
+    for (std::size_t i = 0; i < out.weightedF1A.size(); ++i) d.push_back(out.weightedF1B[i] - out.weightedF1A[i]);
+    out.pairedDifference = seedInterval(d);
   }
   return out;
 }

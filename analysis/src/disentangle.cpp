@@ -260,8 +260,41 @@ class Softmax {
 
 }  // namespace
 
+std::vector<int> assignFolds(const std::vector<int>& labels, const std::vector<int>& groups, int folds, std::uint64_t seed) {
+  const std::size_t n = labels.size();
+  if (!groups.empty() && groups.size() != n) throw std::invalid_argument("folds: groups and rows differ in number");
+  std::vector<int> foldOf(n, 0);
+  std::mt19937_64 g(seed);
+  if (groups.empty()) {
+    // Stratified: each class's rows, shuffled by seed, dealt round-robin.
+    std::map<int, std::vector<std::size_t>> byClass;
+    for (std::size_t i = 0; i < n; ++i) byClass[labels[i]].push_back(i);
+    int dealt = 0;
+    for (auto& [label, rows] : byClass) {
+      for (std::size_t i = rows.size(); i > 1; --i) std::swap(rows[i - 1], rows[static_cast<std::size_t>(g() % i)]);
+      for (std::size_t r : rows) foldOf[r] = dealt++ % folds;
+    }
+    return foldOf;
+  }
+  std::map<int, std::size_t> size;
+  for (int id : groups) ++size[id];
+  std::vector<std::pair<int, std::size_t>> order(size.begin(), size.end());
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(g() % i)]);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<std::size_t> load(static_cast<std::size_t>(folds), 0);
+  std::map<int, int> foldOfGroup;
+  for (const auto& [id, rows] : order) {
+    const auto lightest = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    foldOfGroup[id] = lightest;
+    load[static_cast<std::size_t>(lightest)] += rows;
+  }
+  for (std::size_t i = 0; i < n; ++i) foldOf[i] = foldOfGroup[groups[i]];
+  return foldOf;
+}
+
 ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labelsIn, int folds,
-                        double c, std::uint64_t seed, int maxIterations, const CancelCheck& cancelled) {
+                        double c, std::uint64_t seed, int maxIterations, const CancelCheck& cancelled,
+                        const std::vector<int>& groups) {
   if (labelsIn.size() != n) throw std::invalid_argument("linear probe: labels and rows differ in number");
   if (folds < 2) throw std::invalid_argument("linear probe: needs at least 2 folds");
   int k = 0;
@@ -273,16 +306,7 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
   for (int l : labels) ++count[static_cast<std::size_t>(l)];
   result.chance = static_cast<double>(*std::max_element(count.begin(), count.end())) / static_cast<double>(n);
 
-  // Stratified folds: each class's rows, shuffled by seed, dealt round-robin.
-  std::vector<int> foldOf(n);
-  std::mt19937_64 g(seed);
-  std::vector<std::vector<std::size_t>> byClass(static_cast<std::size_t>(k));
-  for (std::size_t i = 0; i < n; ++i) byClass[static_cast<std::size_t>(labels[i])].push_back(i);
-  int dealt = 0;
-  for (auto& rows : byClass) {
-    for (std::size_t i = rows.size(); i > 1; --i) std::swap(rows[i - 1], rows[static_cast<std::size_t>(g() % i)]);
-    for (std::size_t r : rows) foldOf[r] = dealt++ % folds;
-  }
+  const std::vector<int> foldOf = assignFolds(labels, groups, folds, seed);
 
   std::vector<double> accs;
   for (int f = 0; f < folds; ++f) {
@@ -322,6 +346,7 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
     for (std::size_t i = 0; i < yte.size(); ++i) right += model.predict(xte.data() + i * d) == yte[i];
     accs.push_back(static_cast<double>(right) / static_cast<double>(yte.size()));
   }
+  result.folds = static_cast<int>(accs.size());
   double m = 0;
   for (double a : accs) m += a;
   m /= static_cast<double>(accs.size());
@@ -334,8 +359,9 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
 
 ConditionalProbe conditionalProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels,
                                   const std::vector<int>& given, int folds, double c, std::uint64_t seed, int maxIterations,
-                                  const CancelCheck& cancelled) {
+                                  const CancelCheck& cancelled, const std::vector<int>& groups) {
   if (labels.size() != n || given.size() != n) throw std::invalid_argument("conditional probe: labels and rows differ in number");
+  if (!groups.empty() && groups.size() != n) throw std::invalid_argument("conditional probe: groups and rows differ in number");
   if (folds < 2) throw std::invalid_argument("conditional probe: needs at least 2 folds");
   std::map<int, std::vector<std::size_t>> rowsOf;
   for (std::size_t i = 0; i < n; ++i) rowsOf[given[i]].push_back(i);
@@ -356,12 +382,13 @@ ConditionalProbe conditionalProbe(const float* x, std::size_t n, std::size_t d, 
       group.accuracy = group.chance = 1.0;
     } else {
       std::vector<float> sub(rows.size() * d);
-      std::vector<int> subLabels(rows.size());
+      std::vector<int> subLabels(rows.size()), subGroups;
       for (std::size_t k = 0; k < rows.size(); ++k) {
         std::copy(x + rows[k] * d, x + (rows[k] + 1) * d, sub.begin() + static_cast<std::ptrdiff_t>(k * d));
         subLabels[k] = labels[rows[k]];
+        if (!groups.empty()) subGroups.push_back(groups[rows[k]]);
       }
-      const ProbeResult p = linearProbe(sub.data(), rows.size(), d, subLabels, folds, c, seed, maxIterations, cancelled);
+      const ProbeResult p = linearProbe(sub.data(), rows.size(), d, subLabels, folds, c, seed, maxIterations, cancelled, subGroups);
       if (p.cancelled) {
         r.cancelled = true;
         return r;
@@ -381,10 +408,42 @@ ConditionalProbe conditionalProbe(const float* x, std::size_t n, std::size_t d, 
   return r;
 }
 
+EmotionTransfer emotionTransfer(const float* x, std::size_t n, std::size_t d, const std::vector<int>& emotion,
+                                const std::vector<int>& speaker, const std::vector<int>& groups, int folds, double c,
+                                std::uint64_t seed, int maxIterations, const CancelCheck& cancelled) {
+  if (emotion.size() != n || speaker.size() != n) throw std::invalid_argument("emotion transfer: labels and rows differ in number");
+  EmotionTransfer t;
+  std::map<int, int> speakers, emotions;
+  for (int s : speaker) ++speakers[s];
+  for (int e : emotion) ++emotions[e];
+  t.speakers = static_cast<int>(speakers.size());
+  if (t.speakers < 2 || emotions.size() < 2) {
+    t.error = t.speakers < 2 ? "fewer than 2 speakers" : "fewer than 2 emotions";
+    return t;
+  }
+  const int speakerFolds = std::min(folds, t.speakers);
+  const ProbeResult across = linearProbe(x, n, d, emotion, speakerFolds, c, seed, maxIterations, cancelled, speaker);
+  if (across.cancelled) {
+    t.error = "cancelled";
+    return t;
+  }
+  const ProbeResult within = linearProbe(x, n, d, emotion, folds, c, seed, maxIterations, cancelled, groups);
+  if (within.cancelled) {
+    t.error = "cancelled";
+    return t;
+  }
+  t.acrossSpeakers = across.accuracy;
+  t.withinSpeakers = within.accuracy;
+  t.chance = across.chance;
+  t.folds = across.folds;
+  return t;
+}
+
 DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::size_t d, const std::vector<int>& speaker,
                                           const std::vector<int>& emotion, int folds, std::uint64_t seed, int iterations,
-                                          const CancelCheck& cancelled) {
+                                          const CancelCheck& cancelled, const std::vector<int>& dialogue) {
   DisentangleNumbers r;
+  r.foldsByDialogue = !dialogue.empty();
   r.samples = n;
   r.dims = d;
   const double nan = std::nan("");
@@ -399,18 +458,23 @@ DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::si
     }
     r.silhouetteSpeaker = sil[0];
     r.silhouetteEmotion = sil[1];
-    const ProbeResult probe = linearProbe(x, n, d, speaker, folds, 1.0, seed, iterations, cancelled);
+    const ProbeResult probe = linearProbe(x, n, d, speaker, folds, 1.0, seed, iterations, cancelled, dialogue);
     if (probe.cancelled) {
       r.error = "cancelled";
       return r;
     }
     r.speakerProbe = probe;
     try {
-      r.speakerWithinEmotion = conditionalProbe(x, n, d, speaker, emotion, folds, 1.0, seed, iterations, cancelled);
+      r.speakerWithinEmotion = conditionalProbe(x, n, d, speaker, emotion, folds, 1.0, seed, iterations, cancelled, dialogue);
     } catch (const std::invalid_argument& e) {  // e.g. no emotion with enough utterances: the rest stands
       r.speakerWithinEmotion.error = e.what();
     }
     if (r.speakerWithinEmotion.cancelled) {
+      r.error = "cancelled";
+      return r;
+    }
+    r.emotionAcrossSpeakers = emotionTransfer(x, n, d, emotion, speaker, dialogue, folds, 1.0, seed, iterations, cancelled);
+    if (r.emotionAcrossSpeakers.error == "cancelled") {
       r.error = "cancelled";
       return r;
     }

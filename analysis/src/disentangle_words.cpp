@@ -72,6 +72,13 @@ std::string describeDisentanglement(const std::string& name, const DisentangleNu
     if (std::abs(de) < 0.0005) s += "; emotion silhouette unchanged (" + fixed3(n.silhouetteEmotion) + ").";
     else s += "; emotion silhouette " + fixed3(previous->silhouetteEmotion) + " -> " + fixed3(n.silhouetteEmotion) + ".";
   }
+  const EmotionTransfer& t = n.emotionAcrossSpeakers;
+  if (t.error.empty() && std::isfinite(t.acrossSpeakers)) {
+    s += " Emotion read on speakers the probe never saw: " + percent(t.acrossSpeakers) + ", on speakers it was trained on " +
+         percent(t.withinSpeakers) + " (chance " + percent(t.chance) + ")";
+    if (100 * t.gap() >= kSpeakerLiftPoints) s += ": each speaker shows emotion in a way of their own.";
+    else s += ": emotion looks alike across speakers.";
+  }
   return s;
 }
 

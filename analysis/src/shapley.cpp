@@ -32,6 +32,28 @@ std::vector<double> shapleyValues(const std::vector<double>& values, int players
   return phi;
 }
 
+std::vector<double> shapleyInteractions(const std::vector<double>& values, int players) {
+  checkSize(values, players);
+  if (players < 2) throw std::invalid_argument("shapley interactions: needs at least 2 players");
+  const unsigned full = (1u << players) - 1;
+  // weight(s) = s! (n - s - 2)! / (n - 1)!
+  std::vector<double> weight(static_cast<std::size_t>(players - 1));
+  for (int s = 0; s + 2 <= players; ++s)
+    weight[static_cast<std::size_t>(s)] = std::exp(std::lgamma(s + 1.0) + std::lgamma(players - s - 1.0) - std::lgamma(players + 0.0));
+  std::vector<double> out;
+  for (int i = 0; i < players; ++i)
+    for (int j = i + 1; j < players; ++j) {
+      const unsigned bi = 1u << i, bj = 1u << j;
+      double sum = 0;
+      for (unsigned s = 0; s <= full; ++s) {
+        if (s & (bi | bj)) continue;
+        sum += weight[static_cast<std::size_t>(__builtin_popcount(s))] * (values[s | bi | bj] - values[s | bi] - values[s | bj] + values[s]);
+      }
+      out.push_back(sum);
+    }
+  return out;
+}
+
 std::vector<double> leaveOneOutDrops(const std::vector<double>& values, int players) {
   checkSize(values, players);
   const unsigned full = (1u << players) - 1;

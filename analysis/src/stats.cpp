@@ -115,6 +115,65 @@ double studentQuantile(double p, double df) {
   return p > 0.5 ? x : -x;
 }
 
+MeanCI ratioOfSums(const std::vector<double>& a, const std::vector<double>& b, double level) {
+  if (a.size() != b.size()) throw std::invalid_argument("ratio of sums: the two lists differ in length");
+  const double nan = std::nan("");
+  MeanCI r;
+  r.n = static_cast<int>(a.size());
+  double sa = 0, sb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) { sa += a[i]; sb += b[i]; }
+  r.low = r.high = nan;
+  if (sb == 0) {
+    r.mean = r.std = nan;
+    return r;
+  }
+  r.mean = sa / sb;
+  r.std = nan;
+  if (r.n < 2) return r;
+  const double n = r.n, meanB = sb / n;
+  double ss = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double e = a[i] - r.mean * b[i];
+    ss += e * e;
+  }
+  const double se = std::sqrt(ss / (n * (n - 1))) / std::fabs(meanB);
+  r.std = se;  // the standard error of the ratio
+  const double half = studentQuantile(0.5 + level / 2, n - 1) * se;
+  r.low = r.mean - half;
+  r.high = r.mean + half;
+  return r;
+}
+
+Proportion wilsonInterval(long k, long n, double level) {
+  Proportion p;
+  p.k = k;
+  p.n = n;
+  if (n <= 0) {
+    p.value = p.low = p.high = std::nan("");
+    return p;
+  }
+  // z, the normal quantile of 0.5 + level / 2, by bisection on Phi(x) = erfc(-x / sqrt 2) / 2.
+  double lo = 0, hi = 40;
+  for (int it = 0; it < 200; ++it) {
+    const double mid = (lo + hi) / 2;
+    (0.5 * std::erfc(-mid / std::sqrt(2.0)) < 0.5 + level / 2 ? lo : hi) = mid;
+  }
+  const double z = (lo + hi) / 2;
+  const double f = static_cast<double>(k) / n, z2 = z * z;
+  const double centre = (f + z2 / (2 * n)) / (1 + z2 / n);
+  const double half = z / (1 + z2 / n) * std::sqrt(f * (1 - f) / n + z2 / (4.0 * n * n));
+  p.value = f;
+  p.low = std::max(0.0, centre - half);
+  p.high = std::min(1.0, centre + half);
+  return p;
+}
+
+MeanCI seedInterval(const std::vector<double>& perSeed, double level) {
+  MeanCI r = meanCI(perSeed, level);
+  if (r.n < kMinSeedsForInterval) r.low = r.high = std::nan("");
+  return r;
+}
+
 MeanCI meanCI(const std::vector<double>& values, double level) {
   const MeanStd ms = meanStd(values);
   MeanCI r;

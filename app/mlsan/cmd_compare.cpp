@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <cmath>
 #include <iostream>
 #include <vector>
 
@@ -107,7 +108,13 @@ json compareRuns(const std::string& runA, const std::string& runB, const std::ve
                   {"weighted_f1_std", 100 * s.weightedF1.std}, {"per_class_f1", f1}};
     };
     json seeds{{"a", side(all.a, runA, moreA)}, {"b", side(all.b, runB, moreB)}};
-    if (all.paired) seeds["paired_t_test"] = {{"t", all.pairedT.statistic}, {"df", all.pairedT.df}, {"p_value", all.pairedT.pValue}};
+    if (all.paired) {
+      seeds["paired_t_test"] = {{"t", all.pairedT.statistic}, {"df", all.pairedT.df}, {"p_value", all.pairedT.pValue}};
+      const auto& d = all.pairedDifference;
+      auto num = [](double v) { return std::isfinite(v) ? json(100 * v) : json(nullptr); };
+      seeds["difference"] = {{"mean", 100 * d.mean}, {"std", 100 * d.std}, {"ci", json::array({num(d.low), num(d.high)})},
+                             {"interval", "t"}, {"seeds", d.n}};
+    }
     j["seeds"] = seeds;
   }
   std::vector<std::string> runsA{runA}, runsB{runB};
@@ -158,9 +165,18 @@ void printComparison(const json& j) {
       std::printf("  %-12s A %6.2f +- %5.2f   B %6.2f +- %5.2f\n", l.c_str(), s["a"]["per_class_f1"][l]["mean"].get<double>(),
                   s["a"]["per_class_f1"][l]["std"].get<double>(), s["b"]["per_class_f1"][l]["mean"].get<double>(),
                   s["b"]["per_class_f1"][l]["std"].get<double>());
-    if (s.contains("paired_t_test"))
+    if (s.contains("paired_t_test")) {
       std::printf("Paired t-test over seeds (B - A): t = %.3f, p = %.3g\n", s["paired_t_test"]["t"].get<double>(),
                   s["paired_t_test"]["p_value"].get<double>());
+      const auto& d = s["difference"];
+      if (d["ci"][0].is_null())
+        std::printf("B - A over %d seeds: %+.2f +- %.2f (no interval below 3 seeds)\n", d["seeds"].get<int>(), d["mean"].get<double>(),
+                    d["std"].get<double>());
+      else
+        std::printf("B - A over %d seeds: %+.2f +- %.2f, 95%% t-interval [%+.2f, %+.2f] (%d degrees of freedom)\n", d["seeds"].get<int>(),
+                    d["mean"].get<double>(), d["std"].get<double>(), d["ci"][0].get<double>(), d["ci"][1].get<double>(),
+                    d["seeds"].get<int>() - 1);
+    }
   }
   printEpochGaps(j);
 }

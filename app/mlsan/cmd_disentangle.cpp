@@ -42,6 +42,16 @@ json disentangleJson(const analysis::DisentangleNumbers& r, const std::vector<st
   else
     j["speaker_probe_within_emotion"] = {{"accuracy", w.accuracy}, {"chance", w.chance}, {"utterances", w.rows},
                                          {"utterances_left_out", w.rowsLeftOut}, {"emotions", groups}};
+  const auto& t = r.emotionAcrossSpeakers;
+  if (!t.error.empty())
+    j["emotion_transfer_across_speakers"] = {{"error", t.error}};
+  else
+    j["emotion_transfer_across_speakers"] = {
+        {"across_speakers", t.acrossSpeakers}, {"within_speakers", t.withinSpeakers}, {"gap", t.gap()}, {"chance", t.chance},
+        {"speakers", t.speakers}, {"speaker_folds", t.folds},
+        {"method", "linear emotion probe; across: folds grouped by speaker (tested on speakers never seen in training); within: "
+                   "folds grouped by dialogue"}};
+  j["folds"] = r.foldsByDialogue ? "grouped by dialogue" : "stratified by utterance";
   const auto info = analysis::speakerInformation(r);
   j["speaker_information"] = info == analysis::SpeakerInformation::BeyondEmotion    ? "beyond_emotion"
                              : info == analysis::SpeakerInformation::ThroughEmotion ? "through_emotion"
@@ -66,7 +76,7 @@ void addDisentangleCommand(CLI::App& app) {
   cmd->add_option("run", *run, "Run folder written by mlsan train")->required();
   cmd->add_option("--corpus", *corpusOverride, "Corpus (default: the one the run was trained on)");
   cmd->add_option("--split", *split, "train, dev or test")->capture_default_str();
-  cmd->add_option("--max-samples", *maxSamples, "Utterances used (a fixed subsample drawn by --seed; silhouette is O(n^2))")
+  cmd->add_option("--max-samples", *maxSamples, "Utterances used (a fixed subsample drawn by --seed; 0: all; silhouette is O(n^2))")
       ->capture_default_str();
   cmd->add_option("--folds", *folds, "Cross-validation folds of the probe")->capture_default_str();
   cmd->add_option("--iterations", *iterations, "L-BFGS iterations of the probe")->capture_default_str();
@@ -88,14 +98,14 @@ void addDisentangleCommand(CLI::App& app) {
     const int other = model::otherSpeaker(corpus);
     std::vector<model::FeatureSet> sets;
     for (model::FeatureKind k : model::kFeatureKindOrder)
-      sets.push_back(model::extractFeatureSet(corpus, inf, k, static_cast<std::size_t>(std::max(10, *maxSamples)), *seed));
+      sets.push_back(model::extractFeatureSet(corpus, inf, k, static_cast<std::size_t>(std::max(0, *maxSamples)), *seed));  // 0: all
     std::vector<analysis::DisentangleNumbers> numbers;
     json features = json::object();
     for (const auto& f : sets) {
       const char* name = model::featureKindName(f.kind);
       if (!*asJson) std::fprintf(stderr, "measuring %s (%zu utterances x %zu dims)...\n", name, f.rows(), f.dim);
       numbers.push_back(
-          analysis::measureDisentanglement(f.x.data(), f.rows(), f.dim, f.speaker, f.emotion, *folds, *seed, *iterations));
+          analysis::measureDisentanglement(f.x.data(), f.rows(), f.dim, f.speaker, f.emotion, *folds, *seed, *iterations, {}, f.dialogue));
     }
     // Each representation's sentence, against the stage before it in the model.
     std::vector<std::string> sentences;
@@ -120,8 +130,8 @@ void addDisentangleCommand(CLI::App& app) {
     }
     std::printf("%s, %s split, %s (FiLM %s, gate %s)\n", run->c_str(), split->c_str(), corpus.name.c_str(), m.config().film ? "on" : "off",
                 m.config().gate ? "on" : "off");
-    std::printf("%-13s %7s %11s %11s %15s %7s %13s %7s\n", "features", "samples", "sil.speaker", "sil.emotion", "speaker probe",
-                "chance", "within emotion", "chance");
+    std::printf("%-13s %7s %11s %11s %15s %7s %13s %7s %12s %10s %7s\n", "features", "samples", "sil.speaker", "sil.emotion",
+                "speaker probe", "chance", "within emotion", "chance", "emo unseen", "emo seen", "chance");
     for (const auto& f : sets) {
       const char* name = model::featureKindName(f.kind);
       const json& r = features[name];
@@ -130,17 +140,22 @@ void addDisentangleCommand(CLI::App& app) {
         continue;
       }
       const json& w = r["speaker_probe_within_emotion"];
+      const json& t = r["emotion_transfer_across_speakers"];
       const double nan = std::nan("");
-      std::printf("%-13s %7zu %11.4f %11.4f %9.1f%% ±%3.1f %6.1f%% %13.1f%% %6.1f%%\n", name, f.rows(),
+      std::printf("%-13s %7zu %11.4f %11.4f %9.1f%% ±%3.1f %6.1f%% %13.1f%% %6.1f%% %11.1f%% %9.1f%% %6.1f%%\n", name, f.rows(),
                   r["silhouette_speaker"].get<double>(), r["silhouette_emotion"].get<double>(),
                   100 * r["speaker_probe_accuracy"].get<double>(), 100 * r["speaker_probe_std"].get<double>(),
-                  100 * r["speaker_chance"].get<double>(), 100 * w.value("accuracy", nan), 100 * w.value("chance", nan));
+                  100 * r["speaker_chance"].get<double>(), 100 * w.value("accuracy", nan), 100 * w.value("chance", nan),
+                  100 * t.value("across_speakers", nan), 100 * t.value("within_speakers", nan), 100 * t.value("chance", nan));
     }
     std::printf("\n");
     for (const auto& s : sentences) std::printf("- %s\n", s.c_str());
     std::printf("\nThe probe within each emotion predicts the speaker among one emotion's utterances only; its chance is\n"
                 "what the emotion alone gives. Speaker information above that is entanglement; the rest follows from\n"
-                "the speakers' different emotion mixes. \"Decodable\" means at least %.0f points above chance.\n",
+                "the speakers' different emotion mixes. \"Decodable\" means at least %.0f points above chance.\n"
+                "emo unseen / emo seen: an emotion probe tested on speakers it never saw (folds grouped by speaker) and on\n"
+                "speakers it was trained on; the paper's Fig. 5 claims that calibration closes this gap. Every probe's\n"
+                "folds are grouped by dialogue, so one dialogue's utterances never sit on both sides of a split.\n",
                 analysis::kSpeakerLiftPoints);
     if (!m.config().gate)
       std::printf("This model has no gate: audio_gated and visual_gated are the context features a gate would scale.\n");

@@ -209,7 +209,7 @@ void addAblationCommands(CLI::App& app) {
   auto factorial = std::make_shared<bool>(false);
   cmd->add_flag("--factorial", *factorial,
                 "All 8 subsets of {FiLM, Gate, Aux} instead of leaving one out: main effects and interactions with paired "
-                "p, and the Shapley attribution of the gain over MultiEMO with bootstrap 95% CIs over the seeds");
+                "p, and the Shapley attribution of the gain over MultiEMO with Student-t 95% intervals over the seeds (none below 3)");
   setExamples(cmd,
       {
        {"Table 2 on the demo corpus over three seeds",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // mlsan explain: modality reliance of a run, measured by intervention (model/reliance.h).
 #include <cmath>
+#include <string>
 #include <iostream>
 
 #include "commands.h"
@@ -16,34 +17,44 @@ namespace {
 
 void printShares(const json& g, int nameWidth) {
   std::printf("  %-*s %6d", nameWidth, g["name"].get<std::string>().c_str(), g["utterances"].get<int>());
+  auto num = [](const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); };
   for (const char* m : {"text", "audio", "visual"}) {
     const auto& x = g[m];
-    std::printf("   %.2f [%.2f, %.2f]", x["mean"].get<double>(), x["ci"][0].get<double>(), x["ci"][1].get<double>());
+    std::printf("   %.2f [%.2f, %.2f] -%.2f", num(x["reliance"]), num(x["ci"][0]), num(x["ci"][1]), num(x["against"]));
   }
   std::printf("\n");
 }
 
 void printHeader(int nameWidth, const char* first) {
-  std::printf("  %-*s %6s   %-18s   %-18s   %-18s\n", nameWidth, first, "utts", "text [95% CI]", "audio [95% CI]", "visual [95% CI]");
+  std::printf("  %-*s %6s   %-24s   %-24s   %-24s\n", nameWidth, first, "utts", "text [95% CI] -against", "audio [95% CI] -against",
+              "visual [95% CI] -against");
 }
 
 void printExplanation(const json& j, const std::string& run, bool byType, const model::RunExplanation& r) {
   std::printf("modality reliance of %s on the %s split: %zu utterances%s\n", run.c_str(), j["split"].get<std::string>().c_str(),
               j["utterances"].size(), r.reused ? " (stored results reused)" : "");
-  std::printf("value: %s; a removed modality is %s, removed %s\n", j["value"].get<std::string>().c_str(),
-              j["absent"] == "mean" ? "its training mean" : "zeros",
+  const std::string absent = j["absent"] == "draw"   ? "a random training utterance of the same speaker's, " + std::to_string(j["draws"].get<int>()) + " draws"
+                             : j["absent"] == "mean" ? std::string("its training mean")
+                                                     : std::string("zeros");
+  std::printf("value: %s; a removed modality is %s, removed %s\n", j["value"].get<std::string>().c_str(), absent.c_str(),
               j["scope"] == "dialogue" ? "from the whole dialogue" : "at the explained utterance only");
-  std::printf("shares are |Shapley value| normalised to sum to 1, mean over utterances\n\n");
+  if (j.contains("median_share_se") && j["draws"].get<int>() > 1)
+    std::printf("Monte-Carlo standard error of a share at the median utterance: %.3f\n", j["median_share_se"].get<double>());
+  std::printf("reliance: sum of each modality's positive Shapley values / sum of |Shapley values| over the group's utterances\n"
+              "(utterances weigh by how much their modalities move the prediction); -against: the negative part; 95%% CI by\n"
+              "the delta method over utterances\n\n");
   int width = 8;
   for (const auto& s : j["speakers"]) width = std::max(width, static_cast<int>(s["name"].get<std::string>().size()));
   printHeader(width, "speaker");
   printShares(j["overall"], width);
   for (const auto& s : j["speakers"]) printShares(s, width);
   const auto& c = j["interactions"];
-  std::printf("\ninteractions: dominance %d (text %d, audio %d, visual %d), complement %d, conflict %d\n", c["dominance"].get<int>(),
-              c.value("dominance_text", 0), c.value("dominance_audio", 0), c.value("dominance_visual", 0), c["complement"].get<int>(),
-              c["conflict"].get<int>());
+  std::printf("\ninteractions: dominance %d (text %d, audio %d, visual %d), complement %d, conflict %d, additive %d, weak %d\n",
+              c["dominance"].get<int>(), c.value("dominance_text", 0), c.value("dominance_audio", 0), c.value("dominance_visual", 0),
+              c["complement"].get<int>(), c["conflict"].get<int>(), c["additive"].get<int>(), c["weak"].get<int>());
   std::printf("rule: %s\n", j["interaction_rule"].get<std::string>().c_str());
+  if (j.contains("by_speaker_type") && !byType)
+    std::printf("(a demo-family corpus: --by-speaker-type sets the reliance against each speaker's type)\n");
   if (byType && j.contains("by_speaker_type")) {
     const auto& t = j["by_speaker_type"];
     std::printf("\nby speaker type (the demo generator's truth):\n");
@@ -60,6 +71,17 @@ void printExplanation(const json& j, const std::string& run, bool byType, const 
                   test["measure"].get<std::string>().c_str(), test["test"].get<std::string>().c_str(), test["difference"].get<double>(),
                   test["t"].get<double>(), test["df"].get<double>(), test["p"].get<double>(), test["n_voice_led"].get<std::size_t>(),
                   test["n_face_led"].get<std::size_t>());
+    }
+  }
+  if (j.contains("validation")) {
+    const auto& v = j["validation"];
+    std::printf("\nchecked against the generator's truth (utterance by utterance; %s):\n", v["interval"].get<std::string>().c_str());
+    for (const char* k : {"showing_beats_misleading", "conflict_precision", "conflict_recall"}) {
+      const auto& f = v[k];
+      if (f["value"].is_null()) std::printf("  %-26s no utterance\n", k);
+      else
+        std::printf("  %-26s %.3f [%.3f, %.3f] over %ld utterances\n", k, f["value"].get<double>(), f["ci"][0].get<double>(),
+                    f["ci"][1].get<double>(), f["utterances"].get<long>());
     }
   }
   std::printf("\nper utterance: %s\n", r.file.c_str());
@@ -107,8 +129,13 @@ void addExplainCommand(CLI::App& app) {
   cmd->add_option("--corpus", *corpusOverride, "Corpus (default: the one the run was trained on; it must be that corpus)");
   cmd->add_option("--split", *split, "train, dev or test")->capture_default_str();
   cmd->add_option("--absent", options->absent,
-                  "What a removed modality becomes: mean (its training-split mean) or zero (as MultiEMO stores a missing face)")
-      ->check(CLI::IsMember({"mean", "zero"}))->capture_default_str();
+                  "What a removed modality becomes: draw (the features of a random training utterance of the same speaker, "
+                  "averaged over --draws draws: an input the model has seen), mean (its training-split mean) or zero (as "
+                  "MultiEMO stores a missing face)")
+      ->check(CLI::IsMember({"draw", "mean", "zero"}))->capture_default_str();
+  cmd->add_option("--draws", options->draws, "With --absent draw: draws per utterance (each value's standard error is reported)")
+      ->capture_default_str();
+  cmd->add_option("--seed", options->seed, "With --absent draw: seed of the draws")->capture_default_str();
   cmd->add_option("--scope", options->scope,
                   "Remove a modality from the whole dialogue (what the prediction rests on, context included) or at the "
                   "explained utterance only (its direct use; about the dialogue's length times slower)")
@@ -119,7 +146,9 @@ void addExplainCommand(CLI::App& app) {
   cmd->add_flag("--gate", *gate,
                 "Also diagnose the speaker gate: how it varies by channel and speaker, its gain on the features, and what "
                 "removing its speaker dependence changes (JSON: gate)");
-  cmd->add_flag("--json", *asJson, "Print one JSON object (utterances, speakers, interactions, by_speaker_type on a demo corpus)");
+  cmd->add_flag("--json", *asJson,
+                "Print one JSON object (utterances, speakers, interactions; on a demo-family corpus by_speaker_type and "
+                "validation, the explanations checked against the generator's truth)");
   cmd->add_option("--out", *out, "Also write the JSON object to this file");
   cmd->add_option("--threads", *threads, "CPU threads")->capture_default_str();
   setExamples(cmd,

@@ -201,11 +201,14 @@ void addTsneCommand(CLI::App& app) {
     if (fromRun && !o->noDisentangle) {
       json d;
       if (!raw.x.empty())
-        d["before"] = disentangleJson(analysis::measureDisentanglement(raw.x.data(), raw.rows(), raw.dim, raw.speaker, raw.emotion), corpus.labels.labels);
-      d[raw.x.empty() ? "features" : "after"] =
-          disentangleJson(analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion), corpus.labels.labels);
+        d["before"] = disentangleJson(analysis::measureDisentanglement(raw.x.data(), raw.rows(), raw.dim, raw.speaker, raw.emotion, 5, 1,
+                                                                       100, {}, raw.dialogue),
+                                      corpus.labels.labels);
+      d[raw.x.empty() ? "features" : "after"] = disentangleJson(
+          analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion, 5, 1, 100, {}, fs.dialogue),
+          corpus.labels.labels);
       const json lay = disentangleJson(analysis::measureDisentanglement(r.layout.data(), r.n, static_cast<std::size_t>(r.dims),
-                                                                        fs.speaker, fs.emotion));
+                                                                        fs.speaker, fs.emotion, 5, 1, 100, {}, fs.dialogue));
       d["layout"] = lay;
       j["disentangle"] = d;
     }

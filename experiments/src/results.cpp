@@ -156,7 +156,7 @@ std::string factorialCsv(const ResultTable& t) {
   for (const auto& term : a.terms) {
     out.text("effect").text(term.key).text(term.name);
     parts(term.mask);
-    out.integer(n).fixed(term.estimate, 4).fixed(term.std, 4).text("").number(term.pValue, 6).text("").text("");
+    out.integer(n).fixed(term.estimate, 4).fixed(term.std, 4).text("").number(term.pValue, 6).fixed(term.ciLow, 4).fixed(term.ciHigh, 4);
     for (double v : alignSeeds(t, term.perSeed)) out.fixed(v, 4);
     out.endRow();
   }
@@ -185,8 +185,11 @@ std::string estimateStd(const FactorialTerm& x, const char* pm) {
   return signedNumber(x.estimate) + (std::isfinite(x.std) ? std::string(pm) + fmt(x.std) : std::string());
 }
 std::string bootstrapNote(const FactorialAnalysis& a) {
-  return std::to_string(a.seeds.size()) + " seed(s) with all 8 runs; bootstrap over seeds, " + std::to_string(a.resamples) +
-         " resamples, percentile " + fmt(100 * a.level, "%.0f") + "% interval";
+  const std::string n = std::to_string(a.seeds.size());
+  if (static_cast<int>(a.seeds.size()) < analysis::kMinSeedsForInterval)
+    return n + " seed(s) with all 8 runs; no interval below " + std::to_string(analysis::kMinSeedsForInterval) + " seeds";
+  return n + " seeds with all 8 runs; " + fmt(100 * a.level, "%.0f") + "% Student-t interval over the per-seed values (" +
+         std::to_string(a.seeds.size() - 1) + " degrees of freedom)";
 }
 
 std::string factorialText(const ResultTable& t) {
@@ -349,14 +352,17 @@ json toJson(const ResultTable& t) {
       json per = json::array();
       for (double v : x.perSeed) per.push_back(num(v));
       effects.push_back({{"term", x.key}, {"name", x.name}, {"estimate", num(x.estimate)}, {"std", num(x.std)},
-                         {"p_value", num(x.pValue)}, {"per_seed", per}});
+                         {"ci", json::array({num(x.ciLow), num(x.ciHigh)})}, {"p_value", num(x.pValue)}, {"per_seed", per}});
     }
     out["shapley"] = shapley;
     out["gain"] = attributedJson(a.gain);
     out["effects"] = effects;
     out["complete_seeds"] = a.seeds;
-    out["bootstrap"] = {{"resamples", a.resamples}, {"seed", a.bootstrapSeed}, {"level", a.level}, {"interval", "percentile"},
-                        {"unit", "seed (its 8 runs resampled together)"}};
+    out["interval"] = a.interval;
+    out["interval_level"] = a.level;
+    out["interval_seeds"] = a.seeds.size();
+    out["interval_note"] = "Student's t over the per-seed values, n - 1 degrees of freedom; null below " +
+                           std::to_string(analysis::kMinSeedsForInterval) + " seeds";
     out["effects_test"] = "two-sided one-sample t-test over seeds of the per-seed effect against 0 (= paired t-test of the two halves)";
     if (!a.valid()) out["factorial_note"] = a.note;
   }

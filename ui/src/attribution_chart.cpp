@@ -52,11 +52,14 @@ QString AttributionChart::summary() const {
                      : tr("Full ML-SAN is %1 W-F1 points below MultiEMO; %2 accounts for %3");
   text = text.arg(a.gain.value >= 0 ? signedText(a.gain.value) : QString::number(-a.gain.value, 'f', 2),
                   QString::fromUtf8(ex::kComponentNames[best]), signedText(a.shapley[best].value));
+  if (!std::isfinite(a.gain.ciLow))
+    return text + tr(" (Shapley values over %n seed(s); no interval below 3 seeds).", nullptr, static_cast<int>(a.seeds.size()));
   QStringList zero;
   for (int i = 0; i < 3; ++i)
     if (a.shapley[i].ciLow <= 0 && a.shapley[i].ciHigh >= 0) zero << QString::fromUtf8(ex::kComponentNames[i]);
   if (!zero.isEmpty()) text += tr("; the interval of %1 includes 0").arg(zero.join(tr(" and ")));
-  return text + tr(" (Shapley values, 95% bootstrap CI over %n seed(s)).", nullptr, static_cast<int>(a.seeds.size()));
+  return text + tr(" (Shapley values; 95% Student-t interval over %n seeds, n - 1 degrees of freedom).", nullptr,
+                   static_cast<int>(a.seeds.size()));
 }
 
 QRectF AttributionChart::plotRect() const {
@@ -162,9 +165,11 @@ bool AttributionChart::event(QEvent* e) {
       const int i = static_cast<int>((h->pos().x() - r.left()) / (r.width() / n));
       if (i >= 0 && i < n) {
         const auto& b = bs[static_cast<std::size_t>(i)];
-        QToolTip::showText(h->globalPos(), tr("%1: %2 W-F1 points, 95% CI [%3, %4]")
-                                               .arg(b.name, signedText(b.value), signedText(b.low), signedText(b.high)),
-                           this);
+        const QString text = std::isfinite(b.low)
+                                 ? tr("%1: %2 W-F1 points, 95% t-interval over seeds [%3, %4]")
+                                       .arg(b.name, signedText(b.value), signedText(b.low), signedText(b.high))
+                                 : tr("%1: %2 W-F1 points (no interval below 3 seeds)").arg(b.name, signedText(b.value));
+        QToolTip::showText(h->globalPos(), text, this);
         return true;
       }
     }

@@ -162,6 +162,8 @@ void BrowserPanel::refreshRunControls() {
     interaction_->addItem(tr("visual dominates"), UtteranceFilter::kDominanceVisual);
     interaction_->addItem(tr("complement"), UtteranceFilter::kComplement);
     interaction_->addItem(tr("conflict"), UtteranceFilter::kConflict);
+    interaction_->addItem(tr("additive"), UtteranceFilter::kAdditive);
+    interaction_->addItem(tr("weak (barely moved)"), UtteranceFilter::kWeak);
   }
   interaction_->setCurrentIndex(std::max(0, interaction_->findData(keepInteraction)));
   interaction_->setEnabled(rel != nullptr);

@@ -312,8 +312,14 @@ void ConfusionPanel::recompute() {
                 .arg(sa.seeds)
                 .arg(pct(sb.weightedF1.mean, 2), pct(sb.weightedF1.std, 2))
                 .arg(sb.seeds);
-  if (seeds && comparison_->paired)
+  if (seeds && comparison_->paired) {
     text += tr(" · paired t-test over seeds (B \u2212 A): p = %1").arg(QString::number(comparison_->pairedT.pValue, 'g', 3));
+    const auto& d = comparison_->pairedDifference;
+    if (std::isfinite(d.low))
+      text += tr(" · B \u2212 A %1, 95% t-interval over seeds [%2, %3]").arg(signedPct(d.mean, 2), signedPct(d.low, 2), signedPct(d.high, 2));
+    else
+      text += tr(" · B \u2212 A %1 (no interval below 3 seeds)").arg(signedPct(d.mean, 2));
+  }
   summary_->setText(text);
 }
 

@@ -133,7 +133,7 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
           emit j->progress(tr("Measuring %1").arg(stage.mid(stage.indexOf(' ') + 4)), kInferShare + static_cast<int>(share * (s + 1)) - 1);
         });
         map->numbers = analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion, 5, request.seed, 100,
-                                                        [&cancelFlag] { return cancelFlag->load(); });
+                                                        [&cancelFlag] { return cancelFlag->load(); }, fs.dialogue);
         if (cancelFlag->load()) return;
         map->final = true;
         result->maps.push_back(map);
@@ -155,7 +155,7 @@ void EmbeddingJob::start(const EmbeddingRequest& request) {
           const model::FeatureSet fs =
               model::extractFeatureSet(corpus, inf, k, static_cast<std::size_t>(std::max(0, request.maxPoints)), request.seed);
           stage.numbers = analysis::measureDisentanglement(fs.x.data(), fs.rows(), fs.dim, fs.speaker, fs.emotion, 5, request.seed, 100,
-                                                           [&cancelFlag] { return cancelFlag->load(); });
+                                                           [&cancelFlag] { return cancelFlag->load(); }, fs.dialogue);
           if (cancelFlag->load()) return;
         }
         result->stages.push_back(stage);

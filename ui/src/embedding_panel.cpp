@@ -26,7 +26,7 @@ namespace {
 const model::FeatureKind kKinds[] = {model::FeatureKind::AudioFilm, model::FeatureKind::AudioGated, model::FeatureKind::VisualFilm,
                                      model::FeatureKind::VisualGated, model::FeatureKind::Fused};
 constexpr int kKindCount = 5;
-constexpr int kNumberRows = 6;
+constexpr int kNumberRows = 9;
 const int kPoints[] = {500, 1500, 3000, 0};
 }  // namespace
 
@@ -83,10 +83,18 @@ EmbeddingPanel::EmbeddingPanel(StudioState& state, QWidget* parent) : QWidget(pa
   numbers_ = new QTableWidget(kNumberRows, 4);
   numbers_->setObjectName("embeddingNumbers");
   numbers_->setVerticalHeaderLabels({tr("speaker silhouette"), tr("emotion silhouette"), tr("speaker probe accuracy"), tr("probe chance level"),
-                                     tr("speaker probe within emotion"), tr("chance within emotion")});
+                                     tr("speaker probe within emotion"), tr("chance within emotion"),
+                                     tr("emotion probe, unseen speakers"), tr("emotion probe, seen speakers"), tr("emotion chance")});
+  numbers_->verticalHeaderItem(2)->setToolTip(tr("A linear probe of the speaker, 5-fold cross-validated with folds grouped by dialogue "
+                                                 "(one dialogue's utterances never on both sides of a split)."));
   numbers_->verticalHeaderItem(4)->setToolTip(tr("The probe trained and tested among one emotion's utterances at a time "
                                                  "(row-weighted over the emotions): speaker identity beyond what the emotion gives away."));
   numbers_->verticalHeaderItem(5)->setToolTip(tr("Each emotion's most frequent speaker: how often the emotion alone names the speaker."));
+  numbers_->verticalHeaderItem(6)->setToolTip(tr("Emotion transfer across speakers (the paper's Fig. 5 claim): a linear emotion probe "
+                                                 "trained on some speakers and tested on speakers it never saw (folds grouped by speaker)."));
+  numbers_->verticalHeaderItem(7)->setToolTip(tr("The same emotion probe tested on speakers it was trained on (folds grouped by dialogue). "
+                                                 "Well above the unseen-speaker row: each speaker shows emotion in a way of their own."));
+  numbers_->verticalHeaderItem(8)->setToolTip(tr("The most frequent emotion's share: what an emotion probe learns from nothing."));
   numbers_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   numbers_->setSelectionMode(QAbstractItemView::NoSelection);
   numbers_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -354,8 +362,10 @@ void EmbeddingPanel::updateNumbers() {
   };
   for (int c = 0; c < static_cast<int>(stages.size()); ++c) {
     const auto& n = stages[static_cast<std::size_t>(c)].numbers;
-    const double v[kNumberRows] = {n.silhouetteSpeaker, n.silhouetteEmotion, n.speakerProbe.accuracy, n.speakerProbe.chance,
-                                   n.speakerWithinEmotion.accuracy, n.speakerWithinEmotion.chance};
+    const auto& t = n.emotionAcrossSpeakers;
+    const double v[kNumberRows] = {n.silhouetteSpeaker,        n.silhouetteEmotion,          n.speakerProbe.accuracy,
+                                   n.speakerProbe.chance,      n.speakerWithinEmotion.accuracy, n.speakerWithinEmotion.chance,
+                                   t.acrossSpeakers,           t.withinSpeakers,             t.chance};
     for (int r = 0; r < kNumberRows; ++r) {
       const bool percent = r >= 2;
       set(r, c, !n.error.empty() || std::isnan(v[r]) ? QString("\u2014")
@@ -382,8 +392,8 @@ void EmbeddingPanel::updateNumbers() {
   QStringList notes;
   if (stages.size() > 1 && !result_->film) notes << tr("This run has no FiLM: \u201cafter FiLM\u201d is the raw input again.");
   if (stages.size() > 1 && !result_->gate) notes << tr("This run has no gate: the last column is the context features the fusion reads.");
-  notes << tr("Measured on the features themselves (%1 utterances), not on the maps; \u201cdecodable\u201d means at least %2 points above "
-              "chance.")
+  notes << tr("Measured on the features themselves (%1 utterances), not on the maps; probes cross-validated over 5 folds grouped by "
+              "dialogue (by speaker for unseen speakers); \u201cdecodable\u201d means at least %2 points above chance.")
                .arg(stages.back().numbers.samples)
                .arg(analysis::kSpeakerLiftPoints, 0, 'f', 0);
   html += "<p style='margin:2px 0; color:#555'>" + notes.join(' ').toHtmlEscaped() + "</p>";

@@ -57,6 +57,8 @@ QString interactionText(int interaction, int dominant) {
     case 0: return GateTimeline::tr("%1 dominates").arg(QString::fromLatin1(model::modalityName(dominant)));
     case 1: return GateTimeline::tr("complement");
     case 2: return GateTimeline::tr("conflict");
+    case 3: return GateTimeline::tr("additive");
+    case 4: return GateTimeline::tr("weak (the modalities barely move the prediction)");
     default: return GateTimeline::tr("not measured");
   }
 }
@@ -273,7 +275,8 @@ void GateTimeline::rebuild() {
   // identity form, which reach 2).
   const double pad = std::max(0.02, (hi - lo) * 0.15);
   const double top = hi > 1.0 ? 2.0 : 1.0;
-  ay->setRange(std::max(0.0, lo - pad), std::min(top, hi + pad));
+  // Signed reliance shares reach below 0 (a modality that pushes against the prediction).
+  ay->setRange(std::max(reliance ? -1.0 : 0.0, lo - pad), std::min(top, hi + pad));
   ay->setTitleText(reliance ? tr("share") : mode_ == Mode::Gain ? tr("||g h|| / ||h||")
                   : mode_ == Mode::Used ? tr("use-weighted gate") : raw ? tr("mean gate") : tr("share"));
   auto add = [&](QXYSeries* s) {

@@ -62,7 +62,7 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
   run->weightAudio.assign(n, nan);
   run->weightVisual.assign(n, nan);
   for (auto* v : {&run->gainAudio, &run->gainVisual, &run->usedAudio, &run->usedVisual, &run->relianceText, &run->relianceAudio,
-                  &run->relianceVisual})
+                  &run->relianceVisual, &run->shapleyText, &run->shapleyAudio, &run->shapleyVisual})
     v->assign(n, nan);
   run->interaction.assign(n, -1);
   run->dominant.assign(n, -1);
@@ -127,6 +127,9 @@ void RunData::setReliance(const data::Corpus& corpus, const std::vector<model::U
     relianceText[row] = static_cast<float>(s.share[model::kText]);
     relianceAudio[row] = static_cast<float>(s.share[model::kAudio]);
     relianceVisual[row] = static_cast<float>(s.share[model::kVisual]);
+    shapleyText[row] = static_cast<float>(s.shapley[model::kText]);
+    shapleyAudio[row] = static_cast<float>(s.shapley[model::kAudio]);
+    shapleyVisual[row] = static_cast<float>(s.shapley[model::kVisual]);
     interaction[row] = static_cast<std::int8_t>(s.interaction);
     dominant[row] = static_cast<std::int8_t>(s.dominant);
   }

@@ -8,9 +8,11 @@
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <array>
 #include <cmath>
 
 #include "mlsan/analysis/stats.h"
+#include "mlsan/model/reliance.h"
 #include "mlsan/ui/speaker_colors.h"
 #include "mlsan/ui/studio_state.h"
 
@@ -88,9 +90,9 @@ void SpeakerSummary::recompute() {
   }
   const auto& c = *state_.corpus();
   struct Acc {
-    int n = 0, gated = 0;
-    double a = 0, a2 = 0, v = 0, v2 = 0, ga = 0, gv = 0;
-    std::vector<double> rel[2][3];
+    int n = 0;
+    std::vector<double> a, v, ga, gv;
+    std::vector<std::array<double, 3>> shapley[2];
   };
   std::vector<Acc> acc(c.speakers.size());
   auto add = [&](std::size_t row, int speaker) {
@@ -98,17 +100,16 @@ void SpeakerSummary::recompute() {
     Acc& s = acc[static_cast<std::size_t>(speaker)];
     bool counted = false;
     if (gate && run->has(row) && std::isfinite(run->weightAudio[row]) && std::isfinite(run->weightVisual[row])) {
-      const double a = run->weightAudio[row], v = run->weightVisual[row];
-      ++s.gated; s.a += a; s.a2 += a * a; s.v += v; s.v2 += v * v;
-      s.ga += run->gateAudio[row]; s.gv += run->gateVisual[row];
+      s.a.push_back(run->weightAudio[row]);
+      s.v.push_back(run->weightVisual[row]);
+      s.ga.push_back(run->gateAudio[row]);
+      s.gv.push_back(run->gateVisual[row]);
       counted = true;
     }
     for (std::size_t k = 0; k < relRuns.size(); ++k) {
       const RunData* r = relRuns[k];
-      if (!std::isfinite(r->relianceText[row])) continue;
-      s.rel[k][0].push_back(r->relianceText[row]);
-      s.rel[k][1].push_back(r->relianceAudio[row]);
-      s.rel[k][2].push_back(r->relianceVisual[row]);
+      if (!std::isfinite(r->shapleyText[row])) continue;
+      s.shapley[k].push_back({r->shapleyText[row], r->shapleyAudio[row], r->shapleyVisual[row]});
       counted = true;
     }
     if (counted) ++s.n;
@@ -133,21 +134,20 @@ void SpeakerSummary::recompute() {
     r.numSpeakers = static_cast<int>(c.speakers.size());
     r.name = QString::fromStdString(c.speakers[s]);
     r.utterances = a.n;
-    if (a.gated > 0) {
-      const int n = a.gated;
-      r.audioMean = a.a / n;
-      r.visualMean = a.v / n;
-      r.audioSd = n > 1 ? std::sqrt(std::max(0.0, (a.a2 - a.a * a.a / n) / (n - 1))) : 0.0;
-      r.visualSd = n > 1 ? std::sqrt(std::max(0.0, (a.v2 - a.v * a.v / n) / (n - 1))) : 0.0;
-      r.gateAudio = a.ga / n;
-      r.gateVisual = a.gv / n;
+    if (!a.a.empty()) {
+      const auto audio = analysis::meanStd(a.a), visual = analysis::meanStd(a.v);
+      r.audioMean = audio.mean;
+      r.visualMean = visual.mean;
+      r.audioSd = audio.std;
+      r.visualSd = visual.std;
+      r.gateAudio = analysis::meanStd(a.ga).mean;
+      r.gateVisual = analysis::meanStd(a.gv).mean;
     }
-    for (std::size_t k = 0; k < relRuns.size(); ++k)
-      for (int m = 0; m < 3; ++m) {
-        if (a.rel[k][m].empty()) continue;
-        const analysis::MeanCI ci = analysis::meanCI(a.rel[k][m]);
-        r.reliance[k][m] = {ci.n, ci.mean, ci.std, ci.low, ci.high};
-      }
+    for (std::size_t k = 0; k < relRuns.size(); ++k) {
+      if (a.shapley[k].empty()) continue;
+      const model::RelianceGroup g = model::relianceGroup("", a.shapley[k]);  // the rule mlsan explain prints
+      for (int m = 0; m < 3; ++m) r.reliance[k][m] = {g.utterances, g.mean[m], g.std[m], g.low[m], g.high[m], g.against[m]};
+    }
     rows.push_back(r);
   }
   model_->setRows(std::move(rows));
@@ -158,7 +158,8 @@ void SpeakerSummary::recompute() {
                             .arg(run->name).arg(model_->rowCount()).arg(considered)
                       : tr("%1 speakers over %2 utterances.").arg(model_->rowCount()).arg(considered);
   if (!relRuns.empty())
-    note += tr(" rel.: measured modality reliance of %1 (mean share \u00B1 s.d.; the 95% CI and the text share in the tooltip).")
+    note += tr(" rel.: measured modality reliance of %1 (interventional baseline; the share of the positive Shapley values over the "
+               "speaker's utterances \u00B1 s.e., as mlsan explain prints it; the 95% CI, the negative part and the text share in the tooltip).")
                 .arg(relNames.join(tr(" and ")));
   note_->setText(note);
 }

@@ -48,13 +48,14 @@ QVariant SpeakerSummaryModel::data(const QModelIndex& index, int role) const {
       if (role == Qt::UserRole) return s.n > 0 ? s.mean : -1.0;
       if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
       if (role == Qt::DisplayRole)
-        return s.n > 0 ? QStringLiteral("%1\u00B1%2").arg(s.mean, 0, 'f', 2).arg(s.sd, 0, 'f', 2) : QStringLiteral("\u2013");
+        return s.n > 0 ? QStringLiteral("%1\u00B1%2").arg(s.mean, 0, 'f', 2).arg(s.se, 0, 'f', 2) : QStringLiteral("\u2013");
       if (role == Qt::ToolTipRole && s.n > 0) {
         const Share& t = r.reliance[run][0];
-        return tr("%1, %2: mean %3 \u00B1 %4 (s.d.), 95% CI [%5, %6] over %7 utterances; text %8 [%9, %10]")
+        return tr("%1, %2: reliance %3 \u00B1 %4 (s.e.), 95% CI [%5, %6] over %7 utterances; pushing against the prediction %8; "
+                  "text %9 [%10, %11]")
             .arg(relianceRuns_.value(run), m == 1 ? tr("audio") : tr("visual"))
-            .arg(s.mean, 0, 'f', 3).arg(s.sd, 0, 'f', 3).arg(s.low, 0, 'f', 3).arg(s.high, 0, 'f', 3).arg(s.n)
-            .arg(t.mean, 0, 'f', 3).arg(t.low, 0, 'f', 3).arg(t.high, 0, 'f', 3);
+            .arg(s.mean, 0, 'f', 3).arg(s.se, 0, 'f', 3).arg(s.low, 0, 'f', 3).arg(s.high, 0, 'f', 3).arg(s.n)
+            .arg(s.against, 0, 'f', 3).arg(t.mean, 0, 'f', 3).arg(t.low, 0, 'f', 3).arg(t.high, 0, 'f', 3);
       }
       return {};
     }
@@ -73,8 +74,9 @@ QVariant SpeakerSummaryModel::headerData(int section, Qt::Orientation orientatio
       case GateAudio: return tr("Mean of the raw audio gate values (sigmoid outputs)");
       case GateVisual: return tr("Mean of the raw visual gate values (sigmoid outputs)");
       case RelianceAudio0: case RelianceVisual0: case RelianceAudio1: case RelianceVisual1:
-        return tr("Measured reliance of %1 on %2: the mean share of |Shapley value| over the speaker's utterances, \u00B1 s.d. "
-                  "(the 95% CI and the text share in each cell's tooltip)")
+        return tr("Measured reliance of %1 on %2 (interventional baseline: a random training utterance of the same speaker): "
+                  "the sum of the modality's positive Shapley values over the sum of |Shapley values| of the speaker's "
+                  "utterances, \u00B1 its standard error (the 95% CI, the negative part and the text share in each cell's tooltip)")
             .arg(relianceRuns_.value(section >= RelianceAudio1 ? 1 : 0, tr("a run")),
                  (section - RelianceAudio0) % 2 == 0 ? tr("audio") : tr("visual"));
       default: return {};

@@ -119,8 +119,9 @@ bool StudioState::accepts(int dialogue, int utterance) const {
   if (filter_.interaction >= 0) {
     const RunData* r = relianceRun();
     if (!r || r->interaction[row] < 0) return false;
-    const int i = r->interaction[row];  // model::Interaction: 0 dominance, 1 complement, 2 conflict
-    const int code = i == 0 ? int{r->dominant[row]} : i == 1 ? int{UtteranceFilter::kComplement} : int{UtteranceFilter::kConflict};
+    const int i = r->interaction[row];  // model::Interaction: 0 dominance, 1 complement, 2 conflict, 3 additive, 4 weak
+    const int code = i == 0 ? int{r->dominant[row]} : i == 1 ? int{UtteranceFilter::kComplement} : i == 2 ? int{UtteranceFilter::kConflict}
+                     : i == 3 ? int{UtteranceFilter::kAdditive} : int{UtteranceFilter::kWeak};
     if (code != filter_.interaction) return false;
   }
   return true;

@@ -55,6 +55,9 @@ struct SeedComparison {
   std::vector<double> weightedF1A, weightedF1B;  ///< per run, in the order given
   bool paired = false;             ///< both sides have the same number of runs, at least 2
   TestResult pairedT;              ///< paired t-test of weighted F1, B - A over seeds, when `paired`
+  /// B - A over the paired seeds (fractions) with its Student-t 95% interval (seedInterval: NaN
+  /// bounds below 3 seeds), when `paired`.
+  MeanCI pairedDifference;
 };
 
 /// `a[s][i]` is run s of A's prediction for utterance i (likewise `b`); -1 means that run has no

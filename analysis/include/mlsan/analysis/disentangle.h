@@ -5,6 +5,7 @@
 // cross-validated accuracy of a linear probe that predicts a label from the features. Before and
 // after FiLM calibration, speakers should mix (silhouette and probe accuracy fall) while
 // emotions should not. Pure functions on a row-major [n x d] float matrix; any thread.
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -35,14 +36,23 @@ struct ProbeResult {
   bool cancelled = false;     ///< stopped early: the accuracy is of the folds that finished
 };
 
+/// The cross-validation fold of each row. With `groups` (one id per row, e.g. the row's dialogue):
+/// every group lies whole in one fold, so correlated rows (the utterances of one dialogue, which
+/// share its context) never sit on both sides of a split; groups are dealt largest first to the
+/// fold with the fewest rows, ties in a random order drawn from `seed` (scikit-learn's GroupKFold,
+/// shuffled). Without groups: stratified by label, each label's rows shuffled by `seed` and dealt
+/// round-robin. Fewer groups than folds leave folds empty (a probe skips them).
+std::vector<int> assignFolds(const std::vector<int>& labels, const std::vector<int>& groups, int folds, std::uint64_t seed);
+
 /// A linear probe: multinomial logistic regression on standardised features with an L2 penalty
 /// (scikit-learn's LogisticRegression(C) objective, C * sum of log-losses + |W|^2 / 2), fitted
-/// by full-batch L-BFGS, scored by stratified k-fold cross-validation with folds drawn from
-/// `seed`. Labels are any non-negative ints.
+/// by full-batch L-BFGS, scored by k-fold cross-validation with folds from assignFolds (grouped
+/// when `groups` is given, else stratified by row). Labels are any non-negative ints. `folds` in
+/// the result counts the folds that had rows to test.
 /// A cancelled probe says so and returns what the finished folds gave.
 ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels,
                         int folds = 5, double c = 1.0, std::uint64_t seed = 1, int maxIterations = 200,
-                        const CancelCheck& cancelled = {});
+                        const CancelCheck& cancelled = {}, const std::vector<int>& groups = {});
 
 /// The speaker probe *within* each emotion: speaker identity that merely follows from speakers'
 /// different emotion mixes is not counted. For each emotion, a linearProbe of the speaker on that
@@ -67,23 +77,46 @@ struct ConditionalProbe {
 };
 ConditionalProbe conditionalProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labels,
                                   const std::vector<int>& given, int folds = 5, double c = 1.0, std::uint64_t seed = 1,
-                                  int maxIterations = 200, const CancelCheck& cancelled = {});
+                                  int maxIterations = 200, const CancelCheck& cancelled = {}, const std::vector<int>& groups = {});
+
+/// The paper's Fig. 5 claim as a test: does emotion look the same across speakers? A linear
+/// emotion probe trained on some speakers' utterances and tested on speakers it never saw (folds
+/// grouped by speaker), against the same probe tested on speakers it was trained on (folds grouped
+/// by `groups`, the dialogues; by row without them). Features that speak each speaker's own
+/// "dialect" of emotion read well within speakers and worse across them; after a calibration that
+/// removes the speaker's style the two should meet.
+struct EmotionTransfer {
+  double acrossSpeakers = std::nan("");  ///< held-out speakers
+  double withinSpeakers = std::nan("");  ///< speakers seen in training
+  double chance = std::nan("");          ///< the majority emotion's share
+  int speakers = 0;                      ///< distinct speakers
+  int folds = 0;                         ///< speaker folds with rows (at most `folds`, at most the speakers)
+  std::string error;                     ///< why it was not measured (fewer than 2 speakers or emotions)
+  double gap() const { return withinSpeakers - acrossSpeakers; }
+};
+EmotionTransfer emotionTransfer(const float* x, std::size_t n, std::size_t d, const std::vector<int>& emotion,
+                                const std::vector<int>& speaker, const std::vector<int>& groups = {}, int folds = 5,
+                                double c = 1.0, std::uint64_t seed = 1, int maxIterations = 100, const CancelCheck& cancelled = {});
 
 /// The numbers the embedding views and `mlsan disentangle` show for one feature set: silhouette
 /// by speaker and by emotion, the speaker probe, and the speaker probe within each emotion.
 /// `error` is set (and the numbers left NaN) when a measure is undefined, e.g. fewer than two
 /// speakers, or "cancelled" when `cancelled` stopped it. Both silhouettes come from one pass over
 /// the pairwise distances.
+/// `dialogue` (one id per row; may be empty) groups the probes' folds by dialogue (assignFolds).
 struct DisentangleNumbers {
   std::size_t samples = 0, dims = 0;
   double silhouetteSpeaker = 0, silhouetteEmotion = 0;
   ProbeResult speakerProbe;
   ConditionalProbe speakerWithinEmotion;
+  EmotionTransfer emotionAcrossSpeakers;
+  bool foldsByDialogue = false;  ///< the probes' folds were grouped by dialogue
   std::string error;
 };
 DisentangleNumbers measureDisentanglement(const float* x, std::size_t n, std::size_t d, const std::vector<int>& speaker,
                                           const std::vector<int>& emotion, int folds = 5, std::uint64_t seed = 1,
-                                          int iterations = 100, const CancelCheck& cancelled = {});
+                                          int iterations = 100, const CancelCheck& cancelled = {},
+                                          const std::vector<int>& dialogue = {});
 
 /// What a probe's numbers say, by the rule stated in analysis/README.md ("In words"): a lift of at
 /// least kSpeakerLiftPoints points over chance counts as decodable.

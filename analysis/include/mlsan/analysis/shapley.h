@@ -14,6 +14,14 @@ namespace mlsan::analysis {
 /// rounding). Throws std::invalid_argument when the size is not 2^players.
 std::vector<double> shapleyValues(const std::vector<double>& values, int players);
 
+/// The pairwise Shapley interaction index (Grabisch 1997; Lundberg et al. 2020's SHAP interaction
+/// values without their halving): for players i < j, I_ij = sum over coalitions S without i and j
+/// of |S|! (n - |S| - 2)! / (n - 1)! * (v(S + i + j) - v(S + i) - v(S + j) + v(S)). Positive: i
+/// and j together give more than each alone (synergy, complement); negative: less (redundancy or
+/// conflict). Returned in pair order (0,1), (0,2), ..., (1,2), ...: for 3 players (0,1), (0,2),
+/// (1,2). Needs players >= 2.
+std::vector<double> shapleyInteractions(const std::vector<double>& values, int players);
+
 /// Leave-one-out drops: v(all) - v(all - i), the occlusion measure Shapley is compared with.
 std::vector<double> leaveOneOutDrops(const std::vector<double>& values, int players);
 

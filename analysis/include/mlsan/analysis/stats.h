@@ -37,6 +37,28 @@ struct MeanCI {
 };
 MeanCI meanCI(const std::vector<double>& values, double level = 0.95);
 
+/// The fewest seeds an interval over seeds is given for: below it the interval is not printed
+/// (a t-interval on 2 values spans +-12.7 s.d.; on 1 it does not exist).
+inline constexpr int kMinSeedsForInterval = 3;
+/// The interval over seeds of a per-seed quantity: meanCI's Student-t interval (n - 1 degrees of
+/// freedom) with `low` and `high` NaN when there are fewer than kMinSeedsForInterval values. The
+/// one rule for every over-seed interval the CLI, the JSON and the studio show.
+MeanCI seedInterval(const std::vector<double>& perSeed, double level = 0.95);
+
+/// A ratio of sums, sum(a) / sum(b), over n units (utterances) with its standard error by the
+/// delta method (the ratio estimator: se^2 = sum((a - R b)^2) / (n (n - 1) mean(b)^2)) and a
+/// Student-t interval with n - 1 degrees of freedom. Units where b is small weigh little, as they
+/// should when b is how much there is to share. n < 2 or sum(b) = 0: NaN bounds (value NaN too
+/// when sum(b) = 0).
+MeanCI ratioOfSums(const std::vector<double>& a, const std::vector<double>& b, double level = 0.95);
+
+/// A proportion k / n with Wilson's score interval (n = 0: NaN everything).
+struct Proportion {
+  double value = 0, low = 0, high = 0;
+  long k = 0, n = 0;
+};
+Proportion wilsonInterval(long k, long n, double level = 0.95);
+
 /// The quantile of Student's t with `df` degrees of freedom: P(T <= x) = p, for p in (0, 1).
 double studentQuantile(double p, double df);
 

@@ -26,11 +26,13 @@ struct RunData {
   std::vector<float> gateAudio, gateVisual, weightAudio, weightVisual;  ///< per row; NaN without a gate
   std::vector<float> gainAudio, gainVisual, usedAudio, usedVisual;      ///< per row; NaN without a gate (or an older file)
   int covered = 0;                       ///< rows with a prediction
-  /// Modality reliance (model/reliance.h: Shapley shares of text, audio and visual, the removed
-  /// modality replaced by its training mean in the whole dialogue), per row: NaN where not
+  /// Modality reliance (model/reliance.h: Shapley values of text, audio and visual, a removed
+  /// modality replaced by random training utterances of the same speaker in the whole dialogue,
+  /// the default baseline), per row: NaN where not
   /// measured. interaction: -1 not measured, else model::Interaction; dominant: the deciding
   /// modality under dominance, else -1.
-  std::vector<float> relianceText, relianceAudio, relianceVisual;
+  std::vector<float> relianceText, relianceAudio, relianceVisual;  ///< signed shares phi / sum |phi|
+  std::vector<float> shapleyText, shapleyAudio, shapleyVisual;     ///< signed Shapley values (nats)
   std::vector<std::int8_t> interaction, dominant;
   int relianceRows = 0;                  ///< rows measured
   bool hasReliance() const { return relianceRows > 0; }

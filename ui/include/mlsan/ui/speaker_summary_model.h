@@ -14,15 +14,16 @@ namespace mlsan::ui {
 class SpeakerSummaryModel : public QAbstractTableModel {
   Q_OBJECT
  public:
-  /// The measured reliance of up to two runs (setRelianceRuns), audio and visual, mean +- s.d.
+  /// The measured reliance of up to two runs (setRelianceRuns), audio and visual, share +- s.e.
   /// (the 95% CI and the text share in the cell's tooltip), then the gate columns (NaN, shown as
   /// a dash, for a run without a gate).
   enum Column { Speaker = 0, Utterances, RelianceAudio0, RelianceVisual0, RelianceAudio1, RelianceVisual1,
                 AudioMean, AudioSd, VisualMean, VisualSd, GateAudio, GateVisual, ColumnCount };
-  /// A speaker's measured reliance on one modality in one run.
+  /// A speaker's measured reliance on one modality in one run (model::relianceGroup): the positive
+  /// share as a ratio of sums, its standard error and 95% interval, and the negative share.
   struct Share {
     int n = 0;
-    double mean = NAN, sd = NAN, low = NAN, high = NAN;
+    double mean = NAN, se = NAN, low = NAN, high = NAN, against = NAN;
   };
   struct Row {
     int speaker = -1;

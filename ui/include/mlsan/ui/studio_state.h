@@ -26,9 +26,10 @@ struct UtteranceFilter {
   bool disagree = false;     ///< the two loaded runs predict differently
   QString text;              ///< case-insensitive substring of transcript or speaker name
   /// The reliance run's interaction (StudioState::relianceRun): -1 any; kDominanceText,
-  /// kDominanceAudio, kDominanceVisual (dominance by that modality), kComplement, kConflict.
+  /// kDominanceAudio, kDominanceVisual (dominance by that modality), kComplement, kConflict,
+  /// kAdditive, kWeak (model::Interaction).
   int interaction = -1;
-  enum { kDominanceText = 0, kDominanceAudio = 1, kDominanceVisual = 2, kComplement = 3, kConflict = 4 };
+  enum { kDominanceText = 0, kDominanceAudio = 1, kDominanceVisual = 2, kComplement = 3, kConflict = 4, kAdditive = 5, kWeak = 6 };
   bool isEmpty() const {
     return speaker < 0 && gold < 0 && predicted < 0 && !misclassified && !disagree && text.isEmpty() && interaction < 0;
   }
