@@ -65,6 +65,7 @@ class Studio : public ::testing::Test {
     o.trainDemoModels = true;
     o.demoEpochs = 1;
     o.measureReliance = false;  // tests set reliance themselves: no run replaced behind their back
+    o.relianceDraws = 8;        // the studio's reliance options (studioRelianceOptions): few draws, quick
     o.useSettings = false;
     o.errorDialogs = false;
     o.cacheRoot = cache->path();

@@ -59,6 +59,7 @@ inline mlsan::ui::StudioOptions headlessOptions(const QString& corpus, const QSt
   so.errorDialogs = false;
   so.cacheRoot = root + "/cache";
   so.runsRoot = root + "/runs";
+  so.relianceDraws = 8;  // quick; the views do not depend on it
   return so;
 }
 

@@ -161,17 +161,19 @@ TEST(Explain, AModelThatCannotSeeTheVisualInputReliesOnItExactlyZero) {
       double textAudio = 0;
       for (const auto& u : rel) {
         const auto s = scoreReliance(u);
-        ASSERT_EQ(s.shapley[kVisual], 0.0) << absent << " " << scope;
-        ASSERT_EQ(s.share[kVisual], 0.0);
-        ASSERT_EQ(s.drop[kVisual], 0.0);
-        ASSERT_EQ(s.pairs[1], 0.0);  // text x visual
-        ASSERT_EQ(s.pairs[2], 0.0);  // audio x visual
-        ASSERT_EQ(u.shapleySe[kVisual], 0.0) << "every draw gives visual exactly 0";
+        // Zero up to float rounding: the subsets of a draw share one forward pass (tiled columns),
+        // where equal inputs in different columns may differ in the last bits.
+        ASSERT_NEAR(s.shapley[kVisual], 0.0, 1e-6) << absent << " " << scope;
+        ASSERT_NEAR(s.share[kVisual], 0.0, 1e-4);  // phi / sum |phi|: relative
+        ASSERT_NEAR(s.drop[kVisual], 0.0, 1e-6);
+        ASSERT_NEAR(s.pairs[1], 0.0, 1e-6);  // text x visual
+        ASSERT_NEAR(s.pairs[2], 0.0, 1e-6);  // audio x visual
+        ASSERT_NEAR(u.shapleySe[kVisual], 0.0, 1e-6) << "every draw gives visual 0";
         EXPECT_NEAR(s.shapley[0] + s.shapley[1] + s.shapley[2], u.value[7] - u.value[0], 1e-9);
         if (s.magnitude > 0) textAudio += std::fabs(s.share[kText]) + std::fabs(s.share[kAudio]);
         else textAudio += 1;
       }
-      EXPECT_NEAR(textAudio / rel.size(), 1.0, 1e-9);
+      EXPECT_NEAR(textAudio / rel.size(), 1.0, 1e-5);
     }
   }
 }

@@ -3,6 +3,7 @@
 // demo corpus from the File menu (which trains the two demo models, here for one epoch, into a
 // temporary cache), select utterances in the tree, step with the keyboard, play, filter, and
 // the messages for bad input. Screenshots of the main views go to the test output folder.
+#include <array>
 #include <cmath>
 
 #include "mlsan/analysis/stats.h"
@@ -307,7 +308,7 @@ TEST_F(Studio, MeasuredRelianceDrivesTheChartTheInteractionFilterAndTheSummary) 
   // The engine's reliance of both demo models on the test split, set on the loaded runs as the
   // studio's background job does.
   for (const auto& r : keepRuns) {
-    const auto e = mlsan::model::explainRun(r->dir.toStdString(), c, mlsan::data::Split::Test, mlsan::model::RelianceOptions{});
+    const auto e = mlsan::model::explainRun(r->dir.toStdString(), c, mlsan::data::Split::Test, ui::studioRelianceOptions());
     state().addRun(r->withReliance(c, e.utterances, false));
   }
   ASSERT_EQ(state().runs().size(), 2u);
@@ -336,32 +337,41 @@ TEST_F(Studio, MeasuredRelianceDrivesTheChartTheInteractionFilterAndTheSummary) 
   // The interaction filter: exactly the utterances of that interaction in the reliance run.
   auto* box = window->browser()->interactionBox();
   ASSERT_TRUE(box->isEnabled());
-  for (int code : {ui::UtteranceFilter::kConflict, ui::UtteranceFilter::kDominanceAudio, ui::UtteranceFilter::kComplement}) {
+  std::size_t kept = 0;
+  for (int code : {ui::UtteranceFilter::kConflict, ui::UtteranceFilter::kDominanceAudio, ui::UtteranceFilter::kComplement,
+                   ui::UtteranceFilter::kAdditive, ui::UtteranceFilter::kWeak}) {
     box->setCurrentIndex(box->findData(code));
     ASSERT_EQ(state().filter().interaction, code);
     std::vector<std::size_t> expected;
     for (std::size_t row = 0; row < rel->interaction.size(); ++row) {
       const int i = rel->interaction[row];
       if (i < 0) continue;
-      const int got = i == 0 ? int{rel->dominant[row]} : i == 1 ? int{ui::UtteranceFilter::kComplement} : int{ui::UtteranceFilter::kConflict};
+      const int got = i == 0 ? int{rel->dominant[row]} : i == 1 ? int{ui::UtteranceFilter::kComplement}
+                      : i == 2 ? int{ui::UtteranceFilter::kConflict} : i == 3 ? int{ui::UtteranceFilter::kAdditive}
+                                                                   : int{ui::UtteranceFilter::kWeak};
       if (got == code) expected.push_back(row);
     }
-    EXPECT_FALSE(expected.empty()) << code;
+    kept += expected.size();
     EXPECT_EQ(state().filteredRows(), expected) << code;
   }
+  EXPECT_GT(kept, 0u);
   box->setCurrentIndex(0);
   // The summary: both runs' reliance per speaker, the numbers the rows give.
   window->speakerSummary()->setFilteredOnly(false);
   const auto& rows = window->speakerSummary()->model().rows();
   ASSERT_FALSE(rows.empty());
   const auto& first = rows.front();
-  std::vector<double> audio;
+  std::vector<std::array<double, 3>> phi;  // the library's aggregate of the speaker's rows: mlsan explain's numbers
   for (const auto& d : c.dialogues)
-    for (std::size_t u = 0; u < d.size(); ++u)
-      if (d.utterances[u].speaker == first.speaker && std::isfinite(rel->relianceAudio[d.firstRow + u]))
-        audio.push_back(rel->relianceAudio[d.firstRow + u]);
-  ASSERT_EQ(first.reliance[0][1].n, static_cast<int>(audio.size()));
-  EXPECT_NEAR(first.reliance[0][1].mean, mlsan::analysis::meanStd(audio).mean, 1e-9);
+    for (std::size_t u = 0; u < d.size(); ++u) {
+      const std::size_t row = d.firstRow + u;
+      if (d.utterances[u].speaker == first.speaker && std::isfinite(rel->shapleyAudio[row]))
+        phi.push_back({rel->shapleyText[row], rel->shapleyAudio[row], rel->shapleyVisual[row]});
+    }
+  const auto group = mlsan::model::relianceGroup("", phi);
+  ASSERT_EQ(first.reliance[0][1].n, static_cast<int>(phi.size()));
+  EXPECT_NEAR(first.reliance[0][1].mean, group.mean[mlsan::model::kAudio], 1e-9);
+  EXPECT_NEAR(first.reliance[0][1].against, group.against[mlsan::model::kAudio], 1e-9);
   EXPECT_GT(first.reliance[1][1].n, 0);  // MultiEMO's column beside it
   EXPECT_TRUE(window->speakerSummary()->message().contains("reliance")) << window->speakerSummary()->message().toStdString();
   saveShot(window->speakerSummary(), "speaker_summary_reliance.png");

@@ -46,7 +46,7 @@ TEST(StudioImport, APythonTrainedMultiEmoOpensInTheConfusionRelianceAndEmbedding
   QJsonArray cliReliance;
   {
     QProcess cli;
-    cli.start(ui::ExperimentJob::program(), {"explain", QString::fromStdString(python), "--json", "--threads", "1"});
+    cli.start(ui::ExperimentJob::program(), {"explain", QString::fromStdString(python), "--json", "--threads", "1", "--draws", "8"});
     ASSERT_TRUE(cli.waitForFinished(120000));
     ASSERT_EQ(cli.exitCode(), 0) << cli.readAllStandardError().toStdString();
     cliReliance = QJsonDocument::fromJson(cli.readAllStandardOutput()).object().value("utterances").toArray();
@@ -55,6 +55,7 @@ TEST(StudioImport, APythonTrainedMultiEmoOpensInTheConfusionRelianceAndEmbedding
   }
 
   ui::StudioOptions so;
+  so.relianceDraws = 8;  // as the command line's above
   so.corpus = QString::fromStdString(corpusDir);
   so.runs = {QString::fromStdString(python), QString::fromStdString(masked)};
   so.trainDemoModels = false;

@@ -63,6 +63,7 @@ TEST(UserGuide, PicturesOfEveryStep) {
   ui::StudioOptions o;
   o.corpus = "demo";
   o.demoEpochs = 4;  // models good enough to show something, quick enough for CI
+  o.relianceDraws = 8;  // the reliance measured in the background: few draws, quick enough for CI
   o.useSettings = false;
   o.errorDialogs = false;
   o.cacheRoot = work.path() + "/cache";

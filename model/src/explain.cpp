@@ -112,6 +112,24 @@ Replacement drawnReplacement(const data::Corpus& c, const Batch& b, const std::v
   return out;
 }
 
+/// `b` with each column repeated `copies` times in place (column j becomes columns j * copies ..
+/// j * copies + copies - 1). The columns stay longest first, so one forward pass computes every
+/// copy, and a column's outputs do not depend on the other columns of its batch.
+Batch tile(const Batch& b, int64_t copies) {
+  Batch t;
+  auto rep = [copies](const torch::Tensor& x) { return x.repeat_interleave(copies, 1); };
+  t.text = rep(b.text); t.audio = rep(b.audio); t.visual = rep(b.visual);
+  t.speaker = rep(b.speaker); t.party = rep(b.party); t.label = rep(b.label); t.mask = rep(b.mask);
+  t.lengths = b.lengths.repeat_interleave(copies);
+  for (int d : b.dialogues) t.dialogues.insert(t.dialogues.end(), static_cast<std::size_t>(copies), d);
+  t.active = b.active;
+  for (auto& a : t.active) a *= copies;
+  return t;
+}
+
+/// At most this many feature values in one tiled batch (T x columns x all three dims): 256 MB.
+constexpr int64_t kTiledValues = int64_t{64} << 20;
+
 /// `b` with each modality not in `subset` replaced where `where` [T, B] is true.
 Batch withSubset(const Batch& b, unsigned subset, const torch::Tensor& where, const Replacement& r) {
   Batch out = b;
@@ -238,16 +256,46 @@ std::vector<UtteranceReliance> explainNet(Net& net, const torch::Device& device,
     };
     for (std::size_t k = first; k < out.size(); ++k) drawValues[k - first][7] = out[k].value[7];
     if (options.scope == "dialogue") {
-      for (int draw_ = 0; draw_ < K; ++draw_) {
+      // The 7 subsets of G draws in one forward pass: column j of the batch becomes 7 G columns,
+      // copy g * 7 + subset holding draw g with `subset`'s modalities present.
+      const int64_t T = base.mask.size(0);
+      const int64_t values = T * B * 7 * (corpus.dimText + corpus.dimAudio + corpus.dimVisual);
+      const int G = static_cast<int>(std::clamp<int64_t>(kTiledValues / std::max<int64_t>(1, values), 1, K));
+      for (int g0 = 0; g0 < K; g0 += G) {
         if (stop()) return {};
-        const Replacement r = draw ? drawnReplacement(corpus, base, base.dialogues, *pool, mats, options.seed, draw_) : fixed;
-        for (unsigned subset = 0; subset < 7; ++subset) {
-          const auto lp = logProbabilities(net, withSubset(base, subset, base.mask, r), device);
-          const float* p = lp.data_ptr<float>();
-          for (std::size_t cell = 0; cell < recordOf.size(); ++cell)
-            if (recordOf[cell] != SIZE_MAX) record(subset, p + cell * C, recordOf[cell]);
+        const int n = std::min(G, K - g0);
+        const int64_t copies = 7 * static_cast<int64_t>(n);
+        Batch tiled = tile(base, copies);
+        std::vector<Replacement> drawn;
+        for (int g = 0; g < n; ++g)
+          drawn.push_back(draw ? drawnReplacement(corpus, base, base.dialogues, *pool, mats, options.seed, g0 + g) : fixed);
+        torch::Tensor* x[3] = {&tiled.text, &tiled.audio, &tiled.visual};
+        for (int m = 0; m < 3; ++m) {
+          std::vector<torch::Tensor> parts;
+          std::vector<char> lacks;
+          for (int g = 0; g < n; ++g)
+            for (unsigned subset = 0; subset < 7; ++subset) {
+              parts.push_back(drawn[static_cast<std::size_t>(g)][m].expand({T, B, x[m]->size(2)}));
+              lacks.push_back(!(subset & (1u << m)));
+            }
+          const auto replacement = torch::stack(parts, 2).reshape({T, B * copies, -1});
+          auto column = torch::zeros({copies}, torch::kBool);
+          for (int64_t c = 0; c < copies; ++c) column[c] = static_cast<bool>(lacks[static_cast<std::size_t>(c)]);
+          const auto where = (base.mask.unsqueeze(2) & column.view({1, 1, copies})).reshape({T, B * copies}).unsqueeze(2);
+          *x[m] = torch::where(where, replacement, *x[m]);
         }
-        for (std::size_t k = 0; k < acc.size(); ++k) acc[k].add(drawValues[k]);
+        const auto lp = logProbabilities(net, tiled, device);
+        const float* p = lp.data_ptr<float>();
+        for (int g = 0; g < n; ++g) {
+          for (unsigned subset = 0; subset < 7; ++subset)
+            for (std::size_t cell = 0; cell < recordOf.size(); ++cell)
+              if (recordOf[cell] != SIZE_MAX) {
+                const int64_t t = static_cast<int64_t>(cell) / B, j = static_cast<int64_t>(cell) % B;
+                const int64_t col = j * copies + g * 7 + subset;
+                record(subset, p + (t * B * copies + col) * C, recordOf[cell]);
+              }
+          for (std::size_t k = 0; k < acc.size(); ++k) acc[k].add(drawValues[k]);
+        }
       }
     } else {
       // One column per (dialogue, position): the dialogue with the modalities removed at that

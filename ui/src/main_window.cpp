@@ -86,6 +86,7 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
   state_ = new StudioState(this);
   corpusLoader_ = new CorpusLoader(this);
   runLoader_ = new RunLoader(this);
+  setStudioRelianceDraws(options_.relianceDraws);
   relianceJob_ = new RelianceJob(this);
   episodes_ = new EpisodeRenderer(this);
   trainer_ = new DemoModelTrainer(this, options_.cacheRoot.isEmpty() ? QString() : options_.cacheRoot + "/demo-runs");
@@ -173,8 +174,8 @@ MainWindow::MainWindow(const StudioOptions& options, QWidget* parent) : QMainWin
     progress_->setVisible(true);
     progress_->setRange(0, std::max(1, total));
     progress_->setValue(done);
-    setStatus(tr("Measuring %1's modality reliance on the %2 split (8 passes per batch): batch %3 of %4")
-                  .arg(name, split).arg(done).arg(total));
+    setStatus(tr("Measuring %1's modality reliance on the %2 split (%3 draws x 7 passes per batch): batch %4 of %5")
+                  .arg(name, split).arg(studioRelianceOptions().passes()).arg(done).arg(total));
   });
   connect(relianceJob_, &RelianceJob::finished, this, [this](std::shared_ptr<const RunData> run, QString error, QString name,
                                                              std::shared_ptr<const data::Corpus> corpus) {

@@ -65,9 +65,16 @@ void RelianceJob::next() {
       for (const data::Split split : {data::Split::Test, data::Split::Dev, data::Split::Train}) {
         if (model::dialoguesOf(*item.corpus, split).empty()) continue;
         JobProgress progress(self, item.run->name, QString::fromLatin1(data::splitName(split)), stop);
-        auto r = model::explainRun(item.run->dir.toStdString(), *item.corpus, split, model::RelianceOptions{}, &progress);
+        auto r = model::explainRun(item.run->dir.toStdString(), *item.corpus, split, studioRelianceOptions(), &progress);
         if (r.cancelled) { cancelled = true; break; }
         all.insert(all.end(), r.utterances.begin(), r.utterances.end());
+        if (split == data::Split::Test && !model::dialoguesOf(*item.corpus, data::Split::Train).empty()) {
+          // The test split first, shown at once: the other splits take several times as long.
+          auto partial = item.run->withReliance(*item.corpus, all, false);
+          QMetaObject::invokeMethod(qApp, [self, partial, name = item.run->name, corpus = item.corpus] {
+            if (self) emit self->finished(partial, QString(), name, corpus);
+          }, Qt::QueuedConnection);
+        }
       }
       if (cancelled) error = QStringLiteral("cancelled");
       else measured = item.run->withReliance(*item.corpus, all, true);

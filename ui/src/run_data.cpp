@@ -11,6 +11,16 @@
 
 namespace mlsan::ui {
 
+namespace {
+model::RelianceOptions& relianceOptionsOfTheStudio() {
+  static model::RelianceOptions o;
+  return o;
+}
+}  // namespace
+
+const model::RelianceOptions& studioRelianceOptions() { return relianceOptionsOfTheStudio(); }
+void setStudioRelianceDraws(int draws) { relianceOptionsOfTheStudio().draws = draws; }
+
 QString runDisplayName(const QString& variant, bool film, bool gate, bool aux) {
   if (variant == "multiemo" || (!film && !gate && !aux)) return QStringLiteral("MultiEMO");
   QStringList off;
@@ -105,7 +115,7 @@ std::shared_ptr<const RunData> RunData::load(const QString& dirIn, const data::C
     bool complete = true;
     for (const data::Split split : {data::Split::Train, data::Split::Dev, data::Split::Test}) {
       std::vector<model::UtteranceReliance> part;
-      if (model::readReliance(dir.toStdString(), split, model::RelianceOptions{}, stamp, corpus, part))
+      if (model::readReliance(dir.toStdString(), split, studioRelianceOptions(), stamp, corpus, part))
         all.insert(all.end(), part.begin(), part.end());
       else if (!model::dialoguesOf(corpus, split).empty())
         complete = false;

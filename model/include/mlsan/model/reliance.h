@@ -43,7 +43,7 @@ struct RelianceOptions {
   /// at the median utterance is below 0.02). Ignored by "mean" and "zero" (one exact pass).
   int draws = kDefaultDraws;
   std::uint64_t seed = 1;  ///< seed of the draws (each dialogue's draws depend on it and the dialogue only)
-  static constexpr int kDefaultDraws = 16;
+  static constexpr int kDefaultDraws = 192;
   /// Throws std::invalid_argument naming the bad value.
   void check() const;
   /// The draws a computation makes: `draws` for "draw", 1 otherwise.

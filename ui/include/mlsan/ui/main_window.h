@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "mlsan/data/corpus.h"
+#include "mlsan/model/reliance.h"
 
 class QAction;
 class QDockWidget;
@@ -42,6 +43,9 @@ struct StudioOptions {
   bool trainDemoModels = true; ///< on the demo corpus with no runs given: train (or reuse) ML-SAN and MultiEMO
   bool measureReliance = true; ///< measure each loaded run's modality reliance in the background (stored in the run)
   int demoEpochs = 0;          ///< 0 = the demo preset's
+  /// Draws of the reliance measured in the background (model::RelianceOptions::draws; the default
+  /// is mlsan explain's): studioRelianceOptions() while this window lives.
+  int relianceDraws = model::RelianceOptions::kDefaultDraws;
   bool useSettings = true;     ///< restore and save layout and recent lists (QSettings)
   QString cacheRoot;           ///< "" = data::defaultCacheDir() ($MLSAN_CACHE_DIR, else ~/.cache/mlsan-studio)
   QString runsRoot;            ///< the Training panel's runs folder ("" = ./runs)

@@ -59,6 +59,13 @@ struct RunData {
   void setReliance(const data::Corpus& corpus, const std::vector<model::UtteranceReliance>& utterances);
 };
 
+/// The reliance options of the studio: mlsan explain's defaults (interventional baseline, whole
+/// dialogue) with the draws of StudioOptions::relianceDraws. RunData::load reads stored results
+/// made with them, and RelianceJob measures with them. Set by MainWindow on the GUI thread before
+/// any worker starts.
+const model::RelianceOptions& studioRelianceOptions();
+void setStudioRelianceDraws(int draws);
+
 /// A human name for a run's configuration ("ML-SAN", "ML-SAN w/o FiLM", "MultiEMO").
 QString runDisplayName(const QString& variant, bool film, bool gate, bool aux);
 
