@@ -100,6 +100,13 @@ TEST(Reliance, InteractionKindsOnConstructedValues) {
   EXPECT_EQ(r.interaction, Interaction::Conflict);
   EXPECT_LT(r.shapley[kVisual], 0);
   EXPECT_NEAR(r.share[kVisual], -1.0 / 3, 1e-12);  // signed: it pushes against
+  // Audio and visual both raise the prediction, but alone they predict different classes: they
+  // favour different classes, a conflict.
+  for (unsigned s = 0; s < 8; ++s) u.value[s] = -2.0 + ((s & 2u) ? 1.0 : 0.0) + ((s & 4u) ? 0.5 : 0.0);
+  u.predicted[4] = 5;
+  EXPECT_EQ(scoreReliance(u).interaction, Interaction::Conflict);
+  u.predicted[4] = 3;
+  EXPECT_NE(scoreReliance(u).interaction, Interaction::Conflict);
   // Redundancy (either of audio and visual suffices) is a negative interaction, but both push the
   // same way: not a conflict.
   for (unsigned s = 0; s < 8; ++s) u.value[s] = -2.0 + ((s & 6u) ? 1.0 : 0.0);

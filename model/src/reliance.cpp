@@ -71,12 +71,17 @@ RelianceScores scoreReliance(const UtteranceReliance& u) {
     s.interaction = Interaction::Weak;
     return s;
   }
+  // Conflict: the modalities favour different classes: one pushes towards the prediction and
+  // another away from it, or two that move it predict different classes on their own.
   bool up = false, down = false;
+  std::vector<int> alone;
   for (int m = 0; m < 3; ++m) {
-    up = up || phi[m] >= kConflictFraction * M;
-    down = down || phi[m] <= -kConflictFraction * M;
+    up = up || phi[m] > kConflictFraction * M;
+    down = down || phi[m] < -kConflictFraction * M;
+    if (std::fabs(phi[m]) > kConflictFraction * M) alone.push_back(u.predicted[1u << m]);
   }
-  if (up && down) {
+  const bool disagree = std::any_of(alone.begin(), alone.end(), [&](int c) { return c != alone.front(); });
+  if ((up && down) || disagree) {
     s.interaction = Interaction::Conflict;
     return s;
   }
@@ -374,10 +379,11 @@ json relianceJson(const data::Corpus& corpus, data::Split split, const RelianceO
                     "(reliance) and sum of max(-phi, 0) / the same (against), delta-method 95% interval";
   char rule[512];
   std::snprintf(rule, sizeof rule,
-                "M = sum|phi|. weak: M < %.2f nats; conflict: one modality phi >= %.2f M and another <= -%.2f M; complement: "
-                "a pair's Shapley interaction index >= %.2f M; dominance: a modality with phi >= %.2f M that alone predicts the "
-                "same class; additive: otherwise (model/README.md, \"Interaction kinds\")",
-                kWeakNats, kConflictFraction, kConflictFraction, kComplementFraction, kDominanceFraction);
+                "M = sum|phi|. weak: M < %.2f nats; conflict: the modalities favour different classes (one phi > %.2f M and "
+                "another < -%.2f M, or two with |phi| > %.2f M predict different classes alone); complement: a pair's Shapley "
+                "interaction index >= %.2f M; dominance: a modality with phi >= %.2f M that alone predicts the same class; "
+                "additive: otherwise (model/README.md, \"Interaction kinds\")",
+                kWeakNats, kConflictFraction, kConflictFraction, kConflictFraction, kComplementFraction, kDominanceFraction);
   j["interaction_rule"] = rule;
   json list = json::array();
   std::map<std::string, int> counts{{"dominance", 0}, {"complement", 0}, {"conflict", 0}, {"additive", 0}, {"weak", 0}};
@@ -408,6 +414,9 @@ json relianceJson(const data::Corpus& corpus, data::Split split, const RelianceO
     e["drop"] = drop;
     e["values"] = u.value;
     e["values_se"] = u.valueSe;
+    json alone;  // the class each modality predicts on its own (the other two absent)
+    for (int m = 0; m < 3; ++m) alone[modalityName(m)] = corpus.labels.labels.at(u.predicted[1u << m]);
+    e["alone"] = alone;
     const int gold = d.utterances.at(u.index).label;
     e["gold"] = gold >= 0 ? json(corpus.labels.labels.at(gold)) : json(nullptr);
     const std::size_t row = d.firstRow + u.index;

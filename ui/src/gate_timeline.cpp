@@ -303,7 +303,8 @@ void GateTimeline::rebuild() {
                     .arg(run->gateAudio[row], 0, 'f', 3).arg(run->gateVisual[row], 0, 'f', 3)
                     .arg(run->gainAudio[row], 0, 'f', 3).arg(run->gainVisual[row], 0, 'f', 3);
       if (std::isfinite(run->relianceText[row]))
-        text += tr("\nreliance (measured): text %1, audio %2, visual %3 (%4)")
+        text += tr("\nreliance (signed shares of the Shapley values; a removed modality drawn from the speaker's training "
+                   "utterances): text %1, audio %2, visual %3 (%4)")
                     .arg(run->relianceText[row], 0, 'f', 2).arg(run->relianceAudio[row], 0, 'f', 2)
                     .arg(run->relianceVisual[row], 0, 'f', 2).arg(interactionText(run->interaction[row], run->dominant[row]));
       QToolTip::showText(QCursor::pos(), text, view_);

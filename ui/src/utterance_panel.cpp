@@ -147,7 +147,7 @@ void UtterancePanel::refresh() {
                   .arg(run->gateVisual[static_cast<std::size_t>(row)], 0, 'f', 3);
     const std::size_t r = static_cast<std::size_t>(row);
     if (std::isfinite(run->relianceText[r]))
-      text += tr("<br>reliance (measured): text %1, audio %2, visual %3; %4")
+      text += tr("<br>reliance (signed Shapley shares, same-speaker draws): text %1, audio %2, visual %3; %4")
                   .arg(run->relianceText[r], 0, 'f', 2).arg(run->relianceAudio[r], 0, 'f', 2)
                   .arg(run->relianceVisual[r], 0, 'f', 2).arg(interactionText(run->interaction[r], run->dominant[r]));
     else
