@@ -432,3 +432,31 @@ TEST(EmotionTransfer, AProbeTransfersAcrossSpeakersOnlyWhenEmotionLooksAlike) {
   const std::vector<int> one(shared.speaker.size(), 0);
   EXPECT_EQ(emotionTransfer(shared.x.data(), one.size(), shared.d, shared.emotion, one).error, "fewer than 2 speakers");
 }
+
+// Known truth: features that only recognise the dialogue (a random offset per dialogue) and one
+// emotion per dialogue. No probe can read the emotion from such features for a dialogue it has
+// not seen; a probe that keeps a held-out speaker's dialogues in training (their other speaker's
+// utterances) would read it through the dialogue. Both transfer figures stay at chance.
+TEST(EmotionTransfer, AHeldOutSpeakersDialoguesStayOutOfTraining) {
+  std::mt19937_64 g(7);
+  std::normal_distribution<float> z(0.0f, 1.0f);
+  const std::size_t d = 32;
+  std::vector<float> x;
+  std::vector<int> speaker, emotion, dialogue;
+  for (int di = 0; di < 80; ++di) {
+    std::vector<float> offset(d);
+    for (auto& v : offset) v = 2.0f * z(g);
+    for (int t = 0; t < 8; ++t) {
+      for (std::size_t k = 0; k < d; ++k) x.push_back(offset[k] + 0.3f * z(g));
+      speaker.push_back(t % 2 == 0 ? di % 6 : (di + 1) % 6);
+      emotion.push_back(di % 4);
+      dialogue.push_back(di);
+    }
+  }
+  const EmotionTransfer t = emotionTransfer(x.data(), speaker.size(), d, emotion, speaker, dialogue);
+  ASSERT_TRUE(t.error.empty()) << t.error;
+  std::printf("emotion from dialogue offsets: unseen speakers %.3f, seen speakers %.3f, chance %.3f\n", t.acrossSpeakers,
+              t.withinSpeakers, t.chance);
+  EXPECT_LT(t.acrossSpeakers, t.chance + 0.15) << "the held-out speakers' dialogues leaked into training";
+  EXPECT_LT(t.withinSpeakers, t.chance + 0.15);
+}

@@ -292,32 +292,27 @@ std::vector<int> assignFolds(const std::vector<int>& labels, const std::vector<i
   return foldOf;
 }
 
-ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labelsIn, int folds,
-                        double c, std::uint64_t seed, int maxIterations, const CancelCheck& cancelled,
-                        const std::vector<int>& groups) {
-  if (labelsIn.size() != n) throw std::invalid_argument("linear probe: labels and rows differ in number");
-  if (folds < 2) throw std::invalid_argument("linear probe: needs at least 2 folds");
-  int k = 0;
-  const std::vector<int> labels = denseLabels(labelsIn, &k);
-  if (k < 2) throw std::invalid_argument("linear probe: needs at least 2 labels");
-  ProbeResult result;
-  result.folds = folds;
-  std::vector<long> count(static_cast<std::size_t>(k), 0);
-  for (int l : labels) ++count[static_cast<std::size_t>(l)];
-  result.chance = static_cast<double>(*std::max_element(count.begin(), count.end())) / static_cast<double>(n);
+namespace {
+struct Split {
+  std::vector<std::size_t> train, test;
+};
+using Splits = std::vector<Split>;
 
-  const std::vector<int> foldOf = assignFolds(labels, groups, folds, seed);
-
+/// The probe over explicit splits (labels dense in 0..k-1): each split's model is fitted on its
+/// training rows, standardised by their mean and s.d., and scored on its test rows; splits with no
+/// training or no test rows are skipped. Sets accuracy (mean over the splits), its s.d., folds
+/// (splits scored) and cancelled.
+void probeSplits(const float* x, std::size_t d, const std::vector<int>& labels, int k, const Splits& splits, double c,
+                 int maxIterations, const CancelCheck& cancelled, ProbeResult& result) {
   std::vector<double> accs;
-  for (int f = 0; f < folds; ++f) {
+  for (const Split& sp : splits) {
     if (cancelled && cancelled()) {
       result.cancelled = true;
       break;
     }
-    std::vector<std::size_t> train, test;
-    for (std::size_t i = 0; i < n; ++i) (foldOf[i] == f ? test : train).push_back(i);
+    const auto& train = sp.train;
+    const auto& test = sp.test;
     if (test.empty() || train.empty()) continue;
-    // Standardise with the training rows' mean and s.d.
     std::vector<double> mean(d, 0.0), sd(d, 0.0);
     for (std::size_t r : train)
       for (std::size_t t = 0; t < d; ++t) mean[t] += x[r * d + t];
@@ -354,6 +349,32 @@ ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std:
   for (double a : accs) v += (a - m) * (a - m);
   result.accuracy = m;
   result.accuracyStd = accs.size() > 1 ? std::sqrt(v / static_cast<double>(accs.size() - 1)) : 0.0;
+}
+}  // namespace
+
+ProbeResult linearProbe(const float* x, std::size_t n, std::size_t d, const std::vector<int>& labelsIn, int folds,
+                        double c, std::uint64_t seed, int maxIterations, const CancelCheck& cancelled,
+                        const std::vector<int>& groups) {
+  if (labelsIn.size() != n) throw std::invalid_argument("linear probe: labels and rows differ in number");
+  if (folds < 2) throw std::invalid_argument("linear probe: needs at least 2 folds");
+  int k = 0;
+  const std::vector<int> labels = denseLabels(labelsIn, &k);
+  if (k < 2) throw std::invalid_argument("linear probe: needs at least 2 labels");
+  ProbeResult result;
+  result.folds = folds;
+  std::vector<long> count(static_cast<std::size_t>(k), 0);
+  for (int l : labels) ++count[static_cast<std::size_t>(l)];
+  result.chance = static_cast<double>(*std::max_element(count.begin(), count.end())) / static_cast<double>(n);
+
+  const std::vector<int> foldOf = assignFolds(labels, groups, folds, seed);
+
+  Splits splits;
+  for (int f = 0; f < folds; ++f) {
+    Split sp;
+    for (std::size_t i = 0; i < n; ++i) (foldOf[i] == f ? sp.test : sp.train).push_back(i);
+    splits.push_back(std::move(sp));
+  }
+  probeSplits(x, d, labels, k, splits, c, maxIterations, cancelled, result);
   return result;
 }
 
@@ -421,8 +442,30 @@ EmotionTransfer emotionTransfer(const float* x, std::size_t n, std::size_t d, co
     t.error = t.speakers < 2 ? "fewer than 2 speakers" : "fewer than 2 emotions";
     return t;
   }
+  // Held-out speakers: folds grouped by speaker, and the other speakers' utterances of the test
+  // speakers' dialogues left out of training too (the context features of one dialogue are
+  // correlated, so they would carry its emotions across).
+  int k = 0;
+  const std::vector<int> dense = denseLabels(emotion, &k);
   const int speakerFolds = std::min(folds, t.speakers);
-  const ProbeResult across = linearProbe(x, n, d, emotion, speakerFolds, c, seed, maxIterations, cancelled, speaker);
+  const std::vector<int> foldOf = assignFolds(dense, speaker, speakerFolds, seed);
+  Splits splits(static_cast<std::size_t>(speakerFolds));
+  for (int f = 0; f < speakerFolds; ++f) {
+    std::map<int, bool> testDialogue;
+    for (std::size_t i = 0; i < n; ++i)
+      if (foldOf[i] == f && !groups.empty()) testDialogue[groups[i]] = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (foldOf[i] == f) splits[static_cast<std::size_t>(f)].test.push_back(i);
+      else if (groups.empty() || !testDialogue.count(groups[i])) splits[static_cast<std::size_t>(f)].train.push_back(i);
+    }
+  }
+  ProbeResult across;
+  probeSplits(x, d, dense, k, splits, c, maxIterations, cancelled, across);
+  {
+    std::vector<long> count(static_cast<std::size_t>(k), 0);
+    for (int l : dense) ++count[static_cast<std::size_t>(l)];
+    across.chance = static_cast<double>(*std::max_element(count.begin(), count.end())) / static_cast<double>(n);
+  }
   if (across.cancelled) {
     t.error = "cancelled";
     return t;

@@ -49,8 +49,8 @@ json disentangleJson(const analysis::DisentangleNumbers& r, const std::vector<st
     j["emotion_transfer_across_speakers"] = {
         {"across_speakers", t.acrossSpeakers}, {"within_speakers", t.withinSpeakers}, {"gap", t.gap()}, {"chance", t.chance},
         {"speakers", t.speakers}, {"speaker_folds", t.folds},
-        {"method", "linear emotion probe; across: folds grouped by speaker (tested on speakers never seen in training); within: "
-                   "folds grouped by dialogue"}};
+        {"method", "linear emotion probe; across: folds grouped by speaker (tested on speakers never seen in training, their "
+                   "dialogues' other utterances left out of training); within: folds grouped by dialogue"}};
   j["folds"] = r.foldsByDialogue ? "grouped by dialogue" : "stratified by utterance";
   const auto info = analysis::speakerInformation(r);
   j["speaker_information"] = info == analysis::SpeakerInformation::BeyondEmotion    ? "beyond_emotion"

@@ -24,8 +24,12 @@ struct DrawPool {
   std::vector<std::vector<int64_t>> bySpeaker;
   std::vector<int64_t> all;
   explicit DrawPool(const data::Corpus& c) : bySpeaker(c.speakers.size()) {
+    // A corpus without a training split (a model brought from elsewhere, scored on a test split
+    // alone) draws from every split.
+    bool anyTrain = false;
+    for (const auto& d : c.dialogues) anyTrain = anyTrain || (d.split == data::Split::Train && d.size() > 0);
     for (const auto& d : c.dialogues) {
-      if (d.split != data::Split::Train) continue;
+      if (anyTrain && d.split != data::Split::Train) continue;
       for (std::size_t t = 0; t < d.size(); ++t) {
         const auto row = static_cast<int64_t>(d.firstRow + t);
         all.push_back(row);
@@ -33,7 +37,7 @@ struct DrawPool {
         if (s >= 0 && s < static_cast<int>(bySpeaker.size())) bySpeaker[static_cast<std::size_t>(s)].push_back(row);
       }
     }
-    if (all.empty()) throw std::runtime_error("explain: the corpus has no training utterances to draw an absent modality from");
+    if (all.empty()) throw std::runtime_error("explain: the corpus has no utterances to draw an absent modality from");
   }
   const std::vector<int64_t>& of(int speaker) const {
     if (speaker < 0 || speaker >= static_cast<int>(bySpeaker.size())) return all;

@@ -81,8 +81,10 @@ ConditionalProbe conditionalProbe(const float* x, std::size_t n, std::size_t d, 
 
 /// The paper's Fig. 5 claim as a test: does emotion look the same across speakers? A linear
 /// emotion probe trained on some speakers' utterances and tested on speakers it never saw (folds
-/// grouped by speaker), against the same probe tested on speakers it was trained on (folds grouped
-/// by `groups`, the dialogues; by row without them). Features that speak each speaker's own
+/// grouped by speaker; with `groups`, the other speakers' utterances of the test speakers'
+/// dialogues are left out of training too, since a dialogue's context features carry its emotions),
+/// against the same probe tested on speakers it was trained on (folds grouped by `groups`, the
+/// dialogues; by row without them). Features that speak each speaker's own
 /// "dialect" of emotion read well within speakers and worse across them; after a calibration that
 /// removes the speaker's style the two should meet.
 struct EmotionTransfer {

@@ -27,7 +27,8 @@ const char* modalityName(int m);  ///< "text", "audio", "visual"
 struct RelianceOptions {
   /// "draw" (the default; interventional): at every position it is removed from, the modality takes
   /// the features of a random training utterance of the same speaker (of any speaker when the
-  /// speaker has fewer than kDrawPoolMinimum training utterances), one utterance per position and
+  /// speaker has fewer than kDrawPoolMinimum training utterances; from every split when the corpus
+  /// has no training split, as for a model trained elsewhere), one utterance per position and
   /// draw for every removed modality; v(S) is the mean log-probability over `draws` such draws, with
   /// its Monte-Carlo standard error. So "absent" is an input the model has seen, from the speaker it
   /// is told about, and FiLM maps it as it maps that speaker's real features.
