@@ -276,15 +276,14 @@ std::vector<UtteranceReliance> explainNet(Net& net, const torch::Device& device,
         torch::Tensor* x[3] = {&tiled.text, &tiled.audio, &tiled.visual};
         for (int m = 0; m < 3; ++m) {
           std::vector<torch::Tensor> parts;
-          std::vector<char> lacks;
+          auto column = torch::zeros({copies}, torch::kBool);  // copy c lacks modality m
+          auto* lacks = column.data_ptr<bool>();
           for (int g = 0; g < n; ++g)
             for (unsigned subset = 0; subset < 7; ++subset) {
               parts.push_back(drawn[static_cast<std::size_t>(g)][m].expand({T, B, x[m]->size(2)}));
-              lacks.push_back(!(subset & (1u << m)));
+              lacks[g * 7 + subset] = !(subset & (1u << m));
             }
           const auto replacement = torch::stack(parts, 2).reshape({T, B * copies, -1});
-          auto column = torch::zeros({copies}, torch::kBool);
-          for (int64_t c = 0; c < copies; ++c) column[c] = static_cast<bool>(lacks[static_cast<std::size_t>(c)]);
           const auto where = (base.mask.unsqueeze(2) & column.view({1, 1, copies})).reshape({T, B * copies}).unsqueeze(2);
           *x[m] = torch::where(where, replacement, *x[m]);
         }
